@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Protocols
+
+/// `smartmeter-config decode`: decodes a capture offline and prints one JSON object per reading.
+struct Decode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Decode a meter capture (hex text or raw bytes) and print one JSON line per reading.",
+        discussion: """
+            FILE holds the bytes the meter sent, either as hex text (whitespace and line breaks anywhere, as pasted \
+            from logs) or raw binary; '-' or no FILE reads standard input. Readings go to standard output, one JSON \
+            object per line; a summary (frames, messages, readings, dropped frames and why) goes to standard error.
+            Exit status: 0 when the input could be read, whatever it held; 2 for bad arguments or an unreadable file.
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("Meter type: \(MeterType.allCases.map(\.rawValue).joined(separator: ", ")).",
+                                            valueName: "type"))
+    var type: String
+
+    @Option(name: .long, help: ArgumentHelp("AES-128 encryption key, 32 hex characters.", valueName: "hex"))
+    var key: String?
+
+    @Option(name: .customLong("auth-key"),
+            help: ArgumentHelp("AES-128 authentication key, 32 hex characters; GCM tags are then verified.", valueName: "hex"))
+    var authKey: String?
+
+    @Option(name: .long, help: ArgumentHelp("Time zone for meter times sent without a UTC offset (default: the system's).",
+                                            valueName: "zone"))
+    var timezone: String?
+
+    @Flag(name: .long, help: "Print every dropped frame or message on standard error, not just the summary.")
+    var verbose = false
+
+    @Argument(help: ArgumentHelp("Capture file, or '-' for standard input.", valueName: "file"))
+    var file: String?
+
+    func validate() throws {
+        guard MeterType(rawValue: type) != nil else {
+            throw ValidationError("unknown meter type '\(type)'; one of: \(MeterType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let key, Hex.key(key) == nil { throw ValidationError("--key must be 32 hex characters") }
+        if let authKey, Hex.key(authKey) == nil { throw ValidationError("--auth-key must be 32 hex characters") }
+        if authKey != nil && key == nil { throw ValidationError("--auth-key needs --key") }
+        if let timezone, TimeZone(identifier: timezone) == nil {
+            throw ValidationError("unknown time zone '\(timezone)' (use a name like Europe/Zurich)")
+        }
+    }
+
+    func run() throws {
+        let input: [UInt8]
+        do {
+            input = try CaptureInput.read(path: file)
+        } catch {
+            FileHandle.standardError.write(Data("smartmeter-config decode: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let bytes = CaptureInput.bytes(fromCapture: input)
+        let meter = MeterType(rawValue: type)!
+        let zone = timezone.flatMap { ZoneOffsetResolver(identifier: $0) } ?? .systemZone
+        var decoder = try MeterDecoder(configuration: .init(
+            meter: meter, key: key.flatMap { Hex.key($0) }, authenticationKey: authKey.flatMap { Hex.key($0) },
+            zone: zone, fallbackSource: file.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "stdin"))
+
+        var output = ""
+        var problems = ""
+        let emit: (MeterDecoder.Event) -> Void = { event in
+            switch event {
+            case .reading(let reading):
+                output += ReadingJSON.encode(reading)
+                output += "\n"
+            case .dropped(let drop):
+                if verbose || drop.reason == .decryptionFailed || drop.reason == .authenticationFailed || drop.reason == .noKey {
+                    problems += "dropped: \(drop)\n"
+                }
+            }
+            if output.utf8.count > 1 << 16 {
+                FileHandle.standardOutput.write(Data(output.utf8))
+                output = ""
+            }
+        }
+        decoder.feed(bytes, emit: emit)
+        decoder.finish(emit: emit)
+        FileHandle.standardOutput.write(Data(output.utf8))
+        FileHandle.standardError.write(Data((problems + decoder.statistics.summary + "\n").utf8))
+    }
+}

@@ -1,0 +1,53 @@
+/// Why bytes, a frame or a message were thrown away. Every drop is counted; none stops the decoder.
+public enum DropReason: String, Sendable, CaseIterable, Comparable {
+    // Link layer (HDLC, M-Bus)
+    case headerChecksum = "bad HDLC header checksum (HCS)"
+    case frameChecksum = "bad frame checksum (FCS)"
+    case mbusChecksum = "bad M-Bus checksum"
+    case badLengthOrFlag = "frame length does not end at a closing flag"
+    case truncatedFrame = "truncated frame at end of input"
+    // Reassembly
+    case orphanSegment = "segment without its first segment"
+    case incompleteMessage = "message interrupted before its last segment or block"
+    case repeatedBlock = "repeated block"
+    case missingBlock = "missing block"
+    case oversizedMessage = "message longer than the reassembly limit"
+    case malformedBlock = "malformed general-block-transfer block"
+    // APDU and data
+    case unsupportedAPDU = "unsupported APDU"
+    case malformedAPDU = "malformed APDU"
+    case noKey = "encrypted message but no key configured"
+    case unsupportedSecurity = "unsupported security control"
+    case decryptionFailed = "decryption failed: wrong key?"
+    case authenticationFailed = "authentication tag mismatch: wrong key or auth_key?"
+    case noValues = "message holds no values"
+
+    public static func < (lhs: DropReason, rhs: DropReason) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// One dropped frame or message, with the stream offset (in bytes from the start of the input) where it began.
+public struct Drop: Sendable, Equatable, CustomStringConvertible {
+    public var reason: DropReason
+    public var offset: Int
+    public var detail: String?
+
+    public init(_ reason: DropReason, offset: Int, detail: String? = nil) {
+        self.reason = reason
+        self.offset = offset
+        self.detail = detail
+    }
+
+    public var description: String {
+        var text = "\(reason.rawValue) at byte offset \(offset)"
+        if let detail { text += " (\(detail))" }
+        return text
+    }
+}
+
+/// A link-layer frame or a drop, in stream order.
+public enum LinkEvent<Frame> {
+    case frame(Frame)
+    case dropped(Drop)
+}

@@ -1,0 +1,139 @@
+/// The whole decoding pipeline of one DLMS push meter: bytes in any chunking -> link frames -> APDUs -> readings.
+///
+///     bytes -> HDLC or M-Bus framer -> segment assembler -> block transfer / deciphering -> data-notification
+///           -> reading builder -> Reading
+///
+/// Nothing is thrown: damaged input is dropped, counted in `statistics` and reported as a `.dropped` event with its
+/// byte offset, and decoding goes on with the next frame.
+public struct MeterDecoder {
+    public struct Configuration: Sendable {
+        public var meter: MeterType
+        /// AES-128 encryption key (global unicast key), 16 bytes.
+        public var key: [UInt8]?
+        /// AES-128 authentication key; when set, GCM tags are verified.
+        public var authenticationKey: [UInt8]?
+        public var zone: ZoneOffsetResolver
+        public var useSystemTime: Bool
+        public var fallbackSource: String
+        public var sourceOverride: String?
+
+        public init(meter: MeterType, key: [UInt8]? = nil, authenticationKey: [UInt8]? = nil,
+                    zone: ZoneOffsetResolver = .systemZone, useSystemTime: Bool = false,
+                    fallbackSource: String = "unknown", sourceOverride: String? = nil) {
+            self.meter = meter
+            self.key = key
+            self.authenticationKey = authenticationKey
+            self.zone = zone
+            self.useSystemTime = useSystemTime
+            self.fallbackSource = fallbackSource
+            self.sourceOverride = sourceOverride
+        }
+    }
+
+    public enum Event {
+        case reading(Reading)
+        case dropped(Drop)
+    }
+
+    /// Input is processed in slices of this size so the framer's buffer stays bounded whatever the caller passes.
+    static let sliceSize = 4096
+
+    private var link: any LinkLayerDecoder
+    /// Link outputs of the slice being processed (kept to reuse its storage).
+    private var linkOutputs: [LinkOutput] = []
+    private var messages: DLMSMessageDecoder
+    private var builder: ReadingBuilder
+    public private(set) var statistics = DecoderStatistics()
+
+    public init(configuration: Configuration) throws(AESGCMDecryptor.Failure) {
+        switch configuration.meter.linkLayer {
+        case .hdlc: link = HDLCLink()
+        case .mbus: link = MBusLink()
+        }
+        let security = try DLMSSecurity(key: configuration.key, authenticationKey: configuration.authenticationKey)
+        messages = DLMSMessageDecoder(security: security)
+        builder = ReadingBuilder(meter: configuration.meter, zone: configuration.zone,
+                                 useSystemTime: configuration.useSystemTime,
+                                 fallbackSource: configuration.fallbackSource,
+                                 sourceOverride: configuration.sourceOverride)
+    }
+
+    /// For tests: a fixed clock for messages without a time.
+    public mutating func setClock(_ now: @escaping @Sendable () -> Int64) {
+        builder.now = now
+    }
+
+    public mutating func feed<C: Collection>(_ bytes: C, emit: (Event) -> Void) where C.Element == UInt8 {
+        if let handled = bytes.withContiguousStorageIfAvailable({ buffer -> Bool in
+            feed(UnsafeRawBufferPointer(buffer), emit: emit)
+            return true
+        }), handled {
+            return
+        }
+        let copy = Array(bytes)
+        copy.withUnsafeBytes { feed($0, emit: emit) }
+    }
+
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer, emit: (Event) -> Void) {
+        statistics.bytes += bytes.count
+        var position = 0
+        while position < bytes.count {
+            let end = min(position + Self.sliceSize, bytes.count)
+            let slice = UnsafeRawBufferPointer(rebasing: bytes[position..<end])
+            var outputs = linkOutputs
+            linkOutputs = []
+            link.feed(slice) { outputs.append($0) }
+            handle(outputs, emit: emit)
+            outputs.removeAll(keepingCapacity: true)
+            linkOutputs = outputs
+            position = end
+        }
+    }
+
+    /// End of input: reports a frame or message cut short.
+    public mutating func finish(emit: (Event) -> Void) {
+        var outputs: [LinkOutput] = []
+        link.finish { outputs.append($0) }
+        handle(outputs, emit: emit)
+        var drops: [Drop] = []
+        messages.finish { output in if case .dropped(let drop) = output { drops.append(drop) } }
+        for drop in drops { report(drop, emit: emit) }
+    }
+
+    // MARK: - stages
+
+    private mutating func handle(_ outputs: [LinkOutput], emit: (Event) -> Void) {
+        for output in outputs {
+            switch output {
+            case .frame: statistics.frames += 1
+            case .payload(let payload, let offset): handlePayload(payload, offset: offset, emit: emit)
+            case .dropped(let drop): report(drop, emit: emit)
+            }
+        }
+        statistics.skippedBytes = link.skippedBytes
+    }
+
+    private mutating func handlePayload(_ payload: ArraySlice<UInt8>, offset: Int, emit: (Event) -> Void) {
+        var outputs: [DLMSMessageDecoder.Output] = []
+        messages.decode(payload, offset: offset) { outputs.append($0) }
+        for output in outputs {
+            switch output {
+            case .notification(let notification, let offset):
+                statistics.messages += 1
+                if let reading = builder.reading(from: notification) {
+                    statistics.readings += 1
+                    emit(.reading(reading))
+                } else {
+                    report(Drop(.noValues, offset: offset), emit: emit)
+                }
+            case .dropped(let drop):
+                report(drop, emit: emit)
+            }
+        }
+    }
+
+    private mutating func report(_ drop: Drop, emit: (Event) -> Void) {
+        statistics.count(drop)
+        emit(.dropped(drop))
+    }
+}

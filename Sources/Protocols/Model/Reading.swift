@@ -1,0 +1,51 @@
+/// One complete message from one meter: who sent it, when, and every value it carried.
+/// This is what decoders produce and every sink consumes.
+public struct Reading: Sendable, Equatable {
+    /// The meter id (logical device name, serial number, ...) or the reader's configured id or port name.
+    public var source: String
+    /// Seconds since 1970-01-01 UTC.
+    public var timestamp: Int64
+    public var values: [DataPoint]
+
+    public init(source: String, timestamp: Int64, values: [DataPoint]) {
+        self.source = source
+        self.timestamp = timestamp
+        self.values = values
+    }
+
+    /// The first value of the given type.
+    public func value(of type: DataPointType) -> DataPoint? {
+        values.first { $0.type == type }
+    }
+
+    /// The first value with the given OBIS code.
+    public func value(obis: ObisCode) -> DataPoint? {
+        values.first { $0.obis == obis }
+    }
+}
+
+/// One value of a reading.
+public struct DataPoint: Sendable, Equatable {
+    public enum Value: Sendable, Equatable {
+        case number(Double)
+        case text(String)
+
+        public var number: Double? {
+            if case .number(let n) = self { return n }
+            return nil
+        }
+    }
+
+    public var obis: ObisCode
+    /// nil for registers the map does not know; they are still reported with their raw value.
+    public var type: DataPointType?
+    public var value: Value
+    public var unit: String?
+
+    public init(obis: ObisCode, type: DataPointType?, value: Value, unit: String?) {
+        self.obis = obis
+        self.type = type
+        self.value = value
+        self.unit = unit
+    }
+}

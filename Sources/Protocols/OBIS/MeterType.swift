@@ -1,0 +1,92 @@
+/// The meters we decode, with what differs between them: link layer, serial defaults and scaling of values the
+/// meter pushes without a scaler.
+public enum MeterType: String, Sendable, CaseIterable {
+    case lge450, lge360, lge570, iskraam550, kamstrup_han, aidon, kaifa, netznoe
+
+    public enum LinkLayer: Sendable { case hdlc, mbus }
+
+    public struct SerialSettings: Sendable, Equatable, CustomStringConvertible {
+        public var baudrate: Int
+        public var parity: Character
+        public var dataBits: Int
+        public var stopBits: Int
+        public var description: String { "\(baudrate) \(dataBits)\(parity)\(stopBits)" }
+    }
+
+    public var linkLayer: LinkLayer {
+        switch self {
+        case .netznoe: return .mbus
+        case .lge450, .lge360, .lge570, .iskraam550, .kamstrup_han, .aidon, .kaifa: return .hdlc
+        }
+    }
+
+    public var serialDefaults: SerialSettings {
+        switch self {
+        case .lge450, .lge360, .lge570: return SerialSettings(baudrate: 2400, parity: "E", dataBits: 8, stopBits: 1)
+        case .iskraam550: return SerialSettings(baudrate: 115_200, parity: "N", dataBits: 8, stopBits: 1)
+        case .kamstrup_han: return SerialSettings(baudrate: 2400, parity: "N", dataBits: 8, stopBits: 1)
+        case .aidon, .kaifa: return SerialSettings(baudrate: 2400, parity: "E", dataBits: 8, stopBits: 1)
+        case .netznoe: return SerialSettings(baudrate: 2400, parity: "E", dataBits: 8, stopBits: 1)
+        }
+    }
+
+    /// Human description with the country or operator hints users know.
+    public var summary: String {
+        switch self {
+        case .lge450: return "Landis+Gyr E450 (EKZ and other Swiss utilities, CII port, HDLC/DLMS)"
+        case .lge360: return "Landis+Gyr E360 (HDLC/DLMS)"
+        case .lge570: return "Landis+Gyr E570 (CT meter, HDLC/DLMS)"
+        case .iskraam550: return "Iskraemeco AM550 (HDLC/DLMS on the P1 port)"
+        case .kamstrup_han: return "Kamstrup Omnipower HAN port (Norway, Sweden)"
+        case .aidon: return "Aidon HAN port (Norway, Sweden)"
+        case .kaifa: return "Kaifa MA304/MA105 HAN port (Norway)"
+        case .netznoe: return "EVN / Netz Niederoesterreich customer interface (Kaifa MA309M, M-Bus, encrypted)"
+        }
+    }
+
+    /// Decimal exponent for a register pushed without scaler_unit. The reference collector's defaults are
+    /// currents in 0.01 A and power factors in 0.001; meters differ as noted.
+    public func defaultExponent(for type: DataPointType) -> Int {
+        switch type {
+        case .CURRENT_L1, .CURRENT_L2, .CURRENT_L3, .CURRENT_N:
+            switch self {
+            case .lge570: return 0          // CT meter: whole amperes
+            case .kaifa: return -3          // Kaifa HAN lists: mA
+            case .lge450, .lge360, .iskraam550, .kamstrup_han, .aidon, .netznoe: return -2
+            }
+        case .VOLTAGE_L1, .VOLTAGE_L2, .VOLTAGE_L3:
+            switch self {
+            case .lge360, .iskraam550, .kaifa: return -1   // 0.1 V
+            case .lge450, .lge570, .kamstrup_han, .aidon, .netznoe: return 0
+            }
+        case .POWER_FACTOR, .POWER_FACTOR_L1, .POWER_FACTOR_L2, .POWER_FACTOR_L3:
+            return -3
+        case .ACTIVE_ENERGY_P, .ACTIVE_ENERGY_N, .REACTIVE_ENERGY_P, .REACTIVE_ENERGY_N:
+            // Kamstrup HAN list 3 counts energy in 0.01 kWh / 0.01 kvarh.
+            return self == .kamstrup_han ? 1 : 0
+        default:
+            return 0
+        }
+    }
+
+    /// The implied OBIS codes of a values-only list (no OBIS on the wire), by list length, or nil when the meter
+    /// always sends OBIS codes. Kaifa lists per the Norwegian HAN specification (NEK): list 1 = active power import;
+    /// lists 2 and 3 for one- and three-phase meters.
+    public func impliedObisCodes(forListOf count: Int) -> [ObisCode]? {
+        guard self == .kaifa else { return nil }
+        let header: [ObisCode] = ["1-1:0.2.129*255", "0-0:96.1.0*255", "0-0:96.1.7*255"]
+        let powers: [ObisCode] = ["1-0:1.7.0*255", "1-0:2.7.0*255", "1-0:3.7.0*255", "1-0:4.7.0*255"]
+        let energies: [ObisCode] = ["0-0:1.0.0*255", "1-0:1.8.0*255", "1-0:2.8.0*255", "1-0:3.8.0*255", "1-0:4.8.0*255"]
+        let onePhase: [ObisCode] = ["1-0:31.7.0*255", "1-0:32.7.0*255"]
+        let threePhase: [ObisCode] = ["1-0:31.7.0*255", "1-0:51.7.0*255", "1-0:71.7.0*255",
+                                      "1-0:32.7.0*255", "1-0:52.7.0*255", "1-0:72.7.0*255"]
+        switch count {
+        case 1: return ["1-0:1.7.0*255"]
+        case 9: return header + powers + onePhase
+        case 13: return header + powers + threePhase
+        case 14: return header + powers + onePhase + energies
+        case 18: return header + powers + threePhase + energies
+        default: return nil
+        }
+    }
+}
