@@ -57,13 +57,13 @@ struct Decode: ParsableCommand {
         let bytes = CaptureInput.bytes(fromCapture: input)
         let meter = MeterType(rawValue: type)!
         let zone = timezone.flatMap { ZoneOffsetResolver(identifier: $0) } ?? .systemZone
-        var decoder = try MeterDecoder(configuration: .init(
+        var decoder = try ReadingDecoderFactory.make(DecoderConfiguration(
             meter: meter, key: key.flatMap { Hex.key($0) }, authenticationKey: authKey.flatMap { Hex.key($0) },
             zone: zone, fallbackSource: file.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "stdin"))
 
         var output = ""
         var problems = ""
-        let emit: (MeterDecoder.Event) -> Void = { event in
+        let emit: (DecoderEvent) -> Void = { event in
             switch event {
             case .reading(let reading):
                 output += ReadingJSON.encode(reading)

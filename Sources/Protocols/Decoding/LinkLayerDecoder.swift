@@ -13,41 +13,43 @@ enum LinkOutput {
     case dropped(Drop)
 }
 
-/// HDLC framing plus segment reassembly.
-struct HDLCLink: LinkLayerDecoder {
-    private var framer = HDLCFramer()
-    private var assembler = HDLCSegmentAssembler()
-
-    var skippedBytes: Int { framer.skippedBytes }
-
-    mutating func feed(_ bytes: UnsafeRawBufferPointer, emit: (LinkOutput) -> Void) {
-        framer.append(bytes)
-        while let event = framer.next() {
-            switch event {
-            case .frame(let frame):
-                emit(.frame)
-                switch assembler.add(frame) {
-                case .payload(let payload, let offset)?: emit(.payload(payload, offset: offset))
-                case .dropped(let drop)?: emit(.dropped(drop))
-                case nil: break
-                }
-            case .dropped(let drop):
-                emit(.dropped(drop))
-                if let broken = assembler.linkBroken(at: drop.offset) { emit(.dropped(broken)) }
-            }
-        }
-    }
-
-    mutating func finish(emit: (LinkOutput) -> Void) {
-        if let drop = framer.finish() { emit(.dropped(drop)) }
-        if let drop = assembler.finish() { emit(.dropped(drop)) }
-    }
+/// Cuts bytes into checked frames (HDLC, M-Bus).
+public protocol LinkFramer {
+    associatedtype Frame
+    mutating func append(_ bytes: UnsafeRawBufferPointer)
+    /// The next frame or drop, nil when more bytes are needed.
+    mutating func next() -> LinkEvent<Frame>?
+    /// End of input: the frame cut short, if any.
+    mutating func finish() -> Drop?
+    var skippedBytes: Int { get }
 }
 
-/// M-Bus long-frame framing plus segment reassembly.
-struct MBusLink: LinkLayerDecoder {
-    private var framer = MBusFramer()
-    private var assembler = MBusSegmentAssembler()
+/// What a segment assembler hands on.
+public enum AssemblerOutput {
+    /// A complete link payload (link headers removed).
+    case payload(ArraySlice<UInt8>, offset: Int)
+    case dropped(Drop)
+}
+
+/// Joins the frames of one segmented payload.
+public protocol SegmentAssembler {
+    associatedtype Frame
+    mutating func add(_ frame: Frame, emit: (AssemblerOutput) -> Void)
+    /// A frame was lost: the open sequence, if any, is dropped.
+    mutating func linkBroken(at offset: Int) -> Drop?
+    mutating func finish() -> Drop?
+}
+
+/// A framer followed by its segment assembler.
+struct FramedLink<Framer: LinkFramer, Assembler: SegmentAssembler>: LinkLayerDecoder
+where Framer.Frame == Assembler.Frame {
+    private var framer: Framer
+    private var assembler: Assembler
+
+    init(framer: Framer, assembler: Assembler) {
+        self.framer = framer
+        self.assembler = assembler
+    }
 
     var skippedBytes: Int { framer.skippedBytes }
 
@@ -57,10 +59,11 @@ struct MBusLink: LinkLayerDecoder {
             switch event {
             case .frame(let frame):
                 emit(.frame)
-                switch assembler.add(frame) {
-                case .payload(let payload, let offset)?: emit(.payload(payload, offset: offset))
-                case .dropped(let drop)?: emit(.dropped(drop))
-                case nil: break
+                assembler.add(frame) { output in
+                    switch output {
+                    case .payload(let payload, let offset): emit(.payload(payload, offset: offset))
+                    case .dropped(let drop): emit(.dropped(drop))
+                    }
                 }
             case .dropped(let drop):
                 emit(.dropped(drop))

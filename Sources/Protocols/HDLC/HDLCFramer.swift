@@ -7,7 +7,7 @@
 /// the flags. DLMS HDLC does not byte-stuff, so a frame is delimited by its length, never by searching for 0x7E.
 /// Garbage, bad checksums and wrong lengths are dropped and reported; the scan resumes at the next flag so the
 /// next good frame is never lost. The buffer holds at most one maximal frame plus one appended chunk.
-public struct HDLCFramer {
+public struct HDLCFramer: LinkFramer {
     public static let flag: UInt8 = 0x7E
     /// The longest frame: 2047 bytes between the flags, plus the two flags.
     public static let maximumFrameSize = 2047 + 2

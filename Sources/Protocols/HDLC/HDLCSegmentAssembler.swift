@@ -1,9 +1,10 @@
 /// Joins HDLC segments (segmentation bit set on all but the last frame, AM550 style) into one link payload and
 /// strips the LLC header (`E6 E7 00` from the meter, `E6 E6 00` towards it).
 ///
-/// A segmented sequence must start with a frame carrying the LLC header; continuation segments that arrive without
-/// their first segment (because it was damaged) are dropped up to and including the sequence's last frame.
-public struct HDLCSegmentAssembler {
+/// A segmented sequence must start with a frame carrying the LLC header. Continuation segments that arrive without
+/// their first segment (because it was damaged) are dropped up to and including the sequence's last frame; a new
+/// first segment while a sequence is open means the open one lost its end, and it is dropped.
+public struct HDLCSegmentAssembler: SegmentAssembler {
     public static let maximumPayload = 65_536
 
     private var payload: [UInt8] = []
@@ -14,11 +15,6 @@ public struct HDLCSegmentAssembler {
 
     public init() {}
 
-    public enum Output {
-        /// A complete link payload (LLC header removed).
-        case payload(ArraySlice<UInt8>, offset: Int)
-        case dropped(Drop)
-    }
 
     /// A frame was lost on the link: the sequence being assembled can no longer complete.
     public mutating func linkBroken(at offset: Int) -> Drop? {
@@ -29,42 +25,54 @@ public struct HDLCSegmentAssembler {
         return Drop(.incompleteMessage, offset: assemblyOffset, detail: "HDLC segment lost")
     }
 
-    public mutating func add(_ frame: HDLCFrame) -> Output? {
-        guard frame.isUnnumberedInformation || frame.isInformation else { return nil }
+    public mutating func add(_ frame: HDLCFrame, emit: (AssemblerOutput) -> Void) {
+        guard frame.isUnnumberedInformation || frame.isInformation else { return }
         let information = frame.information
-        if !assembling {
-            let llcLength = Self.llcHeaderLength(information)
-            if discarding {
-                // Continuations of a sequence whose first segment was lost; the last one ends it.
-                if llcLength == 0 {
-                    if !frame.segmented { discarding = false }
-                    return .dropped(Drop(.orphanSegment, offset: frame.offset))
-                }
-                discarding = false
-            }
-            if !frame.segmented {
-                return information.isEmpty ? nil : .payload(information.dropFirst(llcLength), offset: frame.offset)
-            }
-            guard llcLength > 0 else {
-                discarding = true
-                return .dropped(Drop(.orphanSegment, offset: frame.offset))
-            }
-            assembling = true
-            assemblyOffset = frame.offset
-            payload.removeAll(keepingCapacity: true)
-            payload.append(contentsOf: information.dropFirst(llcLength))
-            return nil
+        let llcLength = Self.llcHeaderLength(information)
+        if assembling && llcLength > 0 {
+            emit(.dropped(Drop(.incompleteMessage, offset: assemblyOffset, detail: "new first segment")))
+            assembling = false
         }
-        guard payload.count + information.count <= Self.maximumPayload else {
+        if assembling {
+            continueSequence(with: frame, emit: emit)
+            return
+        }
+        if discarding {
+            guard llcLength > 0 else {
+                // A continuation of the sequence whose first segment was lost; its last frame ends it.
+                if !frame.segmented { discarding = false }
+                emit(.dropped(Drop(.orphanSegment, offset: frame.offset)))
+                return
+            }
+            discarding = false
+        }
+        if !frame.segmented {
+            if !information.isEmpty { emit(.payload(information.dropFirst(llcLength), offset: frame.offset)) }
+            return
+        }
+        guard llcLength > 0 else {
+            discarding = true
+            emit(.dropped(Drop(.orphanSegment, offset: frame.offset)))
+            return
+        }
+        assembling = true
+        assemblyOffset = frame.offset
+        payload.removeAll(keepingCapacity: true)
+        payload.append(contentsOf: information.dropFirst(llcLength))
+    }
+
+    private mutating func continueSequence(with frame: HDLCFrame, emit: (AssemblerOutput) -> Void) {
+        guard payload.count + frame.information.count <= Self.maximumPayload else {
             assembling = false
             discarding = frame.segmented
             payload.removeAll(keepingCapacity: true)
-            return .dropped(Drop(.oversizedMessage, offset: assemblyOffset))
+            emit(.dropped(Drop(.oversizedMessage, offset: assemblyOffset)))
+            return
         }
-        payload.append(contentsOf: information)
-        guard !frame.segmented else { return nil }
+        payload.append(contentsOf: frame.information)
+        guard !frame.segmented else { return }
         assembling = false
-        return .payload(payload[...], offset: assemblyOffset)
+        emit(.payload(payload[...], offset: assemblyOffset))
     }
 
     /// Called at the end of the input: a sequence still open is incomplete.

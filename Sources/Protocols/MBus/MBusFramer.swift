@@ -1,6 +1,6 @@
 /// Cuts a byte stream into M-Bus long frames, bytes arriving in any chunking. Single characters (E5) and short
 /// frames (`10 C A CS 16`) are skipped; damaged frames are dropped and the scan resumes at the next start byte.
-public struct MBusFramer {
+public struct MBusFramer: LinkFramer {
     public static let start: UInt8 = 0x68
     public static let stop: UInt8 = 0x16
 

@@ -2,7 +2,7 @@
 ///
 /// The CI field numbers the segments: the low nibble counts from 0, bit 0x10 marks the last one. Each segment's
 /// data starts with the transport SAPs (STSAP, DTSAP), which are removed. A gap in the numbering drops the message.
-public struct MBusSegmentAssembler {
+public struct MBusSegmentAssembler: SegmentAssembler {
     public static let maximumPayload = 65_536
 
     private var payload: [UInt8] = []
@@ -11,10 +11,6 @@ public struct MBusSegmentAssembler {
 
     public init() {}
 
-    public enum Output {
-        case payload(ArraySlice<UInt8>, offset: Int)
-        case dropped(Drop)
-    }
 
     public mutating func linkBroken(at offset: Int) -> Drop? {
         guard expected != nil else { return nil }
@@ -23,43 +19,45 @@ public struct MBusSegmentAssembler {
         return Drop(.incompleteMessage, offset: assemblyOffset, detail: "M-Bus segment lost")
     }
 
-    public mutating func add(_ frame: MBusFrame) -> Output? {
+    public mutating func add(_ frame: MBusFrame, emit: (AssemblerOutput) -> Void) {
         let ci = frame.controlInformation
-        guard ci & 0xE0 == 0 else { return nil }   // not a segmented DLMS transport frame
+        guard ci & 0xE0 == 0 else { return }   // not a segmented DLMS transport frame
         let sequence = ci & 0x0F
         let isLast = ci & 0x10 != 0
-        guard frame.data.count >= 2 else { return .dropped(Drop(.malformedAPDU, offset: frame.offset)) }
-        let data = frame.data.dropFirst(2)
-        var interrupted: Drop? = nil
+        guard frame.data.count >= 2 else {
+            emit(.dropped(Drop(.malformedAPDU, offset: frame.offset, detail: "no transport SAPs")))
+            return
+        }
         if sequence == 0 {
             if expected != nil {
-                interrupted = Drop(.incompleteMessage, offset: assemblyOffset, detail: "new message started")
+                emit(.dropped(Drop(.incompleteMessage, offset: assemblyOffset, detail: "new message started")))
             }
             payload.removeAll(keepingCapacity: true)
             assemblyOffset = frame.offset
             expected = 0
         }
-        guard let wanted = expected else { return .dropped(Drop(.orphanSegment, offset: frame.offset)) }
+        guard let wanted = expected else {
+            emit(.dropped(Drop(.orphanSegment, offset: frame.offset)))
+            return
+        }
         guard sequence == wanted else {
             expected = nil
-            return .dropped(Drop(.missingBlock, offset: assemblyOffset, detail: "segment \(sequence), expected \(wanted)"))
+            emit(.dropped(Drop(.missingBlock, offset: assemblyOffset, detail: "segment \(sequence), expected \(wanted)")))
+            return
         }
+        let data = frame.data.dropFirst(2)
         guard payload.count + data.count <= Self.maximumPayload else {
             expected = nil
-            return .dropped(Drop(.oversizedMessage, offset: assemblyOffset))
+            emit(.dropped(Drop(.oversizedMessage, offset: assemblyOffset)))
+            return
         }
         payload.append(contentsOf: data)
-        if let interrupted, !isLast {
-            expected = (wanted + 1) & 0x0F
-            return .dropped(interrupted)
-        }
         guard isLast else {
             expected = (wanted + 1) & 0x0F
-            return nil
+            return
         }
         expected = nil
-        // A message interrupted by a one-segment message: report the message, the drop was implied.
-        return .payload(payload[...], offset: assemblyOffset)
+        emit(.payload(payload[...], offset: assemblyOffset))
     }
 
     public mutating func finish() -> Drop? {

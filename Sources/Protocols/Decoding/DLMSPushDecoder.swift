@@ -5,36 +5,7 @@
 ///
 /// Nothing is thrown: damaged input is dropped, counted in `statistics` and reported as a `.dropped` event with its
 /// byte offset, and decoding goes on with the next frame.
-public struct MeterDecoder {
-    public struct Configuration: Sendable {
-        public var meter: MeterType
-        /// AES-128 encryption key (global unicast key), 16 bytes.
-        public var key: [UInt8]?
-        /// AES-128 authentication key; when set, GCM tags are verified.
-        public var authenticationKey: [UInt8]?
-        public var zone: ZoneOffsetResolver
-        public var useSystemTime: Bool
-        public var fallbackSource: String
-        public var sourceOverride: String?
-
-        public init(meter: MeterType, key: [UInt8]? = nil, authenticationKey: [UInt8]? = nil,
-                    zone: ZoneOffsetResolver = .systemZone, useSystemTime: Bool = false,
-                    fallbackSource: String = "unknown", sourceOverride: String? = nil) {
-            self.meter = meter
-            self.key = key
-            self.authenticationKey = authenticationKey
-            self.zone = zone
-            self.useSystemTime = useSystemTime
-            self.fallbackSource = fallbackSource
-            self.sourceOverride = sourceOverride
-        }
-    }
-
-    public enum Event {
-        case reading(Reading)
-        case dropped(Drop)
-    }
-
+public struct DLMSPushDecoder: ReadingDecoder {
     /// Input is processed in slices of this size so the framer's buffer stays bounded whatever the caller passes.
     static let sliceSize = 4096
 
@@ -45,10 +16,10 @@ public struct MeterDecoder {
     private var builder: ReadingBuilder
     public private(set) var statistics = DecoderStatistics()
 
-    public init(configuration: Configuration) throws(AESGCMDecryptor.Failure) {
+    public init(configuration: DecoderConfiguration) throws(AESGCMDecryptor.Failure) {
         switch configuration.meter.linkLayer {
-        case .hdlc: link = HDLCLink()
-        case .mbus: link = MBusLink()
+        case .hdlc: link = FramedLink(framer: HDLCFramer(), assembler: HDLCSegmentAssembler())
+        case .mbus: link = FramedLink(framer: MBusFramer(), assembler: MBusSegmentAssembler())
         }
         let security = try DLMSSecurity(key: configuration.key, authenticationKey: configuration.authenticationKey)
         messages = DLMSMessageDecoder(security: security)
@@ -63,18 +34,7 @@ public struct MeterDecoder {
         builder.now = now
     }
 
-    public mutating func feed<C: Collection>(_ bytes: C, emit: (Event) -> Void) where C.Element == UInt8 {
-        if let handled = bytes.withContiguousStorageIfAvailable({ buffer -> Bool in
-            feed(UnsafeRawBufferPointer(buffer), emit: emit)
-            return true
-        }), handled {
-            return
-        }
-        let copy = Array(bytes)
-        copy.withUnsafeBytes { feed($0, emit: emit) }
-    }
-
-    public mutating func feed(_ bytes: UnsafeRawBufferPointer, emit: (Event) -> Void) {
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer, emit: (DecoderEvent) -> Void) {
         statistics.bytes += bytes.count
         var position = 0
         while position < bytes.count {
@@ -91,7 +51,7 @@ public struct MeterDecoder {
     }
 
     /// End of input: reports a frame or message cut short.
-    public mutating func finish(emit: (Event) -> Void) {
+    public mutating func finish(emit: (DecoderEvent) -> Void) {
         var outputs: [LinkOutput] = []
         link.finish { outputs.append($0) }
         handle(outputs, emit: emit)
@@ -102,7 +62,7 @@ public struct MeterDecoder {
 
     // MARK: - stages
 
-    private mutating func handle(_ outputs: [LinkOutput], emit: (Event) -> Void) {
+    private mutating func handle(_ outputs: [LinkOutput], emit: (DecoderEvent) -> Void) {
         for output in outputs {
             switch output {
             case .frame: statistics.frames += 1
@@ -113,7 +73,7 @@ public struct MeterDecoder {
         statistics.skippedBytes = link.skippedBytes
     }
 
-    private mutating func handlePayload(_ payload: ArraySlice<UInt8>, offset: Int, emit: (Event) -> Void) {
+    private mutating func handlePayload(_ payload: ArraySlice<UInt8>, offset: Int, emit: (DecoderEvent) -> Void) {
         var outputs: [DLMSMessageDecoder.Output] = []
         messages.decode(payload, offset: offset) { outputs.append($0) }
         for output in outputs {
@@ -132,7 +92,7 @@ public struct MeterDecoder {
         }
     }
 
-    private mutating func report(_ drop: Drop, emit: (Event) -> Void) {
+    private mutating func report(_ drop: Drop, emit: (DecoderEvent) -> Void) {
         statistics.count(drop)
         emit(.dropped(drop))
     }

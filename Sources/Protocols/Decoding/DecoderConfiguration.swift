@@ -1,0 +1,38 @@
+/// What a reader tells its decoder: the meter type and the options of its `[readerN]` section.
+public struct DecoderConfiguration: Sendable {
+    public var meter: MeterType
+    /// AES-128 encryption key (global unicast key), 16 bytes.
+    public var key: [UInt8]?
+    /// AES-128 authentication key; when set, GCM tags are verified.
+    public var authenticationKey: [UInt8]?
+    /// Zone of meter times sent without a UTC offset.
+    public var zone: ZoneOffsetResolver
+    /// Stamp readings with the system clock even when the meter sends a time (`systemtime`).
+    public var useSystemTime: Bool
+    /// Source id when a message carries none (the port or file name).
+    public var fallbackSource: String
+    /// Source id that replaces the one found in messages (`id`).
+    public var sourceOverride: String?
+
+    public init(meter: MeterType, key: [UInt8]? = nil, authenticationKey: [UInt8]? = nil,
+                zone: ZoneOffsetResolver = .systemZone, useSystemTime: Bool = false,
+                fallbackSource: String = "unknown", sourceOverride: String? = nil) {
+        self.meter = meter
+        self.key = key
+        self.authenticationKey = authenticationKey
+        self.zone = zone
+        self.useSystemTime = useSystemTime
+        self.fallbackSource = fallbackSource
+        self.sourceOverride = sourceOverride
+    }
+}
+
+/// Makes the decoder for a meter type.
+public enum ReadingDecoderFactory {
+    public static func make(_ configuration: DecoderConfiguration) throws(AESGCMDecryptor.Failure) -> any ReadingDecoder {
+        switch configuration.meter.linkLayer {
+        case .hdlc, .mbus:
+            return try DLMSPushDecoder(configuration: configuration)
+        }
+    }
+}
