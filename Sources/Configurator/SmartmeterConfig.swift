@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct SmartmeterConfig: ParsableCommand {
@@ -8,4 +9,17 @@ struct SmartmeterConfig: ParsableCommand {
         version: "0.1.0",
         subcommands: [Decode.self]
     )
+
+    /// Usage errors exit with status 2 (not the parser's 64), as our commands document.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            guard code == .validationFailure else { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
 }
