@@ -58,6 +58,13 @@ public struct AXDRDecoder {
     /// A-XDR length: one byte below 0x80, else 0x8N followed by N big-endian length bytes (N = 1...4).
     /// The length must fit into what is left.
     public mutating func readLength() throws(DecodingError) -> Int {
+        let length = try readLengthField()
+        guard length <= remaining else { throw error(.truncated, "length \(length) but \(remaining) bytes left") }
+        return length
+    }
+
+    /// The length field alone, not checked against the remaining bytes (a bit-string counts bits).
+    private mutating func readLengthField() throws(DecodingError) -> Int {
         let first = try readByte()
         let length: Int
         if first < 0x80 {
@@ -67,7 +74,6 @@ public struct AXDRDecoder {
             guard (1...4).contains(width) else { throw error(.badLength, "length of \(width) bytes") }
             length = Int(try readUnsigned(width: width))
         }
-        guard length <= remaining else { throw error(.truncated, "length \(length) but \(remaining) bytes left") }
         return length
     }
 
@@ -104,7 +110,7 @@ public struct AXDRDecoder {
         case .dontCare: return .dontCare
         case .boolean: return .boolean(try readByte() != 0)
         case .bitString:
-            let bits = try readLength()
+            let bits = try readLengthField()
             let byteCount = (bits + 7) / 8
             return .bitString(bitCount: bits, bytes: Array(try readBytes(byteCount)))
         case .doubleLong: return .doubleLong(Int32(bitPattern: UInt32(try readUnsigned(width: 4))))
