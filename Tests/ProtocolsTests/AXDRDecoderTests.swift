@@ -46,8 +46,8 @@ struct AXDRDecoderTests {
         #expect(try Self.decode([0x02, 0x02, 0x11, 0x01, 0x12, 0x00, 0x02])
                 == .structure([.unsigned(1), .longUnsigned(2)]))
         let long = [UInt8](repeating: 0x41, count: 300)
-        #expect(try Self.decode([0x09, 0x82, 0x01, 0x2C] + long) == .octetString(long))
-        #expect(try Self.decode([0x09, 0x81, 0x80] + long.prefix(128)) == .octetString(Array(long.prefix(128))))
+        #expect(try Self.decode([0x09, 0x82, 0x01, 0x2C] + long) == .octetString(long[...]))
+        #expect(try Self.decode([0x09, 0x81, 0x80] + long.prefix(128)) == .octetString(long.prefix(128)))
         #expect(try Self.decode([0x01, 0x81, 0x02, 0x00, 0x00]) == .array([.null, .null]))
     }
 

@@ -9,7 +9,7 @@ struct ReadingBuilderTests {
 
     static func obis(_ text: String) -> DLMSValue {
         let code = try! ObisCode(parsing: text)
-        return .octetString([code.a, code.b, code.c, code.d, code.e, code.f])
+        return .octetString([code.a, code.b, code.c, code.d, code.e, code.f][...])
     }
 
     static func listEntry(_ classID: UInt16, _ code: String, _ attribute: Int8) -> DLMSValue {
@@ -28,7 +28,7 @@ struct ReadingBuilderTests {
             Self.listEntry(3, "1-0:31.7.0", 3), Self.listEntry(3, "1-0:31.7.0", 2), Self.listEntry(3, "1-0:99.99.9", 2),
         ])
         let body = DLMSValue.structure([
-            list, .octetString(Array("LGZ123".utf8)), .octetString(Self.clockBytes),
+            list, .octetString(ArraySlice("LGZ123".utf8)), .octetString(Self.clockBytes[...]),
             .structure([.integer(-3), .enumerated(33)]), .longUnsigned(1234), .doubleLong(-5),
         ])
         let reading = try #require(Self.builder().reading(from: DataNotification(longInvokeID: 1, dateTime: nil, body: body)))
@@ -56,8 +56,8 @@ struct ReadingBuilderTests {
     @Test("Kaifa three-phase list 2: positions imply the OBIS codes and Kaifa's scaling")
     func kaifaPositional() throws {
         let values: [DLMSValue] = [
-            .visibleString(Array("Kfm_001".utf8)), .visibleString(Array("7359992890941742".utf8)),
-            .visibleString(Array("MA304H3E".utf8)), .doubleLongUnsigned(1500), .doubleLongUnsigned(0),
+            .visibleString(ArraySlice("Kfm_001".utf8)), .visibleString(ArraySlice("7359992890941742".utf8)),
+            .visibleString(ArraySlice("MA304H3E".utf8)), .doubleLongUnsigned(1500), .doubleLongUnsigned(0),
             .doubleLongUnsigned(10), .doubleLongUnsigned(20), .doubleLongUnsigned(2_345), .doubleLongUnsigned(1_000),
             .doubleLongUnsigned(0), .doubleLongUnsigned(2_301), .doubleLongUnsigned(2_302), .doubleLongUnsigned(2_303),
         ]
@@ -71,7 +71,7 @@ struct ReadingBuilderTests {
 
     @Test("systemtime forces the clock; id overrides the meter id")
     func options() throws {
-        let body = DLMSValue.structure([Self.obis("0-0:42.0.0"), .octetString(Array("ISK1".utf8)),
+        let body = DLMSValue.structure([Self.obis("0-0:42.0.0"), .octetString(ArraySlice("ISK1".utf8)),
                                         Self.obis("1-0:1.7.0"), .doubleLongUnsigned(7)])
         let notification = DataNotification(longInvokeID: 1, dateTime: CosemDateTime(bytes: Self.clockBytes[...]), body: body)
         let normal = try #require(Self.builder().reading(from: notification))
@@ -84,7 +84,7 @@ struct ReadingBuilderTests {
 
     @Test("a message without values gives no reading")
     func empty() {
-        let body = DLMSValue.structure([Self.obis("0-0:42.0.0"), .octetString(Array("ISK1".utf8))])
+        let body = DLMSValue.structure([Self.obis("0-0:42.0.0"), .octetString(ArraySlice("ISK1".utf8))])
         #expect(Self.builder().reading(from: DataNotification(longInvokeID: 1, dateTime: nil, body: body)) == nil)
     }
 }

@@ -112,12 +112,12 @@ public struct AXDRDecoder {
         case .bitString:
             let bits = try readLengthField()
             let byteCount = (bits + 7) / 8
-            return .bitString(bitCount: bits, bytes: Array(try readBytes(byteCount)))
+            return .bitString(bitCount: bits, bytes: try readBytes(byteCount))
         case .doubleLong: return .doubleLong(Int32(bitPattern: UInt32(try readUnsigned(width: 4))))
         case .doubleLongUnsigned: return .doubleLongUnsigned(UInt32(try readUnsigned(width: 4)))
-        case .octetString: return .octetString(Array(try readBytes(try readLength())))
-        case .visibleString: return .visibleString(Array(try readBytes(try readLength())))
-        case .utf8String: return .utf8String(Array(try readBytes(try readLength())))
+        case .octetString: return .octetString(try readBytes(try readLength()))
+        case .visibleString: return .visibleString(try readBytes(try readLength()))
+        case .utf8String: return .utf8String(try readBytes(try readLength()))
         case .bcd: return .bcd(Int8(bitPattern: try readByte()))
         case .integer: return .integer(Int8(bitPattern: try readByte()))
         case .long: return .long(Int16(bitPattern: UInt16(try readUnsigned(width: 2))))

@@ -1,50 +1,62 @@
 /// A COSEM `date-time` (12 bytes): year, month, day, weekday, hour, minute, second, hundredths, deviation, clock status.
 ///
-/// Fields a meter leaves "not specified" (0xFF, 0xFFFF for the year) are `nil`. The deviation is the number of
+/// Fields a meter leaves "not specified" (0xFF, 0xFFFF for the year) read as `nil`. The deviation is the number of
 /// minutes to add to the local time to get UTC (0xFF88 = -120 means local time is UTC+02:00); 0x8000 means not
-/// specified.
+/// specified. Stored in its wire form (14 bytes) so that decoded values stay small and copy cheaply.
 public struct CosemDateTime: Sendable, Equatable {
-    public var year: Int?
-    public var month: Int?
-    public var day: Int?
-    public var weekday: Int?
-    public var hour: Int?
-    public var minute: Int?
-    public var second: Int?
-    public var hundredths: Int?
-    public var deviationMinutes: Int?
-    public var clockStatus: UInt8?
+    private var rawYear: UInt16 = 0xFFFF
+    private var rawMonth: UInt8 = 0xFF
+    private var rawDay: UInt8 = 0xFF
+    private var rawWeekday: UInt8 = 0xFF
+    private var rawHour: UInt8 = 0xFF
+    private var rawMinute: UInt8 = 0xFF
+    private var rawSecond: UInt8 = 0xFF
+    private var rawHundredths: UInt8 = 0xFF
+    private var rawDeviation: Int16 = .min
+    private var rawStatus: UInt8 = 0xFF
 
     /// Reads the 12 bytes of `bytes` (fewer or more give an all-unspecified value).
     public init(bytes: ArraySlice<UInt8>) {
         guard bytes.count == 12 else { return }
-        let b = Array(bytes)
-        let rawYear = Int(b[0]) << 8 | Int(b[1])
-        year = rawYear == 0xFFFF ? nil : rawYear
-        month = Self.field(b[2], valid: 1...12)
-        day = Self.field(b[3], valid: 1...31)
-        weekday = Self.field(b[4], valid: 1...7)
-        hour = Self.field(b[5], valid: 0...23)
-        minute = Self.field(b[6], valid: 0...59)
-        second = Self.field(b[7], valid: 0...59)
-        hundredths = Self.field(b[8], valid: 0...99)
-        let rawDeviation = Int16(bitPattern: UInt16(b[9]) << 8 | UInt16(b[10]))
-        deviationMinutes = rawDeviation == Int16.min || !(-720...840).contains(rawDeviation) ? nil : Int(rawDeviation)
-        clockStatus = b[11] == 0xFF ? nil : b[11]
+        let s = bytes.startIndex
+        rawYear = UInt16(bytes[s]) << 8 | UInt16(bytes[s + 1])
+        rawMonth = bytes[s + 2]
+        rawDay = bytes[s + 3]
+        rawWeekday = bytes[s + 4]
+        rawHour = bytes[s + 5]
+        rawMinute = bytes[s + 6]
+        rawSecond = bytes[s + 7]
+        rawHundredths = bytes[s + 8]
+        rawDeviation = Int16(bitPattern: UInt16(bytes[s + 9]) << 8 | UInt16(bytes[s + 10]))
+        rawStatus = bytes[s + 11]
     }
 
     public init(year: Int?, month: Int?, day: Int?, hour: Int?, minute: Int?, second: Int?,
                 hundredths: Int? = nil, deviationMinutes: Int? = nil, clockStatus: UInt8? = nil) {
-        self.year = year
-        self.month = month
-        self.day = day
-        self.hour = hour
-        self.minute = minute
-        self.second = second
-        self.hundredths = hundredths
-        self.deviationMinutes = deviationMinutes
-        self.clockStatus = clockStatus
+        rawYear = year.map { UInt16(clamping: $0) } ?? 0xFFFF
+        rawMonth = month.map { UInt8(clamping: $0) } ?? 0xFF
+        rawDay = day.map { UInt8(clamping: $0) } ?? 0xFF
+        rawHour = hour.map { UInt8(clamping: $0) } ?? 0xFF
+        rawMinute = minute.map { UInt8(clamping: $0) } ?? 0xFF
+        rawSecond = second.map { UInt8(clamping: $0) } ?? 0xFF
+        rawHundredths = hundredths.map { UInt8(clamping: $0) } ?? 0xFF
+        rawDeviation = deviationMinutes.map { Int16(clamping: $0) } ?? .min
+        rawStatus = clockStatus ?? 0xFF
     }
+
+    public var year: Int? { rawYear == 0xFFFF ? nil : Int(rawYear) }
+    public var month: Int? { Self.field(rawMonth, valid: 1...12) }
+    public var day: Int? { Self.field(rawDay, valid: 1...31) }
+    public var weekday: Int? { Self.field(rawWeekday, valid: 1...7) }
+    public var hour: Int? { Self.field(rawHour, valid: 0...23) }
+    public var minute: Int? { Self.field(rawMinute, valid: 0...59) }
+    public var second: Int? { Self.field(rawSecond, valid: 0...59) }
+    public var hundredths: Int? { Self.field(rawHundredths, valid: 0...99) }
+    /// Minutes to add to the local time to get UTC; nil when not specified (0x8000) or out of range.
+    public var deviationMinutes: Int? {
+        rawDeviation == .min || !(-720...840).contains(rawDeviation) ? nil : Int(rawDeviation)
+    }
+    public var clockStatus: UInt8? { rawStatus == 0xFF ? nil : rawStatus }
 
     private static func field(_ byte: UInt8, valid: ClosedRange<Int>) -> Int? {
         valid.contains(Int(byte)) ? Int(byte) : nil

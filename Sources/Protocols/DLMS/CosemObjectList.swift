@@ -58,13 +58,13 @@ public struct CosemObjectList: Sendable {
 
     private mutating func collectPushList(_ list: [PushListItem], values: [DLMSValue]) {
         // Scaler/unit pushed as attribute 3 of registers, applied to their value (attribute 2).
-        var scalers: [ObisCode: (Int, UInt8)] = [:]
+        var scalers: [ObisCode: (Int, UInt8)]? = nil
         for (item, value) in zip(list, values) where item.attribute == 3 && (item.classID == 3 || item.classID == 4) {
-            if let su = Self.scalerUnit(value) { scalers[item.obis] = su }
+            if let su = Self.scalerUnit(value) { scalers = (scalers ?? [:]).merging([item.obis: su]) { $1 } }
         }
         for (index, (item, value)) in zip(list, values).enumerated() where index > 0 {
             guard item.attribute == 2, item.classID != 40 else { continue }
-            let su = scalers[item.obis]
+            let su = scalers?[item.obis]
             entries.append(Entry(obis: item.obis, classID: item.classID, value: value, scaler: su?.0, unitCode: su?.1))
         }
     }

@@ -1,15 +1,16 @@
 /// One A-XDR encoded COSEM data value (IEC 62056-6-2 `Data` CHOICE), as a meter pushes it.
-public indirect enum DLMSValue: Sendable, Equatable {
+public enum DLMSValue: Sendable, Equatable {
     case null
     case array([DLMSValue])
     case structure([DLMSValue])
     case boolean(Bool)
-    case bitString(bitCount: Int, bytes: [UInt8])
+    case bitString(bitCount: Int, bytes: ArraySlice<UInt8>)
     case doubleLong(Int32)
     case doubleLongUnsigned(UInt32)
-    case octetString([UInt8])
-    case visibleString([UInt8])
-    case utf8String([UInt8])
+    // Strings are slices of the decoded APDU: decoding copies nothing.
+    case octetString(ArraySlice<UInt8>)
+    case visibleString(ArraySlice<UInt8>)
+    case utf8String(ArraySlice<UInt8>)
     case bcd(Int8)
     case integer(Int8)
     case long(Int16)
@@ -57,7 +58,7 @@ public indirect enum DLMSValue: Sendable, Equatable {
     }
 
     /// The bytes of an octet-, visible- or utf8-string.
-    public var stringBytes: [UInt8]? {
+    public var stringBytes: ArraySlice<UInt8>? {
         switch self {
         case .octetString(let b), .visibleString(let b), .utf8String(let b): return b
         default: return nil
@@ -76,7 +77,7 @@ public indirect enum DLMSValue: Sendable, Equatable {
     public var dateTimeValue: CosemDateTime? {
         switch self {
         case .dateTime(let d): return d
-        case .octetString(let b) where b.count == 12: return CosemDateTime(bytes: b[...])
+        case .octetString(let b) where b.count == 12: return CosemDateTime(bytes: b)
         default: return nil
         }
     }

@@ -30,12 +30,12 @@ public struct ReadingBuilder {
     /// nil when the message holds no values.
     public func reading(from notification: DataNotification) -> Reading? {
         let objects = CosemObjectList(body: notification.body, meter: meter)
-        var usedIndex = Set<Int>()
+        let entries = objects.entries
+        let idIndex = meterIDIndex(in: entries)
         let source: String
         if let sourceOverride {
             source = sourceOverride
-        } else if let (index, id) = meterID(in: objects.entries) {
-            usedIndex.insert(index)
+        } else if let idIndex, let id = Self.printableText(entries[idIndex].value) {
             source = id
         } else if let id = objects.unlabelled.reversed().lazy.compactMap({ Self.printableText($0) }).first {
             source = id
@@ -43,19 +43,18 @@ public struct ReadingBuilder {
             source = fallbackSource
         }
 
+        let clockIndex = entries.firstIndex { $0.obis.a == 0 && $0.obis.hasCDE(1, 0, 0) && $0.value.dateTimeValue != nil }
         var timestamp: Int64? = nil
-        let clockIndex = objects.entries.firstIndex { $0.obis.a == 0 && $0.obis.hasCDE(1, 0, 0) && $0.value.dateTimeValue != nil }
-        if let clockIndex { usedIndex.insert(clockIndex) }
         if !useSystemTime {
-            timestamp = clockIndex.flatMap { objects.entries[$0].value.dateTimeValue?.utcSeconds(in: zone) }
+            timestamp = clockIndex.flatMap { entries[$0].value.dateTimeValue?.utcSeconds(in: zone) }
                 ?? notification.dateTime?.utcSeconds(in: zone)
                 ?? objects.unlabelled.lazy.compactMap { $0.dateTimeValue?.utcSeconds(in: self.zone) }.first
         }
 
         var values: [DataPoint] = []
-        values.reserveCapacity(objects.entries.count)
-        for (index, entry) in objects.entries.enumerated() where !usedIndex.contains(index) {
-            if let point = dataPoint(entry) { values.append(point) }
+        values.reserveCapacity(entries.count)
+        for index in entries.indices where index != idIndex && index != clockIndex {
+            if let point = dataPoint(entries[index]) { values.append(point) }
         }
         guard !values.isEmpty else { return nil }
         return Reading(source: source, timestamp: timestamp ?? now(), values: values)
@@ -83,18 +82,21 @@ public struct ReadingBuilder {
     }
 
     /// 0-0:42.0.0 (logical device name), else 0-x:96.1.x (serial numbers), else 1-x:0.0.x, with printable text.
-    private func meterID(in entries: [CosemObjectList.Entry]) -> (Int, String)? {
-        let rules: [(ObisCode) -> Bool] = [
-            { $0.a == 0 && $0.hasCDE(42, 0, 0) },
-            { $0.a == 0 && $0.c == 96 && $0.d == 1 },
-            { $0.a == 1 && $0.c == 0 && $0.d == 0 },
-        ]
-        for rule in rules {
-            for (index, entry) in entries.enumerated() where rule(entry.obis) {
-                if let text = Self.printableText(entry.value) { return (index, text) }
+    private func meterIDIndex(in entries: [CosemObjectList.Entry]) -> Int? {
+        for rule in 0..<3 {
+            for index in entries.indices where Self.isMeterID(entries[index].obis, rule: rule) {
+                if Self.printableText(entries[index].value) != nil { return index }
             }
         }
         return nil
+    }
+
+    private static func isMeterID(_ obis: ObisCode, rule: Int) -> Bool {
+        switch rule {
+        case 0: return obis.a == 0 && obis.hasCDE(42, 0, 0)
+        case 1: return obis.a == 0 && obis.c == 96 && obis.d == 1
+        default: return obis.a == 1 && obis.c == 0 && obis.d == 0
+        }
     }
 
     /// The string as text when every byte is printable ASCII (surrounding spaces and NULs trimmed).
