@@ -89,3 +89,18 @@ struct AXDRDecoderTests {
         }
     }
 }
+
+@Suite("A-XDR regressions found by fuzzing")
+struct AXDRFuzzRegressionTests {
+    @Test("nested compact-array descriptions of empty elements are rejected at once (was an exponential hang)")
+    func nestedEmptyCompactArray() {
+        // compact-array of array(256) of array(256) of array(256) of null: 16 million empty elements.
+        let bytes: [UInt8] = [0x13, 0x01, 0x01, 0x00, 0x01, 0x01, 0x00, 0x01, 0x01, 0x00, 0x00, 0x02, 0x11, 0x11]
+        var decoder = AXDRDecoder(bytes[...])
+        #expect(throws: AXDRDecoder.DecodingError.self) { try decoder.decodeValue() }
+        // A structure hiding the empty array behind a one-byte member is caught too.
+        let hidden: [UInt8] = [0x13, 0x02, 0x02, 0x11, 0x01, 0xFF, 0xFF, 0x00, 0x01, 0x07]
+        var second = AXDRDecoder(hidden[...])
+        #expect(throws: AXDRDecoder.DecodingError.self) { try second.decodeValue() }
+    }
+}

@@ -154,7 +154,9 @@ public struct AXDRDecoder {
         switch tag {
         case .array:
             let count = Int(try readUnsigned(width: 2))
-            return .array(count: count, element: try readTypeDescription(depth: depth + 1))
+            let element = try readTypeDescription(depth: depth + 1)
+            guard Self.minimumSize(of: element) > 0 else { throw error(.badCompactArray, "array of zero-size elements") }
+            return .array(count: count, element: element)
         case .structure:
             let count = try readLength()
             var members: [TypeDescription] = []
@@ -169,6 +171,10 @@ public struct AXDRDecoder {
 
     private mutating func decodeCompactArray(depth: Int) throws(DecodingError) -> [DLMSValue] {
         let description = try readTypeDescription(depth: depth + 1)
+        // Every element must take at least one byte, or nested counts could ask for billions of empty elements.
+        guard Self.minimumSize(of: description) > 0 else {
+            throw error(.badCompactArray, "elements of zero size")
+        }
         let contentLength = try readLength()
         let end = index + contentLength
         var elements: [DLMSValue] = []
@@ -181,13 +187,41 @@ public struct AXDRDecoder {
         return elements
     }
 
+    /// The fewest bytes one element of `description` occupies in the packed contents (saturating).
+    private static func minimumSize(of description: TypeDescription) -> Int {
+        switch description {
+        case .simple(let tag):
+            switch tag {
+            case .null, .dontCare: return 0
+            case .boolean, .bcd, .integer, .unsigned, .enumerated: return 1
+            case .long, .longUnsigned: return 2
+            case .doubleLong, .doubleLongUnsigned, .float32, .time: return 4
+            case .long64, .long64Unsigned, .float64: return 8
+            case .date: return 5
+            case .dateTime: return 12
+            case .bitString, .octetString, .visibleString, .utf8String: return 1
+            case .array, .structure, .compactArray: return 1
+            }
+        case .array(let count, let element):
+            let (product, overflow) = count.multipliedReportingOverflow(by: minimumSize(of: element))
+            return overflow ? Int.max : product
+        case .structure(let members):
+            return members.reduce(0) { sum, member in
+                let (total, overflow) = sum.addingReportingOverflow(minimumSize(of: member))
+                return overflow ? Int.max : total
+            }
+        }
+    }
+
     private mutating func decode(_ description: TypeDescription, depth: Int) throws(DecodingError) -> DLMSValue {
         guard depth < Self.maximumDepth else { throw error(.tooDeep, "nesting deeper than \(Self.maximumDepth)") }
         switch description {
         case .simple(let tag):
             return try decodeUntagged(tag, depth: depth)
         case .array(let count, let element):
-            guard count <= remaining else { throw error(.truncated, "compact array of \(count) elements") }
+            guard Self.minimumSize(of: description) <= remaining else {
+                throw error(.truncated, "compact array of \(count) elements")
+            }
             var elements: [DLMSValue] = []
             for _ in 0..<count { elements.append(try decode(element, depth: depth + 1)) }
             return .array(elements)
