@@ -20,6 +20,9 @@ public struct DLMSPushDecoder: ReadingDecoder {
         switch configuration.meter.linkLayer {
         case .hdlc: link = FramedLink(framer: HDLCFramer(), assembler: HDLCSegmentAssembler())
         case .mbus: link = FramedLink(framer: MBusFramer(), assembler: MBusSegmentAssembler())
+        case .p1, .encryptedP1, .iec62056_21:
+            // Text-protocol meters have their own decoders; ReadingDecoderFactory never routes them here.
+            preconditionFailure("\(configuration.meter.rawValue) is not a DLMS push meter: use ReadingDecoderFactory")
         }
         let security = try DLMSSecurity(key: configuration.key, authenticationKey: configuration.authenticationKey)
         messages = DLMSMessageDecoder(security: security)

@@ -33,6 +33,12 @@ public enum ReadingDecoderFactory {
         switch configuration.meter.linkLayer {
         case .hdlc, .mbus:
             return try DLMSPushDecoder(configuration: configuration)
+        case .p1:
+            return P1TelegramDecoder(configuration: configuration)
+        case .encryptedP1:
+            return try SmartyDecoder(configuration: configuration)
+        case .iec62056_21:
+            return IEC62056ReadoutDecoder(configuration: configuration)
         }
     }
 }

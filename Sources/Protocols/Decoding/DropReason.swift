@@ -6,6 +6,11 @@ public enum DropReason: String, Sendable, CaseIterable, Comparable {
     case mbusChecksum = "bad M-Bus checksum"
     case badLengthOrFlag = "frame length does not end at a closing flag"
     case truncatedFrame = "truncated frame at end of input"
+    // Text telegrams (DSMR P1, IEC 62056-21)
+    case telegramChecksum = "bad P1 telegram checksum (CRC16)"
+    case blockCheck = "bad IEC 62056-21 block check character (BCC)"
+    case telegramTooLong = "telegram longer than the buffer limit"
+    case interruptedTelegram = "telegram interrupted by the start of the next one"
     // Reassembly
     case orphanSegment = "segment without its first segment"
     case incompleteMessage = "message interrupted before its last segment or block"

@@ -41,11 +41,15 @@ public struct DataPoint: Sendable, Equatable {
     public var type: DataPointType?
     public var value: Value
     public var unit: String?
+    /// When the value carries its own capture time (M-Bus meter readings, a maximum demand and when it occurred),
+    /// that time in seconds since 1970-01-01 UTC; nil when the reading's timestamp applies.
+    public var timestamp: Int64?
 
-    public init(obis: ObisCode, type: DataPointType?, value: Value, unit: String?) {
+    public init(obis: ObisCode, type: DataPointType?, value: Value, unit: String?, timestamp: Int64? = nil) {
         self.obis = obis
         self.type = type
         self.value = value
         self.unit = unit
+        self.timestamp = timestamp
     }
 }

@@ -2,6 +2,8 @@
 ///
 ///     {"source":"LGZ1030655933512","timestamp":"2021-07-06T12:58:18Z","values":[
 ///       {"obis":"1-0:1.7.0*255","type":"ACTIVE_POWER_P","value":28,"unit":"W"}, ...]}
+///
+/// A value with its own capture time (M-Bus readings, a maximum demand) adds `"timestamp":"..."` to its object.
 public enum ReadingJSON {
     public static func encode(_ reading: Reading) -> String {
         var out = "{\"source\":"
@@ -22,6 +24,11 @@ public enum ReadingJSON {
             }
             out += ",\"unit\":"
             if let unit = point.unit { appendString(unit, to: &out) } else { out += "null" }
+            if let timestamp = point.timestamp {
+                out += ",\"timestamp\":\""
+                out += CivilTime.iso8601(timestamp)
+                out += "\""
+            }
             out += "}"
         }
         out += "]}"

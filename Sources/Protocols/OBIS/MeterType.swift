@@ -2,8 +2,21 @@
 /// meter pushes without a scaler.
 public enum MeterType: String, Sendable, CaseIterable {
     case lge450, lge360, lge570, iskraam550, kamstrup_han, aidon, kaifa, netznoe
+    /// DSMR P1 text telegrams: 4.x/5.x (and the generic P1 variants of other countries), 2.2/3, Belgian e-MUCS,
+    /// Luxembourg Smarty (encrypted).
+    case dsmr, dsmr22, fluvius, smarty
+    /// IEC 62056-21 mode C readout.
+    case siemens_td3511
 
-    public enum LinkLayer: Sendable { case hdlc, mbus }
+    public enum LinkLayer: Sendable {
+        case hdlc, mbus
+        /// P1 text telegrams `/ ... !CRC`.
+        case p1
+        /// P1 telegrams wrapped in DLMS general-glo-ciphering frames (Luxembourg).
+        case encryptedP1
+        /// IEC 62056-21 data readout.
+        case iec62056_21
+    }
 
     public struct SerialSettings: Sendable, Equatable, CustomStringConvertible {
         public var baudrate: Int
@@ -17,6 +30,18 @@ public enum MeterType: String, Sendable, CaseIterable {
         switch self {
         case .netznoe: return .mbus
         case .lge450, .lge360, .lge570, .iskraam550, .kamstrup_han, .aidon, .kaifa: return .hdlc
+        case .dsmr, .dsmr22, .fluvius: return .p1
+        case .smarty: return .encryptedP1
+        case .siemens_td3511: return .iec62056_21
+        }
+    }
+
+    /// The zone a reader assumes for meter times when its `timezone` option is not set, or nil for the system's.
+    /// P1 meters are Belgian, Dutch or Luxembourgish far more often than not.
+    public var defaultTimeZoneIdentifier: String? {
+        switch self {
+        case .dsmr, .dsmr22, .fluvius, .smarty: return "Europe/Brussels"
+        case .lge450, .lge360, .lge570, .iskraam550, .kamstrup_han, .aidon, .kaifa, .netznoe, .siemens_td3511: return nil
         }
     }
 
@@ -27,6 +52,10 @@ public enum MeterType: String, Sendable, CaseIterable {
         case .kamstrup_han: return SerialSettings(baudrate: 2400, parity: "N", dataBits: 8, stopBits: 1)
         case .aidon, .kaifa: return SerialSettings(baudrate: 2400, parity: "E", dataBits: 8, stopBits: 1)
         case .netznoe: return SerialSettings(baudrate: 2400, parity: "E", dataBits: 8, stopBits: 1)
+        case .dsmr, .fluvius, .smarty: return SerialSettings(baudrate: 115_200, parity: "N", dataBits: 8, stopBits: 1)
+        case .dsmr22: return SerialSettings(baudrate: 9600, parity: "E", dataBits: 7, stopBits: 1)
+        // Sign-on speed; the readout continues at the speed the meter offers (see IEC62056ModeCSession).
+        case .siemens_td3511: return SerialSettings(baudrate: 300, parity: "E", dataBits: 7, stopBits: 1)
         }
     }
 
@@ -41,6 +70,11 @@ public enum MeterType: String, Sendable, CaseIterable {
         case .aidon: return "Aidon HAN port (Norway, Sweden)"
         case .kaifa: return "Kaifa MA304/MA105 HAN port (Norway)"
         case .netznoe: return "EVN / Netz Niederoesterreich customer interface (Kaifa MA309M, M-Bus, encrypted)"
+        case .dsmr: return "DSMR 4/5 P1 port (Netherlands; also Swedish, Irish, Hungarian, Austrian P1 and EasyMeter Q3D)"
+        case .dsmr22: return "DSMR 2.2/3 P1 port (older Dutch meters, 9600 7E1)"
+        case .fluvius: return "Fluvius e-MUCS P1 port (Belgium)"
+        case .smarty: return "Luxembourg Smarty P1 port (encrypted DSMR, needs key)"
+        case .siemens_td3511: return "Siemens TD-3511 (IEC 62056-21 mode C optical/serial readout)"
         }
     }
 
@@ -53,11 +87,13 @@ public enum MeterType: String, Sendable, CaseIterable {
             case .lge570: return 0          // CT meter: whole amperes
             case .kaifa: return -3          // Kaifa HAN lists: mA
             case .lge450, .lge360, .iskraam550, .kamstrup_han, .aidon, .netznoe: return -2
+            case .dsmr, .dsmr22, .fluvius, .smarty, .siemens_td3511: return 0   // text protocols carry units
             }
         case .VOLTAGE_L1, .VOLTAGE_L2, .VOLTAGE_L3:
             switch self {
             case .lge360, .iskraam550, .kaifa: return -1   // 0.1 V
             case .lge450, .lge570, .kamstrup_han, .aidon, .netznoe: return 0
+            case .dsmr, .dsmr22, .fluvius, .smarty, .siemens_td3511: return 0
             }
         case .POWER_FACTOR, .POWER_FACTOR_L1, .POWER_FACTOR_L2, .POWER_FACTOR_L3:
             return -3

@@ -1,0 +1,194 @@
+/// Byte-level readers for the contents of one `( ... )` group of a P1 telegram or IEC 62056-21 data line:
+/// decimal numbers with an optional `*unit`, `YYMMDDhhmmssX` times, OBIS codes and hex-encoded text.
+/// No Foundation and no allocation except for the text that is returned.
+enum P1Field {
+    /// A decimal number already scaled to the unit the DLMS side uses (kWh -> Wh, ...).
+    struct Quantity: Equatable {
+        var value: Double
+        var unit: String?
+    }
+
+    /// `000015.758*kWh` -> 15758 Wh; `0001` -> 1; `-80.7*Deg` -> -80.7 °. nil when the text before `*` is not a
+    /// decimal number or is empty.
+    static func quantity(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Quantity? {
+        var index = range.lowerBound
+        let end = range.upperBound
+        guard index < end else { return nil }
+        var negative = false
+        if bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+            negative = bytes[index] == UInt8(ascii: "-")
+            index += 1
+        }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var decimals = 0
+        var seenPoint = false
+        var overflow = 0   // digits dropped because the mantissa is full
+        while index < end {
+            let byte = bytes[index]
+            if byte &- UInt8(ascii: "0") < 10 {
+                if mantissa < 100_000_000_000_000_000 {
+                    mantissa = mantissa &* 10 &+ UInt64(byte &- UInt8(ascii: "0"))
+                    if seenPoint { decimals += 1 }
+                } else if !seenPoint {
+                    overflow += 1
+                }
+                digits += 1
+            } else if byte == UInt8(ascii: ".") && !seenPoint {
+                seenPoint = true
+            } else {
+                break
+            }
+            index += 1
+        }
+        guard digits > 0 else { return nil }
+        var unit: String? = nil
+        var exponent = overflow - decimals
+        if index < end {
+            guard bytes[index] == UInt8(ascii: "*") else { return nil }
+            let (name, unitExponent) = P1Unit.normalise(bytes, index + 1..<end)
+            unit = name
+            exponent += unitExponent
+        }
+        let magnitude = scale(Double(mantissa), exponent)
+        return Quantity(value: negative ? -magnitude : magnitude, unit: unit)
+    }
+
+    /// mantissa x 10^exponent, dividing for negative exponents so that 2347 x 10^-1 is exactly 234.7.
+    @inline(__always)
+    static func scale(_ mantissa: Double, _ exponent: Int) -> Double {
+        if exponent == 0 { return mantissa }
+        let power = exponent > 0 ? exponent : -exponent
+        let factor = power < powersOfTen.count ? powersOfTen[power] : pow10(power)
+        return exponent > 0 ? mantissa * factor : mantissa / factor
+    }
+
+    private static let powersOfTen: [Double] = (0..<23).map { pow10($0) }
+
+    private static func pow10(_ n: Int) -> Double {
+        var result = 1.0
+        for _ in 0..<n { result *= 10 }
+        return result
+    }
+
+    /// A P1 time `YYMMDDhhmmss` with an optional `S` (summer) or `W` (winter) suffix, as wall-clock seconds.
+    /// nil for anything else, including the placeholder `632525252525W` some meters send for "no time".
+    struct WallClock: Equatable {
+        var seconds: Int64
+        /// `S`, `W` or 0 when absent.
+        var season: UInt8
+    }
+
+    /// Whether the group has the shape of a P1 time (12 digits and an optional S/W), valid or a placeholder.
+    static func looksLikeTime(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+        guard range.count == 12 || range.count == 13 else { return false }
+        for index in range.lowerBound..<range.lowerBound + 12 where bytes[index] &- UInt8(ascii: "0") >= 10 {
+            return false
+        }
+        return range.count == 12 || bytes[range.upperBound - 1] == UInt8(ascii: "S")
+            || bytes[range.upperBound - 1] == UInt8(ascii: "W")
+    }
+
+    static func wallClock(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> WallClock? {
+        let count = range.count
+        guard count == 12 || count == 13 else { return nil }
+        var season: UInt8 = 0
+        if count == 13 {
+            season = bytes[range.upperBound - 1]
+            guard season == UInt8(ascii: "S") || season == UInt8(ascii: "W") else { return nil }
+        }
+        func pair(_ part: Int) -> Int? {
+            let high = bytes[range.lowerBound + 2 * part] &- UInt8(ascii: "0")
+            let low = bytes[range.lowerBound + 2 * part + 1] &- UInt8(ascii: "0")
+            return high < 10 && low < 10 ? Int(high) * 10 + Int(low) : nil
+        }
+        guard let yy = pair(0), let month = pair(1), let day = pair(2), let hour = pair(3), let minute = pair(4),
+              let second = pair(5) else { return nil }
+        // Two-digit years as POSIX strptime reads them: 69-99 -> 19xx, 00-68 -> 20xx.
+        let year = yy >= 69 ? 1900 + yy : 2000 + yy
+        guard let seconds = civilSeconds(year: year, month: month, day: day, hour: hour, minute: minute,
+                                         second: second) else { return nil }
+        return WallClock(seconds: seconds, season: season)
+    }
+
+    /// Validated calendar fields -> seconds since 1970 as if the wall clock were UTC.
+    static func civilSeconds(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Int64? {
+        guard (1...12).contains(month), day >= 1, day <= CivilTime.daysInMonth(year: year, month: month),
+              hour < 24, minute < 60, second < 60 else { return nil }
+        return CivilTime.secondsSinceEpoch(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+    }
+
+    /// `1-0:1.8.1`, `0-1:24.2.1`, `1-0:1.8.0*255` or the short IEC forms `1.8.0` and `32.7` (A = 1, B = 0, E = 0).
+    static func obis(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> ObisCode? {
+        var groups: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 255)
+        var count = 0
+        var current = -1
+        var separators: UInt32 = 0   // two bits per separator: 1 '-', 2 ':', 3 '.' or '*'
+        func store(_ value: Int) -> Bool {
+            switch count {
+            case 0: groups.0 = UInt8(value)
+            case 1: groups.1 = UInt8(value)
+            case 2: groups.2 = UInt8(value)
+            case 3: groups.3 = UInt8(value)
+            case 4: groups.4 = UInt8(value)
+            case 5: groups.5 = UInt8(value)
+            default: return false
+            }
+            count += 1
+            return true
+        }
+        for index in range {
+            let byte = bytes[index]
+            let digit = byte &- UInt8(ascii: "0")
+            if digit < 10 {
+                current = (current < 0 ? 0 : current) * 10 + Int(digit)
+                guard current <= 255 else { return nil }
+                continue
+            }
+            let kind: UInt32
+            switch byte {
+            case UInt8(ascii: "-"): kind = 1
+            case UInt8(ascii: ":"): kind = 2
+            case UInt8(ascii: "."), UInt8(ascii: "*"): kind = 3
+            default: return nil
+            }
+            guard current >= 0, store(current) else { return nil }
+            separators |= kind << UInt32(2 * (count - 1))
+            current = -1
+        }
+        guard current >= 0, store(current) else { return nil }
+        let full = separators & 0b1111 == 0b1001   // "A-B:"
+        switch count {
+        case 5 where full, 6 where full:
+            return ObisCode(groups.0, groups.1, groups.2, groups.3, groups.4, count == 6 ? groups.5 : 255)
+        case 3 where separators == 0b1111:
+            return ObisCode(1, 0, groups.0, groups.1, groups.2)
+        case 2 where separators == 0b11:
+            return ObisCode(1, 0, groups.0, groups.1, 0)
+        default:
+            return nil
+        }
+    }
+
+    /// The group as text: hex digits that decode to printable ASCII become that text (equipment ids and messages
+    /// are sent hex-encoded), anything else is kept as sent.
+    static func text(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, decodeHex: Bool) -> String {
+        if decodeHex, let decoded = printableHex(bytes, range) { return decoded }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    private static func printableHex(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String? {
+        guard !range.isEmpty, range.count % 2 == 0 else { return nil }
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(range.count / 2)
+        var index = range.lowerBound
+        while index < range.upperBound {
+            guard let high = Hex.nibbleValue(bytes[index]), let low = Hex.nibbleValue(bytes[index + 1]) else { return nil }
+            let byte = high << 4 | low
+            guard (0x20..<0x7F).contains(byte) else { return nil }
+            decoded.append(byte)
+            index += 2
+        }
+        return String(decoding: decoded, as: UTF8.self)
+    }
+}

@@ -1,0 +1,139 @@
+/// Turns the objects of a parsed P1 telegram into a `Reading`.
+///
+/// - Source: `sourceOverride`, else the main meter's equipment identifier (0-0:96.1.1, then 0-0:42.0.0,
+///   0-0:96.1.0, 1-0:0.0.0, other 0-0:96.1.x), hex-decoded to text when it is hex of printable text.
+/// - Timestamp: 0-0:1.0.0 converted with its S/W suffix to UTC in the reader's zone; the system clock when the
+///   telegram has none (DSMR 2.2/3) or `useSystemTime` is set.
+/// - Values: every number with its OBIS code, scaled to base units, typed from the register map when the unit on
+///   the wire matches the register's; texts (M-Bus ids, messages, versions) as text; times of M-Bus readings and
+///   maximum demands in the data point's own timestamp. Belgian history, power-failure log and DSMR 2/3 M-Bus
+///   profile lines are spread into one data point per entry (see `P1ProfileObjects.swift`).
+struct P1ReadingBuilder {
+    var meter: MeterType
+    var clock: P1Clock
+    var useSystemTime: Bool
+    var fallbackSource: String
+    var sourceOverride: String?
+    var now: @Sendable () -> Int64
+
+    init(configuration: DecoderConfiguration, now: @escaping @Sendable () -> Int64 = SystemClock.seconds) {
+        meter = configuration.meter
+        clock = P1Clock(zone: configuration.zone)
+        useSystemTime = configuration.useSystemTime
+        fallbackSource = configuration.fallbackSource
+        sourceOverride = configuration.sourceOverride
+        self.now = now
+    }
+
+    /// nil when the telegram holds no values.
+    mutating func reading(from telegram: P1TelegramParser, bytes: UnsafeRawBufferPointer) -> Reading? {
+        var values: [DataPoint] = []
+        values.reserveCapacity(telegram.objects.count + 8)
+        var timestamp: Int64? = nil
+        var source: (rank: Int, index: Int)? = nil
+        for object in telegram.objects {
+            let obis = object.obis
+            let groups = telegram.groups(of: object)
+            if obis.a == 0 && obis.b == 0 && obis.hasCDE(1, 0, 0) {
+                if groups.count == 1, let time = P1Field.wallClock(bytes, groups[groups.startIndex]) {
+                    timestamp = clock.utcSeconds(time)
+                }
+                continue
+            }
+            if let rank = Self.identifierRank(obis) {
+                guard groups.count == 1, !groups[groups.startIndex].isEmpty else { continue }
+                let text = P1Field.text(bytes, groups[groups.startIndex], decodeHex: true)
+                if obis.b == 0, rank < (source?.rank ?? Int.max) { source = (rank, values.count) }
+                values.append(DataPoint(obis: obis, type: nil, value: .text(text), unit: nil))
+                continue
+            }
+            if obis.c == 96 && obis.d == 13 {
+                // Text messages, sent hex-encoded.
+                guard groups.count == 1, !groups[groups.startIndex].isEmpty else { continue }
+                let text = P1Field.text(bytes, groups[groups.startIndex], decodeHex: true)
+                values.append(DataPoint(obis: obis, type: nil, value: .text(text), unit: nil))
+                continue
+            }
+            if (obis.c == 0 && obis.d == 2 && obis.e == 8) || (obis.c == 96 && obis.d == 1 && obis.e == 4) {
+                // Protocol and firmware versions: identifiers, not quantities.
+                guard groups.count == 1, !groups[groups.startIndex].isEmpty else { continue }
+                let text = P1Field.text(bytes, groups[groups.startIndex], decodeHex: false)
+                values.append(DataPoint(obis: obis, type: nil, value: .text(text), unit: nil))
+                continue
+            }
+            if obis.hasCDE(98, 1, 0), appendHistory(obis, groups, bytes, to: &values) { continue }
+            if obis.hasCDE(99, 97, 0), appendPowerFailures(obis, groups, bytes, to: &values) { continue }
+            if obis.c == 24 && obis.d == 3, appendProfileValue(obis, groups, bytes, to: &values) { continue }
+            appendGeneric(obis, groups, bytes, to: &values)
+        }
+        let sourceText: String
+        if let sourceOverride {
+            sourceText = sourceOverride
+        } else if let source, case .text(let text) = values[source.index].value {
+            sourceText = text
+            values.remove(at: source.index)
+        } else {
+            sourceText = fallbackSource
+        }
+        guard !values.isEmpty else { return nil }
+        let time = useSystemTime ? now() : (timestamp ?? now())
+        return Reading(source: sourceText, timestamp: time, values: values)
+    }
+
+    /// Equipment identifiers, best first; nil for other codes.
+    private static func identifierRank(_ obis: ObisCode) -> Int? {
+        if obis.c == 96 && obis.d == 1 {
+            switch obis.e {
+            case 1: return 0
+            case 0: return 2
+            case 4: return nil   // version information (Belgian 0-0:96.1.4)
+            default: return 4
+            }
+        }
+        if obis.a == 0 && obis.hasCDE(42, 0, 0) { return 1 }
+        if obis.c == 0 && obis.d == 0 { return 3 }
+        return nil
+    }
+
+    /// One number (`(value*unit)`), one time-stamped number (`(time)(value*unit)`), or a row of numbers after an
+    /// optional time (each with F = its position, 1-based). Texts are kept as text.
+    private mutating func appendGeneric(_ obis: ObisCode, _ groups: ArraySlice<Range<Int>>,
+                                        _ bytes: UnsafeRawBufferPointer, to values: inout [DataPoint]) {
+        guard let first = groups.first else { return }
+        if groups.count == 1 {
+            guard !first.isEmpty else { return }
+            if let quantity = P1Field.quantity(bytes, first) {
+                values.append(point(obis, quantity, timestamp: nil))
+            } else {
+                values.append(DataPoint(obis: obis, type: nil, value: .text(P1Field.text(bytes, first, decodeHex: false)),
+                                        unit: nil))
+            }
+            return
+        }
+        var rest = groups[...]
+        var time: Int64? = nil
+        if P1Field.looksLikeTime(bytes, first) {
+            time = P1Field.wallClock(bytes, first).map { clock.utcSeconds($0) }
+            rest = groups.dropFirst()
+        }
+        if rest.count == 1, let quantity = P1Field.quantity(bytes, rest[rest.startIndex]) {
+            values.append(point(obis, quantity, timestamp: time))
+            return
+        }
+        for (position, group) in rest.enumerated() {
+            guard let quantity = P1Field.quantity(bytes, group) else { continue }
+            var code = obis
+            code.f = UInt8(truncatingIfNeeded: position + 1)
+            values.append(point(code, quantity, timestamp: time))
+        }
+    }
+
+    /// A numeric data point, typed when the register map knows the code and the unit agrees.
+    func point(_ obis: ObisCode, _ quantity: P1Field.Quantity, timestamp: Int64?) -> DataPoint {
+        var type: DataPointType? = nil
+        if obis.a == 1, let definition = RegisterMap.definition(for: obis, meter: meter), definition.unit == quantity.unit {
+            type = definition.type
+        }
+        return DataPoint(obis: obis, type: type, value: .number(quantity.value), unit: quantity.unit, timestamp: timestamp)
+    }
+}

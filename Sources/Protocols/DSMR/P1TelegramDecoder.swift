@@ -1,0 +1,75 @@
+/// The decoding pipeline of a DSMR P1 port (meter types `dsmr`, `dsmr22`, `fluvius`):
+///
+///     bytes -> P1TelegramFramer (CRC16/ARC) -> P1TelegramParser (objects and groups) -> P1ReadingBuilder -> Reading
+///
+/// Nothing is thrown: a bad checksum, a telegram cut short or too long is dropped, counted and reported with its
+/// byte offset, and decoding goes on with the next `/`.
+public struct P1TelegramDecoder: ReadingDecoder {
+    private var framer: P1TelegramFramer
+    private var stage: P1TelegramStage
+    public private(set) var statistics = DecoderStatistics()
+
+    public init(configuration: DecoderConfiguration, maximumTelegramLength: Int = 16 * 1024) {
+        framer = P1TelegramFramer(maximumLength: maximumTelegramLength)
+        stage = P1TelegramStage(configuration: configuration)
+    }
+
+    /// For tests: a fixed clock for telegrams without a time.
+    public mutating func setClock(_ now: @escaping @Sendable () -> Int64) {
+        stage.builder.now = now
+    }
+
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer, emit: (DecoderEvent) -> Void) {
+        let streamOffset = statistics.bytes
+        statistics.bytes += bytes.count
+        var position = 0
+        while let event = framer.next(in: bytes, at: &position, streamOffset: streamOffset) {
+            handle(event, emit: emit)
+        }
+        statistics.skippedBytes = framer.skippedBytes
+    }
+
+    public mutating func finish(emit: (DecoderEvent) -> Void) {
+        if let event = framer.finish() { handle(event, emit: emit) }
+        statistics.skippedBytes = framer.skippedBytes
+    }
+
+    private mutating func handle(_ event: P1TelegramFramer.Event, emit: (DecoderEvent) -> Void) {
+        switch event {
+        case .telegram(let offset):
+            statistics.frames += 1
+            let telegram = framer.telegram
+            stage.decode(telegram, offset: offset, statistics: &statistics, emit: emit)
+        case .dropped(let drop):
+            statistics.count(drop)
+            emit(.dropped(drop))
+        }
+    }
+}
+
+/// Parse and build: what the plain and the encrypted P1 decoders share once a telegram passed its checksum.
+struct P1TelegramStage {
+    var parser = P1TelegramParser()
+    var builder: P1ReadingBuilder
+
+    init(configuration: DecoderConfiguration) {
+        builder = P1ReadingBuilder(configuration: configuration)
+    }
+
+    mutating func decode(_ telegram: [UInt8], offset: Int, statistics: inout DecoderStatistics,
+                         emit: (DecoderEvent) -> Void) {
+        statistics.messages += 1
+        let reading = telegram.withUnsafeBytes { bytes -> Reading? in
+            parser.parse(bytes)
+            return builder.reading(from: parser, bytes: bytes)
+        }
+        if let reading {
+            statistics.readings += 1
+            emit(.reading(reading))
+        } else {
+            let drop = Drop(.noValues, offset: offset)
+            statistics.count(drop)
+            emit(.dropped(drop))
+        }
+    }
+}

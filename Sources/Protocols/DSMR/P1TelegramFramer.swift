@@ -1,0 +1,157 @@
+/// Cuts P1 telegrams out of a byte stream delivered in any chunking.
+///
+///     noise  / header CR LF  CR LF  data lines ...  ! [CRC as 1-4 hex digits] CR LF  noise  / ...
+///
+/// A telegram is complete at the line end after `!` and its CRC, or at once after four CRC digits.
+///            ^--------------- buffer (checksummed part) ---------------^
+///
+/// Bytes before `/` are skipped. The telegram runs to a `!` at the start of a line; up to four hex digits after it
+/// are the CRC-16/ARC of `/` .. `!` (DSMR 4 and later; some meters drop a leading zero). A telegram whose CRC does
+/// not match is dropped; one without a CRC (DSMR 2.2/3, EasyMeter) is accepted until the stream has shown CRCs.
+/// A `/` inside a telegram (where DSMR has none: texts are hex-encoded) means a new telegram starts: the open one,
+/// cut short or begun by noise, is dropped. The buffer never grows beyond `maximumLength`; a longer telegram is
+/// dropped and the framer looks for the next `/`.
+///
+/// Pull-style: `next(in:at:)` consumes input from the caller's buffer up to the next event; after a `.telegram`
+/// event, `telegram` holds its bytes until the next call.
+struct P1TelegramFramer {
+    enum Event {
+        /// A complete telegram in `telegram`, beginning at this stream offset.
+        case telegram(offset: Int)
+        case dropped(Drop)
+    }
+
+    static let defaultMaximumLength = 16 * 1024
+
+    private enum State {
+        case searching
+        case body
+        /// After `!`: hex digits of the checksum read so far.
+        case checksum(digits: Int, value: UInt16)
+    }
+
+    let maximumLength: Int
+    private var state = State.searching
+    /// `/` .. `!` of the telegram being read.
+    private(set) var telegram: [UInt8] = []
+    private var telegramOffset = 0
+    private(set) var skippedBytes = 0
+    /// Set once a telegram arrived with a valid CRC: from then on a telegram without one is not accepted (a
+    /// damaged line start can look like the `!` of a DSMR 2.2 telegram).
+    private(set) var checksummed = false
+
+    init(maximumLength: Int = Self.defaultMaximumLength) {
+        self.maximumLength = maximumLength
+        telegram.reserveCapacity(2048)
+    }
+
+    /// Consumes `input[position...]` up to and including the byte that completes the next event; `streamOffset`
+    /// is the stream offset of `input[0]`.
+    mutating func next(in input: UnsafeRawBufferPointer, at position: inout Int, streamOffset: Int) -> Event? {
+        while position < input.count {
+            switch state {
+            case .searching:
+                var index = position
+                while index < input.count && input[index] != UInt8(ascii: "/") { index += 1 }
+                skippedBytes += index - position
+                position = index
+                guard index < input.count else { return nil }
+                begin(at: streamOffset + index)
+                telegram.append(UInt8(ascii: "/"))
+                position += 1
+            case .body:
+                let start = position
+                var index = position
+                scan: while index < input.count {
+                    switch input[index] {
+                    case UInt8(ascii: "/"):
+                        break scan
+                    case UInt8(ascii: "!") where (index > start ? input[index - 1] : telegram.last) == UInt8(ascii: "\n"):
+                        break scan
+                    default:
+                        index += 1
+                    }
+                }
+                telegram.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[start..<index]))
+                position = index
+                if telegram.count > maximumLength {
+                    let drop = Drop(.telegramTooLong, offset: telegramOffset, detail: "more than \(maximumLength) bytes")
+                    reset()
+                    return .dropped(drop)
+                }
+                guard index < input.count else { return nil }
+                if input[index] == UInt8(ascii: "!") {
+                    telegram.append(UInt8(ascii: "!"))
+                    position += 1
+                    state = .checksum(digits: 0, value: 0)
+                } else {
+                    // A new telegram starts inside this one: the open one lost its end.
+                    let drop = Drop(.interruptedTelegram, offset: telegramOffset)
+                    begin(at: streamOffset + index)
+                    telegram.append(UInt8(ascii: "/"))
+                    position += 1
+                    return .dropped(drop)
+                }
+            case .checksum(let digits, let value):
+                if let nibble = Hex.nibbleValue(input[position]) {
+                    position += 1
+                    let updated = value << 4 | UInt16(nibble)
+                    if digits + 1 == 4 { return complete(digits: 4, value: updated) }
+                    state = .checksum(digits: digits + 1, value: updated)
+                } else if input[position] == UInt8(ascii: "\r") || input[position] == UInt8(ascii: "\n") {
+                    return complete(digits: digits, value: value)
+                } else {
+                    // Not consumed: the byte is looked at again while searching (it may be the next `/`).
+                    let drop = Drop(.interruptedTelegram, offset: telegramOffset, detail: "no line end after the checksum")
+                    reset()
+                    return .dropped(drop)
+                }
+            }
+        }
+        return nil
+    }
+
+    /// End of input: a telegram still open (no `!`, or no line end after `!` and fewer than four CRC digits) is
+    /// reported as truncated.
+    mutating func finish() -> Event? {
+        switch state {
+        case .searching:
+            return nil
+        case .body, .checksum:
+            let drop = Drop(.truncatedFrame, offset: telegramOffset, detail: "P1 telegram without its end")
+            reset()
+            return .dropped(drop)
+        }
+    }
+
+    private mutating func begin(at offset: Int) {
+        telegram.removeAll(keepingCapacity: true)
+        telegramOffset = offset
+        state = .body
+    }
+
+    private mutating func reset() {
+        telegram.removeAll(keepingCapacity: true)
+        state = .searching
+    }
+
+    private mutating func complete(digits: Int, value: UInt16) -> Event {
+        state = .searching
+        if digits == 0 && checksummed {
+            telegram.removeAll(keepingCapacity: true)
+            return .dropped(Drop(.telegramChecksum, offset: telegramOffset, detail: "no CRC, but earlier telegrams had one"))
+        }
+        if digits > 0 {
+            let computed = CRC16.arc.checksum(telegram)
+            if computed != value {
+                let detail = "CRC \(Hex.string([UInt8(value >> 8), UInt8(value & 0xFF)])), computed "
+                    + Hex.string([UInt8(computed >> 8), UInt8(computed & 0xFF)])
+                let drop = Drop(.telegramChecksum, offset: telegramOffset, detail: detail)
+                telegram.removeAll(keepingCapacity: true)
+                return .dropped(drop)
+            }
+        }
+        if digits > 0 { checksummed = true }
+        return .telegram(offset: telegramOffset)
+    }
+}

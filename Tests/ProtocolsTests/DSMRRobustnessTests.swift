@@ -1,0 +1,114 @@
+import Foundation
+@testable import Protocols
+import Testing
+
+/// The P1 framer eats bytes in any chunking, skips noise, drops damaged or cut telegrams and stays bounded.
+@Suite("DSMR P1 framing robustness")
+struct DSMRRobustnessTests {
+    static let validCases = DSMRConformanceTests.validCases
+
+    @Test("byte by byte, random chunks and all at once give the same readings", arguments: validCases)
+    func chunkingInvariance(_ name: String) throws {
+        let bytes = try DSMRFixtures.telegram(name)
+        let whole = try TextDecodeRun(.dsmr, chunks: Chunking.whole(bytes))
+        #expect(whole.readings.count == 1)
+        let dripped = try TextDecodeRun(.dsmr, chunks: Chunking.byteByByte(bytes))
+        #expect(dripped.readings == whole.readings)
+        for seed in 1...5 as ClosedRange<UInt64> {
+            let random = try TextDecodeRun(.dsmr, chunks: Chunking.random(bytes, seed: seed))
+            #expect(random.readings == whole.readings, "seed \(seed)")
+        }
+    }
+
+    @Test("noise before, between and after repeated telegrams: every telegram still comes out", arguments: validCases)
+    func noiseBetweenTelegrams(_ name: String) throws {
+        let bytes = try DSMRFixtures.telegram(name)
+        let reference = try TextDecodeRun(.dsmr, chunks: [bytes]).readings
+        var generator = SeededGenerator(seed: 7)
+        var stream: [UInt8] = []
+        for _ in 0..<3 {
+            stream += DSMRFixtures.noise(count: Int.random(in: 0...80, using: &generator), using: &generator)
+            stream += bytes
+            stream += [13, 10]
+        }
+        stream += DSMRFixtures.noise(count: 40, using: &generator)
+        for chunks in [Chunking.whole(stream), Chunking.random(stream, seed: 3), Chunking.byteByByte(stream)] {
+            let run = try TextDecodeRun(.dsmr, chunks: chunks)
+            #expect(run.readings == reference + reference + reference)
+        }
+    }
+
+    @Test("a telegram cut at every byte position yields nothing; the complete one after it still decodes")
+    func cutAtEveryPosition() throws {
+        let bytes = try DSMRFixtures.telegram("fluvius-v171")
+        let reference = try TextDecodeRun(.fluvius, chunks: [bytes]).readings
+        let checksumEnd = bytes.count - 2   // "!3AD7" then CR LF
+        for cut in 1..<checksumEnd {
+            let alone = try TextDecodeRun(.fluvius, chunks: [Array(bytes[..<cut])])
+            #expect(alone.readings.isEmpty, "cut at \(cut)")
+            let followed = try TextDecodeRun(.fluvius, chunks: [Array(bytes[..<cut]) + bytes])
+            #expect(followed.readings == reference, "cut at \(cut)")
+        }
+    }
+
+    @Test("a flipped bit anywhere in a checksummed telegram: dropped, never a wrong reading")
+    func bitFlips() throws {
+        let bytes = try DSMRFixtures.telegram("fluvius-v171")
+        let reference = try TextDecodeRun(.fluvius, chunks: [bytes]).readings
+        for index in 0..<(bytes.count - 2) {
+            for bit in 0..<8 as Range<UInt8> {
+                var damaged = bytes
+                damaged[index] ^= 1 << bit
+                // A good telegram first, as on a live port: from then on a CRC is required.
+                let run = try TextDecodeRun(.fluvius, chunks: [bytes, damaged])
+                // Upper/lower case of a CRC hex letter is the same checksum.
+                let sameCRC = index > bytes.count - 6 && bit == 5 && (bytes[index] | 0x20) >= UInt8(ascii: "a")
+                #expect(run.readings == (sameCRC ? reference + reference : reference), "byte \(index) bit \(bit)")
+                #expect(run.drops.count <= 2)
+            }
+        }
+        var damaged = bytes
+        damaged[200] ^= 0x01
+        let run = try TextDecodeRun(.fluvius, chunks: [damaged])
+        #expect(run.drops.map(\.reason) == [.telegramChecksum])
+        #expect(run.statistics.dropped[.telegramChecksum] == 1)
+    }
+
+    @Test("after telegrams with a CRC, one without is not accepted")
+    func checksumBecomesMandatory() throws {
+        let bytes = try DSMRFixtures.telegram("fluvius-v171")
+        let withoutCRC = Array(bytes[..<(bytes.count - 6)]) + Array("\r\n".utf8)
+        let alone = try TextDecodeRun(.fluvius, chunks: [withoutCRC])
+        #expect(alone.readings.count == 1)
+        let after = try TextDecodeRun(.fluvius, chunks: [bytes, withoutCRC])
+        #expect(after.readings.count == 1)
+        #expect(after.drops.map(\.reason) == [.telegramChecksum])
+    }
+
+    @Test("a telegram that never ends is dropped at the limit; the framer then finds the next one")
+    func boundedBuffer() throws {
+        let bytes = try DSMRFixtures.telegram("fluvius-v171")
+        let line = Array("1-0:1.8.1(000000.034*kWh)\r\n".utf8)
+        var stream = Array("/FLU5\\253769484_A\r\n\r\n".utf8)
+        for _ in 0..<200 { stream += line }
+        stream += bytes
+        let run = try TextDecodeRun(.fluvius, maximumTelegramLength: 2048, chunks: Chunking.random(stream, seed: 9))
+        #expect(run.readings.count == 1)
+        #expect(run.drops.map(\.reason) == [.telegramTooLong])
+        #expect(run.drops.first?.offset == 0)
+    }
+
+    @Test("a telegram that lost its end is dropped when the next one starts")
+    func missingEnd() throws {
+        let bytes = try DSMRFixtures.telegram("fluvius-v171")
+        let cut = Array(bytes[..<700])
+        let run = try TextDecodeRun(.fluvius, chunks: [cut + bytes + cut])
+        #expect(run.readings.count == 1)
+        #expect(run.drops.map(\.reason) == [.interruptedTelegram, .truncatedFrame])
+        #expect(run.drops.map(\.offset) == [0, 700 + bytes.count])
+    }
+
+    @Test("CRC-16/ARC check value") func crcCheckValue() {
+        #expect(CRC16.arc.checksum(Array("123456789".utf8)) == 0xBB3D)
+    }
+}
