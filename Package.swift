@@ -18,9 +18,14 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
         .target(
             name: "Protocols",
-            dependencies: ["CLibCrypto"]
+            dependencies: ["CLibCrypto", "CMosquitto"]
         ),
         .executableTarget(
             name: "Collector",
