@@ -4,30 +4,36 @@ import Foundation
 ///
 /// The zone gives the offset; the `S`/`W` suffix picks the occurrence in the repeated hour at the end of summer
 /// time (and overrides a zone whose daylight-saving state disagrees by exactly one hour). A small cache keyed by
-/// the quarter hour and suffix makes the common case (a telegram every second, a dozen times in it) a dictionary
-/// lookup without Foundation.
+/// the quarter hour and suffix makes the common case (a telegram every second, a dozen times in it: clock, maximum
+/// demand, history, M-Bus readings) a short linear scan without Foundation or hashing.
 struct P1Clock {
     let zone: ZoneOffsetResolver
-    private var cache: [Key: Int64] = [:]
-    private static let cacheLimit = 256
-
-    private struct Key: Hashable {
-        var quarter: Int64
-        var season: UInt8
+    private struct Entry {
+        var key: Int64   // quarter hour << 8 | season
+        var offset: Int64
     }
+    private var cache: [Entry] = []
+    private var nextSlot = 0
+    private static let cacheSize = 32
 
     init(zone: ZoneOffsetResolver) {
         self.zone = zone
+        cache.reserveCapacity(Self.cacheSize)
     }
 
     /// UTC seconds of a P1 time.
     mutating func utcSeconds(_ time: P1Field.WallClock) -> Int64 {
         let wall = time.seconds
-        let key = Key(quarter: wall >= 0 ? wall / 900 : (wall - 899) / 900, season: time.season)
-        if let offset = cache[key] { return wall - offset }
+        let quarter = wall >= 0 ? wall / 900 : (wall - 899) / 900
+        let key = quarter << 8 | Int64(time.season)
+        for entry in cache where entry.key == key { return wall - entry.offset }
         let offset = Self.offset(wall: wall, season: time.season, zone: zone)
-        if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-        cache[key] = offset
+        if cache.count < Self.cacheSize {
+            cache.append(Entry(key: key, offset: offset))
+        } else {
+            cache[nextSlot] = Entry(key: key, offset: offset)
+            nextSlot = (nextSlot + 1) % Self.cacheSize
+        }
         return wall - offset
     }
 

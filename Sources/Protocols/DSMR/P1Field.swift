@@ -120,51 +120,43 @@ enum P1Field {
 
     /// `1-0:1.8.1`, `0-1:24.2.1`, `1-0:1.8.0*255` or the short IEC forms `1.8.0` and `32.7` (A = 1, B = 0, E = 0).
     static func obis(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> ObisCode? {
-        var groups: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 255)
+        // Up to six numbers; separators are recorded as a pattern, one character per gap.
+        var values: UInt64 = 0        // the numbers, 8 bits each, first in the lowest byte
+        var pattern: UInt32 = 0       // separators: 1 '-', 2 ':', 3 '.' or '*', 2 bits each
         var count = 0
-        var current = -1
-        var separators: UInt32 = 0   // two bits per separator: 1 '-', 2 ':', 3 '.' or '*'
-        func store(_ value: Int) -> Bool {
-            switch count {
-            case 0: groups.0 = UInt8(value)
-            case 1: groups.1 = UInt8(value)
-            case 2: groups.2 = UInt8(value)
-            case 3: groups.3 = UInt8(value)
-            case 4: groups.4 = UInt8(value)
-            case 5: groups.5 = UInt8(value)
-            default: return false
+        var index = range.lowerBound
+        let end = range.upperBound
+        while true {
+            var value = 0
+            let start = index
+            while index < end {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                if digit >= 10 { break }
+                value = value * 10 + Int(digit)
+                index += 1
             }
+            guard index > start, value <= 255, count < 6 else { return nil }
+            values |= UInt64(value) << UInt64(8 * count)
             count += 1
-            return true
-        }
-        for index in range {
-            let byte = bytes[index]
-            let digit = byte &- UInt8(ascii: "0")
-            if digit < 10 {
-                current = (current < 0 ? 0 : current) * 10 + Int(digit)
-                guard current <= 255 else { return nil }
-                continue
-            }
+            if index == end { break }
             let kind: UInt32
-            switch byte {
+            switch bytes[index] {
             case UInt8(ascii: "-"): kind = 1
             case UInt8(ascii: ":"): kind = 2
             case UInt8(ascii: "."), UInt8(ascii: "*"): kind = 3
             default: return nil
             }
-            guard current >= 0, store(current) else { return nil }
-            separators |= kind << UInt32(2 * (count - 1))
-            current = -1
+            pattern |= kind << UInt32(2 * (count - 1))
+            index += 1
         }
-        guard current >= 0, store(current) else { return nil }
-        let full = separators & 0b1111 == 0b1001   // "A-B:"
+        @inline(__always) func group(_ n: Int) -> UInt8 { UInt8(truncatingIfNeeded: values >> UInt64(8 * n)) }
         switch count {
-        case 5 where full, 6 where full:
-            return ObisCode(groups.0, groups.1, groups.2, groups.3, groups.4, count == 6 ? groups.5 : 255)
-        case 3 where separators == 0b1111:
-            return ObisCode(1, 0, groups.0, groups.1, groups.2)
-        case 2 where separators == 0b11:
-            return ObisCode(1, 0, groups.0, groups.1, 0)
+        case 5 where pattern == 0b11_11_10_01, 6 where pattern == 0b11_11_11_10_01:
+            return ObisCode(group(0), group(1), group(2), group(3), group(4), count == 6 ? group(5) : 255)
+        case 3 where pattern == 0b1111:
+            return ObisCode(1, 0, group(0), group(1), group(2))
+        case 2 where pattern == 0b11:
+            return ObisCode(1, 0, group(0), group(1), 0)
         default:
             return nil
         }

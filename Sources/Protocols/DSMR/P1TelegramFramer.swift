@@ -62,6 +62,12 @@ struct P1TelegramFramer {
             case .body:
                 let start = position
                 var index = position
+                // Eight bytes at a time while none of them is '!' or '/'.
+                while index + 8 <= input.count {
+                    let word = input.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    if Self.hasByte(word, 0x21) || Self.hasByte(word, 0x2F) { break }
+                    index += 8
+                }
                 scan: while index < input.count {
                     switch input[index] {
                     case UInt8(ascii: "/"):
@@ -124,6 +130,13 @@ struct P1TelegramFramer {
         }
     }
 
+    /// Whether any byte of `word` equals `byte` (the classic "has zero byte" test on word XOR byte pattern).
+    @inline(__always)
+    private static func hasByte(_ word: UInt64, _ byte: UInt8) -> Bool {
+        let x = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+        return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
+    }
+
     private mutating func begin(at offset: Int) {
         telegram.removeAll(keepingCapacity: true)
         telegramOffset = offset
@@ -142,7 +155,7 @@ struct P1TelegramFramer {
             return .dropped(Drop(.telegramChecksum, offset: telegramOffset, detail: "no CRC, but earlier telegrams had one"))
         }
         if digits > 0 {
-            let computed = CRC16.arc.checksum(telegram)
+            let computed = telegram.withUnsafeBytes { P1Checksum.arc($0) }
             if computed != value {
                 let detail = "CRC \(Hex.string([UInt8(value >> 8), UInt8(value & 0xFF)])), computed "
                     + Hex.string([UInt8(computed >> 8), UInt8(computed & 0xFF)])
