@@ -24,7 +24,7 @@ struct Decode: ParsableCommand {
             help: ArgumentHelp("AES-128 authentication key, 32 hex characters; GCM tags are then verified.", valueName: "hex"))
     var authKey: String?
 
-    @Option(name: .long, help: ArgumentHelp("Time zone for meter times sent without a UTC offset (default: the system's).",
+    @Option(name: .long, help: ArgumentHelp("Time zone for meter times sent without a UTC offset (default: Europe/Brussels for P1 meter types, else the system's).",
                                             valueName: "zone"))
     var timezone: String?
 
@@ -56,7 +56,8 @@ struct Decode: ParsableCommand {
         }
         let bytes = CaptureInput.bytes(fromCapture: input)
         let meter = MeterType(rawValue: type)!
-        let zone = timezone.flatMap { ZoneOffsetResolver(identifier: $0) } ?? .systemZone
+        // --timezone, else the meter type's usual zone (Europe/Brussels for P1 meters), else the system's.
+        let zone = (timezone ?? meter.defaultTimeZoneIdentifier).flatMap { ZoneOffsetResolver(identifier: $0) } ?? .systemZone
         var decoder = try ReadingDecoderFactory.make(DecoderConfiguration(
             meter: meter, key: key.flatMap { Hex.key($0) }, authenticationKey: authKey.flatMap { Hex.key($0) },
             zone: zone, fallbackSource: file.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "stdin"))

@@ -28,6 +28,7 @@ public final class MQTTClient: @unchecked Sendable {
     private let lock = NSLock()
     private var started = false
     private var closed = false
+    private var connectedNow = false
     /// The last error line libmosquitto logged (TLS errors arrive this way), to explain a failure.
     private var lastLoggedError: String?
 
@@ -101,7 +102,7 @@ public final class MQTTClient: @unchecked Sendable {
         }
         mosquitto_log_callback_set(handle) { _, context, level, text in
             guard level & Int32(MOSQ_LOG_ERR) != 0, let text, let client = MQTTClient.from(context) else { return }
-            client.lock.withLock { client.lastLoggedError = String(cString: text) }
+            client.loggedError(String(cString: text))
         }
     }
 
@@ -109,7 +110,17 @@ public final class MQTTClient: @unchecked Sendable {
         context.map { Unmanaged<MQTTClient>.fromOpaque($0).takeUnretainedValue() }
     }
 
+    /// libmosquitto reports TLS and socket failures of its background reconnects only through its log.
+    private func loggedError(_ text: String) {
+        let isConnected = lock.withLock { () -> Bool in
+            lastLoggedError = text
+            return connectedNow
+        }
+        if !isConnected { onEvent(.connectionFailed("\(settings.address): \(text)")) }
+    }
+
     private func connected(code: Int32) {
+        lock.withLock { connectedNow = code == 0 }
         if code == 0 {
             if let topic = settings.statusTopic {
                 mosquitto_publish(handle, nil, topic, 6, "online", 1, true)
@@ -121,6 +132,7 @@ public final class MQTTClient: @unchecked Sendable {
     }
 
     private func disconnected(code: Int32) {
+        lock.withLock { connectedNow = false }
         guard code != 0 else { return }   // our own disconnect
         onEvent(.disconnected(reason(error: code)))
     }

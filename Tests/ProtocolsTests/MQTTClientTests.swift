@@ -1,0 +1,171 @@
+import Foundation
+import Protocols
+import Testing
+
+/// Collects a client's events across threads and waits for one.
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var events: [MQTTClient.Event] = []
+
+    func append(_ event: MQTTClient.Event) { lock.withLock { events.append(event) } }
+    var all: [MQTTClient.Event] { lock.withLock { events } }
+
+    /// Waits until an event matches; returns it, or nil after the timeout.
+    @discardableResult
+    func wait(seconds: Double = 10, for match: (MQTTClient.Event) -> Bool) -> MQTTClient.Event? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let found = all.first(where: match) { return found }
+            usleep(10_000)
+        }
+        return nil
+    }
+
+    var messages: [(topic: String, payload: [UInt8])] {
+        all.compactMap { if case .message(let t, let p) = $0 { return (t, p) } else { return nil } }
+    }
+
+    static func isConnected(_ event: MQTTClient.Event) -> Bool { event == .connected }
+    static func isFailure(_ event: MQTTClient.Event) -> Bool {
+        switch event {
+        case .connectionFailed, .disconnected: return true
+        default: return false
+        }
+    }
+    static func failureText(_ event: MQTTClient.Event?) -> String {
+        switch event {
+        case .connectionFailed(let text)?, .disconnected(let text)?: return text
+        default: return ""
+        }
+    }
+}
+
+@Suite("MQTT client against a real mosquitto", .serialized)
+struct MQTTClientTests {
+    static func client(_ settings: MQTTSettings) throws -> (MQTTClient, EventLog) {
+        let log = EventLog()
+        let client = try MQTTClient(settings: settings) { log.append($0) }
+        try client.start()
+        return (client, log)
+    }
+
+    /// Publishes one message and checks that a subscriber on the same broker receives it byte for byte.
+    static func roundTrip(publisher settings: MQTTSettings, subscriber subscriberSettings: MQTTSettings) throws {
+        let (subscriber, subscriberLog) = try client(subscriberSettings)
+        defer { subscriber.close() }
+        #expect(subscriberLog.wait(for: EventLog.isConnected) != nil, "subscriber connects")
+        try subscriber.subscribe("smartmeter/#", qos: 1)
+        usleep(200_000)
+        let (publisher, log) = try client(settings)
+        defer { publisher.close() }
+        #expect(log.wait(for: EventLog.isConnected) != nil, "publisher connects: \(log.all)")
+        let payload = Array(#"{"value":28.0,"timestamp":1625583498,"obis":"1.7.0"}"#.utf8)
+        let id = try publisher.publish(topic: "smartmeter/LGZ1/ACTIVE_POWER_P", payload: payload, qos: 1, retain: false)
+        #expect(log.wait(for: { $0 == .published(messageID: id) }) != nil, "broker acknowledges")
+        #expect(subscriberLog.wait(for: {
+            if case .message("smartmeter/LGZ1/ACTIVE_POWER_P", payload) = $0 { return true } else { return false }
+        }) != nil, "subscriber receives the exact bytes")
+    }
+
+    @Test("plain TCP: publish QoS 1, acknowledged, received byte for byte; retained online status")
+    func plain() throws {
+        let broker = try MosquittoBroker()
+        var settings = MQTTSettings(port: broker.port, clientID: "publisher")
+        settings.statusTopic = "smartmeter/publisher/status"
+        try Self.roundTrip(publisher: settings, subscriber: MQTTSettings(port: broker.port, clientID: "subscriber"))
+        // The retained status a late subscriber sees.
+        let (late, log) = try Self.client(MQTTSettings(port: broker.port, clientID: "late"))
+        defer { late.close() }
+        #expect(log.wait(for: EventLog.isConnected) != nil)
+        try late.subscribe("smartmeter/publisher/status", qos: 1)
+        #expect(log.wait(for: { $0 == .message(topic: "smartmeter/publisher/status", payload: Array("offline".utf8)) }) != nil,
+                "after a clean close the retained status is offline")
+    }
+
+    @Test("TLS with our CA and host name check")
+    func tls() throws {
+        let certificates = TestCertificates.shared
+        let broker = try MosquittoBroker(listenerOptions: certificates.brokerTLSOptions())
+        let settings = MQTTSettings(host: "localhost", port: broker.port, tls: true, caFile: certificates.caCertificate,
+                                    clientID: "tls-publisher")
+        var subscriber = settings
+        subscriber.clientID = "tls-subscriber"
+        try Self.roundTrip(publisher: settings, subscriber: subscriber)
+    }
+
+    @Test("TLS with a certificate for another host: refused with check_hostname, accepted without")
+    func hostNameMismatch() throws {
+        let certificates = TestCertificates.shared
+        let broker = try MosquittoBroker(listenerOptions: [
+            "cafile \(certificates.caCertificate)", "certfile \(certificates.mismatchedServerCertificate)",
+            "keyfile \(certificates.mismatchedServerKey)"])
+        var settings = MQTTSettings(host: "127.0.0.1", port: broker.port, tls: true, caFile: certificates.caCertificate,
+                                    checkHostname: true, clientID: "strict")
+        let (strict, strictLog) = try Self.client(settings)
+        let failure = strictLog.wait(for: EventLog.isFailure)
+        strict.close()
+        #expect(failure != nil)
+        #expect(strictLog.all.contains(.connected) == false)
+        settings.checkHostname = false
+        settings.clientID = "lenient"
+        let (lenient, lenientLog) = try Self.client(settings)
+        defer { lenient.close() }
+        #expect(lenientLog.wait(for: EventLog.isConnected) != nil, "\(lenientLog.all)")
+    }
+
+    @Test("TLS with a CA that did not sign the broker's certificate: refused, the reason names the certificate")
+    func untrustedCertificate() throws {
+        let certificates = TestCertificates.shared
+        let broker = try MosquittoBroker(listenerOptions: certificates.brokerTLSOptions())
+        let settings = MQTTSettings(host: "localhost", port: broker.port, tls: true,
+                                    caFile: certificates.otherCACertificate, clientID: "untrusting")
+        let (client, log) = try Self.client(settings)
+        defer { client.close() }
+        let failure = log.wait(for: EventLog.isFailure)
+        #expect(EventLog.failureText(failure).lowercased().contains("certificate"), "\(EventLog.failureText(failure))")
+        #expect(!log.all.contains(.connected))
+    }
+
+    @Test("username and password: right ones connect, a wrong password is refused with the broker's reason")
+    func password() throws {
+        let broker = try MosquittoBroker(passwords: ["meter": "s3cret"])
+        let good = MQTTSettings(port: broker.port, username: "meter", password: "s3cret", clientID: "good")
+        var subscriber = good
+        subscriber.clientID = "good-subscriber"
+        try Self.roundTrip(publisher: good, subscriber: subscriber)
+        let (bad, log) = try Self.client(MQTTSettings(port: broker.port, username: "meter", password: "wrong", clientID: "bad"))
+        defer { bad.close() }
+        let failure = log.wait(for: { if case .connectionFailed = $0 { return true } else { return false } })
+        #expect(EventLog.failureText(failure).contains("not authorised"), "\(EventLog.failureText(failure))")
+    }
+
+    @Test("client certificate required: with our certificate it connects, without it does not")
+    func clientCertificate() throws {
+        let certificates = TestCertificates.shared
+        let broker = try MosquittoBroker(listenerOptions: certificates.brokerTLSOptions(requireClientCertificate: true))
+        let with = MQTTSettings(host: "localhost", port: broker.port, tls: true, caFile: certificates.caCertificate,
+                                clientCertificate: certificates.clientCertificate, clientKey: certificates.clientKey,
+                                clientID: "cert-publisher")
+        var subscriber = with
+        subscriber.clientID = "cert-subscriber"
+        try Self.roundTrip(publisher: with, subscriber: subscriber)
+        let without = MQTTSettings(host: "localhost", port: broker.port, tls: true, caFile: certificates.caCertificate,
+                                   clientID: "no-cert")
+        let (client, log) = try Self.client(without)
+        defer { client.close() }
+        #expect(log.wait(for: EventLog.isFailure) != nil)
+        #expect(!log.all.contains(.connected))
+    }
+
+    @Test("broker down at start: failure reported, connects by itself when the broker comes up")
+    func reconnect() throws {
+        let port = FreePort.find()
+        let (client, log) = try Self.client(MQTTSettings(port: port, clientID: "patient"))
+        defer { client.close() }
+        #expect(log.wait(seconds: 5, for: EventLog.isFailure) != nil, "\(log.all)")
+        let broker = try MosquittoBroker(port: port)
+        #expect(log.wait(seconds: 20, for: EventLog.isConnected) != nil, "\(log.all)")
+        broker.stop()
+        #expect(log.wait(seconds: 5, for: { if case .disconnected = $0 { return true } else { return false } }) != nil)
+    }
+}

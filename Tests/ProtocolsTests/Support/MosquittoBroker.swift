@@ -1,0 +1,127 @@
+import Foundation
+
+/// A real mosquitto broker on 127.0.0.1, started for a test with a generated configuration and stopped after it.
+final class MosquittoBroker {
+    let port: Int
+    let directory: URL
+    private var process: Process?
+    private let configuration: String
+
+    /// `listenerOptions` are extra lines for the listener (TLS files, require_certificate, ...).
+    init(listenerOptions: [String] = [], passwords: [String: String]? = nil, port: Int? = nil) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("mosquitto-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.port = port ?? FreePort.find()
+        var lines = ["listener \(self.port) 127.0.0.1", "persistence false", "log_dest stderr", "log_type error"]
+        // Started as root, mosquitto would switch to the mosquitto user and could not read the test's key files.
+        if getuid() == 0 { lines.insert("user root", at: 0) }
+        lines += listenerOptions
+        if let passwords {
+            let file = directory.appendingPathComponent("passwords")
+            try passwords.map { "\($0.key):\($0.value)" }.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+            try Shell.run("/usr/bin/mosquitto_passwd", ["-U", file.path])
+            lines += ["allow_anonymous false", "password_file \(file.path)"]
+        } else {
+            lines += ["allow_anonymous true"]
+        }
+        configuration = lines.joined(separator: "\n") + "\n"
+        try configuration.write(to: directory.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
+        try start()
+    }
+
+    func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
+        process.arguments = ["-c", directory.appendingPathComponent("mosquitto.conf").path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        // Ready when the port accepts connections.
+        let deadline = Date().addingTimeInterval(10)
+        while !FreePort.isListening(port) {
+            guard Date() < deadline, process.isRunning else {
+                throw Shell.Failure(description: "mosquitto did not start on port \(port)")
+            }
+            usleep(20_000)
+        }
+    }
+
+    /// Stops the broker and waits for it to exit. SIGKILL: the test runner's threads block SIGTERM, and children
+    /// started by Foundation inherit that mask.
+    func stop() {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// SIGSTOP / SIGCONT: a broker that stalls without closing connections.
+    func pause() { if let process { kill(process.processIdentifier, SIGSTOP) } }
+    func resume() { if let process { kill(process.processIdentifier, SIGCONT) } }
+
+    deinit {
+        resume()
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+enum FreePort {
+    /// A TCP port on 127.0.0.1 that was free a moment ago.
+    static func find() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
+                bind(fd, pointer, length)
+                return getsockname(fd, pointer, &length)
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func isListening(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+}
+
+enum Shell {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) failed: \(text)")
+        }
+        return text
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// A CA, a server certificate for `localhost`/127.0.0.1 and a client certificate, made with the openssl CLI.
+struct TestCertificates {
+    let directory: URL
+    var caCertificate: String { directory.appendingPathComponent("ca.crt").path }
+    var serverCertificate: String { directory.appendingPathComponent("server.crt").path }
+    var serverKey: String { directory.appendingPathComponent("server.key").path }
+    var clientCertificate: String { directory.appendingPathComponent("client.crt").path }
+    var clientKey: String { directory.appendingPathComponent("client.key").path }
+    /// Signed by the CA, but for the host name `otherhost` only.
+    var mismatchedServerCertificate: String { directory.appendingPathComponent("otherhost.crt").path }
+    var mismatchedServerKey: String { directory.appendingPathComponent("otherhost.key").path }
+    /// A second CA that signed nothing the broker uses.
+    var otherCACertificate: String { directory.appendingPathComponent("other-ca.crt").path }
+
+    static let shared: TestCertificates = try! TestCertificates()
+
+    private init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("certs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let openssl = "/usr/bin/openssl"
+        func run(_ arguments: [String]) throws { try Shell.run(openssl, arguments, in: directory) }
+        try "subjectAltName=DNS:localhost,IP:127.0.0.1\n".write(
+            to: directory.appendingPathComponent("server.ext"), atomically: true, encoding: .utf8)
+        for ca in ["ca", "other-ca"] {
+            try run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Test \(ca)",
+                     "-keyout", "\(ca).key", "-out", "\(ca).crt"])
+        }
+        try run(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr"])
+        try run(["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                 "-days", "2", "-extfile", "server.ext", "-out", "server.crt"])
+        try "subjectAltName=DNS:otherhost\n".write(
+            to: directory.appendingPathComponent("otherhost.ext"), atomically: true, encoding: .utf8)
+        try run(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=otherhost", "-keyout", "otherhost.key", "-out", "otherhost.csr"])
+        try run(["x509", "-req", "-in", "otherhost.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                 "-days", "2", "-extfile", "otherhost.ext", "-out", "otherhost.crt"])
+        try run(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=smartmeter-test-client", "-keyout", "client.key",
+                 "-out", "client.csr"])
+        try run(["x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                 "-days", "2", "-out", "client.crt"])
+    }
+
+    /// Listener lines for mosquitto.conf.
+    func brokerTLSOptions(requireClientCertificate: Bool = false) -> [String] {
+        var lines = ["cafile \(caCertificate)", "certfile \(serverCertificate)", "keyfile \(serverKey)"]
+        if requireClientCertificate { lines += ["require_certificate true"] }
+        return lines
+    }
+}
