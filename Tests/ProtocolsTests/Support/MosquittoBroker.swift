@@ -4,7 +4,6 @@ import Foundation
 final class MosquittoBroker {
     let port: Int
     let directory: URL
-    private var process: Process?
     private let configuration: String
 
     /// `listenerOptions` are extra lines for the listener (TLS files, require_certificate, ...).
@@ -29,40 +28,69 @@ final class MosquittoBroker {
         try start()
     }
 
+    private var pid: pid_t = 0
+
+    /// Starts mosquitto with an empty signal mask (the test runner's threads block SIGTERM, and a child inherits
+    /// its parent's mask), so that `stop()` is a clean shutdown.
     func start() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
-        process.arguments = ["-c", directory.appendingPathComponent("mosquitto.conf").path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-        // Ready when the port accepts connections.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGTERM)
+        sigaddset(&defaults, SIGINT)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let arguments = ["/usr/sbin/mosquitto", "-c", directory.appendingPathComponent("mosquitto.conf").path]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, environ)
+        guard result == 0 else { throw Shell.Failure(description: "cannot start mosquitto: \(result)") }
         let deadline = Date().addingTimeInterval(10)
         while !FreePort.isListening(port) {
-            guard Date() < deadline, process.isRunning else {
+            guard Date() < deadline, isRunning else {
                 throw Shell.Failure(description: "mosquitto did not start on port \(port)")
             }
             usleep(20_000)
         }
     }
 
-    /// Stops the broker and waits for it to exit. SIGKILL: the test runner's threads block SIGTERM, and children
-    /// started by Foundation inherit that mask.
-    func stop() {
-        guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        self.process = nil
+    var isRunning: Bool {
+        guard pid > 0 else { return false }
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == 0
+    }
+
+    /// Clean shutdown (SIGTERM), waiting for the process to exit.
+    func stop() { signalAndWait(SIGTERM) }
+
+    /// A crash (SIGKILL).
+    func kill() { signalAndWait(SIGKILL) }
+
+    private func signalAndWait(_ signal: Int32) {
+        guard pid > 0 else { return }
+        Glibc.kill(pid, SIGCONT)
+        Glibc.kill(pid, signal)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        pid = 0
     }
 
     /// SIGSTOP / SIGCONT: a broker that stalls without closing connections.
-    func pause() { if let process { kill(process.processIdentifier, SIGSTOP) } }
-    func resume() { if let process { kill(process.processIdentifier, SIGCONT) } }
+    func pause() { if pid > 0 { Glibc.kill(pid, SIGSTOP) } }
+    func resume() { if pid > 0 { Glibc.kill(pid, SIGCONT) } }
 
     deinit {
-        resume()
-        stop()
+        kill()
         try? FileManager.default.removeItem(at: directory)
     }
 }

@@ -1,0 +1,241 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// A bounded first-in-first-out queue of records on disk, for sinks that must not lose data while their server is
+/// away. Records survive a restart and a crash:
+///
+///     spool.dat : record* ; record = length (u32 LE) | CRC-32 of the payload (u32 LE) | payload
+///     spool.head: offset of the first record not yet delivered (u64 LE) | CRC-32 of those 8 bytes
+///
+/// Appends are written with `pwrite` and made durable with `fdatasync` once per batch. On open, the records after the
+/// head are checked and a torn tail (a crash mid-write) is cut off. The head is replaced atomically (write a temporary
+/// file, rename). When the records waiting exceed `maximumBytes`, the oldest are dropped and counted.
+public final class DiskSpool {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Where a record starts in the data file; also the cursor a reader passes back.
+    public typealias Offset = UInt64
+
+    public let directory: URL
+    public let maximumBytes: Int
+    private let dataPath: String
+    private let headPath: String
+    private var descriptor: Int32
+    /// First record not delivered, in the data file.
+    private var physicalHead: UInt64 = 0
+    /// End of the last complete record, in the data file.
+    private var physicalEnd: UInt64 = 0
+    /// Offsets handed out are logical and never move: the file position plus what compaction cut off before it.
+    private var base: UInt64 = 0
+
+    /// First record not delivered.
+    public var head: Offset { base + physicalHead }
+    /// End of the last complete record.
+    public var end: Offset { base + physicalEnd }
+    /// Records dropped because the spool was full, since it was opened.
+    public private(set) var droppedRecords = 0
+    /// Bytes cut off a torn tail when the spool was opened.
+    public private(set) var discardedTailBytes = 0
+
+    static let headerSize = 8
+
+    public init(directory: URL, maximumBytes: Int) throws(Failure) {
+        self.directory = directory
+        self.maximumBytes = max(maximumBytes, 4096)
+        dataPath = directory.appendingPathComponent("spool.dat").path
+        headPath = directory.appendingPathComponent("spool.head").path
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw Failure(description: "cannot create spool directory \(directory.path): \(error.localizedDescription)")
+        }
+        descriptor = open(dataPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        guard descriptor >= 0 else { throw Failure(description: "cannot open \(dataPath): \(Self.errnoText())") }
+        let size = UInt64(max(0, lseek(descriptor, 0, SEEK_END)))
+        physicalHead = min(Self.readHead(headPath) ?? 0, size)
+        physicalEnd = recover(from: physicalHead, size: size)
+        if physicalEnd < size {
+            discardedTailBytes = Int(size - physicalEnd)
+            _ = ftruncate(descriptor, off_t(physicalEnd))
+            _ = fdatasync(descriptor)
+        }
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// Bytes of records waiting for delivery (with their headers).
+    public var pendingBytes: Int { Int(physicalEnd - physicalHead) }
+    public var isEmpty: Bool { physicalHead == physicalEnd }
+
+    // MARK: writing
+
+    /// Appends records and makes them durable (one fdatasync for the batch).
+    public func append<Records: Sequence>(_ records: Records) throws(Failure) where Records.Element == [UInt8] {
+        var batch: [UInt8] = []
+        for record in records {
+            var length = UInt32(record.count).littleEndian
+            var crc = CRC32.checksum(record).littleEndian
+            withUnsafeBytes(of: &length) { batch.append(contentsOf: $0) }
+            withUnsafeBytes(of: &crc) { batch.append(contentsOf: $0) }
+            batch.append(contentsOf: record)
+        }
+        guard !batch.isEmpty else { return }
+        try writeFully(batch, at: physicalEnd)
+        guard fdatasync(descriptor) == 0 else { throw Failure(description: "fdatasync \(dataPath): \(Self.errnoText())") }
+        physicalEnd += UInt64(batch.count)
+        try enforceBound()
+    }
+
+    public func append(_ record: [UInt8]) throws(Failure) {
+        try append(CollectionOfOne(record))
+    }
+
+    // MARK: reading
+
+    /// The record at `offset` (head or a cursor returned before) and the offset after it; nil at the end.
+    public func record(at offset: Offset) -> (payload: [UInt8], next: Offset)? {
+        guard offset >= head, offset + UInt64(Self.headerSize) <= end else { return nil }
+        let position = offset - base
+        guard let (length, crc) = readHeader(at: position) else { return nil }
+        let next = position + UInt64(Self.headerSize) + UInt64(length)
+        guard next <= physicalEnd, let payload = read(count: Int(length), at: position + UInt64(Self.headerSize)),
+              CRC32.checksum(payload) == crc else { return nil }
+        return (payload, base + next)
+    }
+
+    /// Marks every record before `offset` as delivered. When everything is delivered the file is emptied.
+    public func acknowledge(upTo offset: Offset) throws(Failure) {
+        guard offset > head, offset <= end else { return }
+        physicalHead = offset - base
+        if physicalHead == physicalEnd {
+            guard ftruncate(descriptor, 0) == 0 else { throw Failure(description: "truncate \(dataPath): \(Self.errnoText())") }
+            base += physicalEnd
+            physicalHead = 0
+            physicalEnd = 0
+        } else if physicalHead > UInt64(maximumBytes) {
+            try compact()
+        }
+        try writeHead()
+    }
+
+    // MARK: internals
+
+    /// Walks the records from `start`; returns the end of the last valid one.
+    private func recover(from start: Offset, size: UInt64) -> Offset {
+        var offset = start
+        while offset + UInt64(Self.headerSize) <= size, let (length, crc) = readHeader(at: offset) {
+            let next = offset + UInt64(Self.headerSize) + UInt64(length)
+            guard next <= size, let payload = read(count: Int(length), at: offset + UInt64(Self.headerSize)),
+                  CRC32.checksum(payload) == crc else { break }
+            offset = next
+        }
+        return offset
+    }
+
+    private func readHeader(at offset: Offset) -> (UInt32, UInt32)? {
+        guard let bytes = read(count: Self.headerSize, at: offset) else { return nil }
+        let length = bytes[0..<4].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let crc = bytes[4..<8].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        guard Int(length) <= maximumBytes else { return nil }
+        return (length, crc)
+    }
+
+    private func read(count: Int, at offset: Offset) -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = buffer.withUnsafeMutableBytes {
+                pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset) + off_t(done))
+            }
+            guard n > 0 else { return nil }
+            done += n
+        }
+        return buffer
+    }
+
+    private func writeFully(_ bytes: [UInt8], at offset: Offset) throws(Failure) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes {
+                pwrite(descriptor, $0.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            }
+            guard n > 0 else { throw Failure(description: "write \(dataPath): \(Self.errnoText())") }
+            done += n
+        }
+    }
+
+    /// Drops the oldest records until what waits fits the bound.
+    private func enforceBound() throws(Failure) {
+        guard pendingBytes > maximumBytes else { return }
+        var position = physicalHead
+        while physicalEnd - position > UInt64(maximumBytes), let (length, _) = readHeader(at: position) {
+            position += UInt64(Self.headerSize) + UInt64(length)
+            droppedRecords += 1
+        }
+        try acknowledge(upTo: base + position)
+    }
+
+    /// Moves the waiting records to the start of a new file so the delivered prefix does not grow without end.
+    private func compact() throws(Failure) {
+        let temporary = dataPath + ".compact"
+        let target = open(temporary, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        guard target >= 0 else { throw Failure(description: "cannot create \(temporary): \(Self.errnoText())") }
+        var offset = physicalHead
+        var written: UInt64 = 0
+        while offset < physicalEnd {
+            let chunk = Int(min(UInt64(1 << 20), physicalEnd - offset))
+            guard let bytes = read(count: chunk, at: offset) else { break }
+            let n = bytes.withUnsafeBytes { pwrite(target, $0.baseAddress!, chunk, off_t(written)) }
+            guard n == chunk else {
+                close(target)
+                throw Failure(description: "write \(temporary): \(Self.errnoText())")
+            }
+            offset += UInt64(chunk)
+            written += UInt64(chunk)
+        }
+        _ = fdatasync(target)
+        // Head to 0 first: a crash before the rename then replays delivered records (duplicates), never skips any.
+        base += physicalHead
+        physicalHead = 0
+        try writeHead()
+        guard rename(temporary, dataPath) == 0 else {
+            close(target)
+            throw Failure(description: "rename \(temporary): \(Self.errnoText())")
+        }
+        close(descriptor)
+        descriptor = target
+        physicalEnd = written
+    }
+
+    private func writeHead() throws(Failure) {
+        var bytes = [UInt8](repeating: 0, count: 12)
+        for i in 0..<8 { bytes[i] = UInt8(truncatingIfNeeded: physicalHead >> (8 * UInt64(i))) }
+        let crc = CRC32.checksum(bytes[0..<8])
+        for i in 0..<4 { bytes[8 + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
+        let temporary = headPath + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw Failure(description: "cannot write \(temporary): \(Self.errnoText())") }
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, 12) }
+        _ = fdatasync(fd)
+        close(fd)
+        guard n == 12, rename(temporary, headPath) == 0 else {
+            throw Failure(description: "cannot replace \(headPath): \(Self.errnoText())")
+        }
+    }
+
+    private static func readHead(_ path: String) -> Offset? {
+        guard let data = FileManager.default.contents(atPath: path), data.count == 12 else { return nil }
+        let bytes = [UInt8](data)
+        let offset = bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let crc = bytes[8..<12].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        return CRC32.checksum(bytes[0..<8]) == crc ? offset : nil
+    }
+
+    private static func errnoText() -> String { String(cString: strerror(errno)) }
+}

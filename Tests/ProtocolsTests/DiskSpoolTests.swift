@@ -1,0 +1,135 @@
+import Foundation
+import Protocols
+import Testing
+
+@Suite("Disk spool")
+struct DiskSpoolTests {
+    static func temporaryDirectory() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)")
+    }
+
+    static func drain(_ spool: DiskSpool) throws -> [String] {
+        var out: [String] = []
+        var cursor = spool.head
+        while let (payload, next) = spool.record(at: cursor) {
+            out.append(String(decoding: payload, as: UTF8.self))
+            cursor = next
+        }
+        return out
+    }
+
+    static func records(_ range: Range<Int>) -> [[UInt8]] { range.map { Array("reading-\($0)".utf8) } }
+
+    @Test("CRC-32 check value")
+    func crc() { #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926) }
+
+    @Test("records come back in order, survive reopening, and acknowledged ones are gone")
+    func orderAndPersistence() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        do {
+            let spool = try DiskSpool(directory: directory, maximumBytes: 1 << 20)
+            try spool.append(Self.records(0..<10))
+            #expect(try Self.drain(spool) == (0..<10).map { "reading-\($0)" })
+            // Acknowledge the first three.
+            var cursor = spool.head
+            for _ in 0..<3 { cursor = spool.record(at: cursor)!.next }
+            try spool.acknowledge(upTo: cursor)
+        }
+        let reopened = try DiskSpool(directory: directory, maximumBytes: 1 << 20)
+        #expect(try Self.drain(reopened) == (3..<10).map { "reading-\($0)" })
+        try reopened.acknowledge(upTo: reopened.end)
+        #expect(reopened.isEmpty)
+        let again = try DiskSpool(directory: directory, maximumBytes: 1 << 20)
+        #expect(again.isEmpty)
+        #expect(try Self.drain(again).isEmpty)
+    }
+
+    @Test("a torn tail from a crash mid-write is cut off on open; the complete records stay")
+    func tornTail() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try DiskSpool(directory: directory, maximumBytes: 1 << 20).append(Self.records(0..<5))
+        let data = directory.appendingPathComponent("spool.dat")
+        let full = try Data(contentsOf: data)
+        for cut in [1, 5, 9, 12] {
+            try full.dropLast(cut).write(to: data)
+            let spool = try DiskSpool(directory: directory, maximumBytes: 1 << 20)
+            #expect(try Self.drain(spool) == (0..<4).map { "reading-\($0)" }, "cut \(cut)")
+            #expect(spool.discardedTailBytes > 0)
+        }
+        // Garbage appended after valid records (a half-written header) is dropped too.
+        try (full + Data([0xFF, 0xFF, 0x00])).write(to: data)
+        #expect(try Self.drain(DiskSpool(directory: directory, maximumBytes: 1 << 20)).count == 5)
+    }
+
+    @Test("a flipped byte inside a record stops reading there: no damaged record is ever returned")
+    func corruptRecord() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try DiskSpool(directory: directory, maximumBytes: 1 << 20).append(Self.records(0..<5))
+        let data = directory.appendingPathComponent("spool.dat")
+        var bytes = [UInt8](try Data(contentsOf: data))
+        bytes[8 + 9 + 8 + 3] ^= 0x20   // inside the second record's payload
+        try Data(bytes).write(to: data)
+        #expect(try Self.drain(DiskSpool(directory: directory, maximumBytes: 1 << 20)) == ["reading-0"])
+    }
+
+    @Test("a damaged head file replays from the start: duplicates, never loss")
+    func damagedHead() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spool = try DiskSpool(directory: directory, maximumBytes: 1 << 20)
+        try spool.append(Self.records(0..<4))
+        try spool.acknowledge(upTo: spool.record(at: spool.head)!.next)
+        try Data([1, 2, 3]).write(to: directory.appendingPathComponent("spool.head"))
+        #expect(try Self.drain(DiskSpool(directory: directory, maximumBytes: 1 << 20)).count == 4)
+    }
+
+    @Test("past the bound the oldest records are dropped and counted; order is kept through compaction")
+    func bound() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spool = try DiskSpool(directory: directory, maximumBytes: 4096)
+        for batch in 0..<100 {
+            try spool.append(Self.records((batch * 10)..<(batch * 10 + 10)))
+        }
+        #expect(spool.pendingBytes <= 4096)
+        #expect(spool.droppedRecords > 0)
+        let left = try Self.drain(spool)
+        #expect(left.last == "reading-999")
+        let numbers = left.map { Int($0.dropFirst(8))! }
+        #expect(numbers == Array(numbers.first!...999), "contiguous and in order")
+        #expect(numbers.count + spool.droppedRecords == 1000)
+        // The file does not keep growing: delivered prefixes are compacted away.
+        let size = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("spool.dat").path)[.size] as! Int
+        #expect(size <= 2 * 4096 + 200)
+    }
+
+    @Test("a reader's cursor stays valid when acknowledging compacts or empties the file")
+    func cursorsAcrossCompaction() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spool = try DiskSpool(directory: directory, maximumBytes: 4096)
+        var cursor = spool.head
+        var received: [String] = []
+        var next = 0
+        for _ in 0..<60 {
+            try spool.append(Self.records(next..<(next + 7)))
+            next += 7
+            // Read five, acknowledge what was read (the delivered prefix grows past the bound: compaction).
+            for _ in 0..<5 {
+                guard let (payload, after) = spool.record(at: cursor) else { break }
+                received.append(String(decoding: payload, as: UTF8.self))
+                cursor = after
+            }
+            try spool.acknowledge(upTo: cursor)
+        }
+        while let (payload, after) = spool.record(at: cursor) {
+            received.append(String(decoding: payload, as: UTF8.self))
+            cursor = after
+        }
+        #expect(spool.droppedRecords == 0)
+        #expect(received == (0..<next).map { "reading-\($0)" })
+    }
+}

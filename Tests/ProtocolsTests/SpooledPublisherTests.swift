@@ -1,0 +1,110 @@
+import Foundation
+import Protocols
+import Testing
+
+/// No reading lost while the broker is away: spool, resend in order, resume after a restart. Real mosquitto.
+@Suite("Spooled MQTT publishing", .serialized)
+struct SpooledPublisherTests {
+    /// A subscriber that records the sequence numbers it receives on `test/#`.
+    final class Subscriber: @unchecked Sendable {
+        let log = EventLog()
+        let client: MQTTClient
+
+        init(port: Int, name: String) throws {
+            let log = self.log
+            client = try MQTTClient(settings: MQTTSettings(port: port, clientID: name)) { log.append($0) }
+            try client.start()
+            guard log.wait(for: EventLog.isConnected) != nil else { throw Shell.Failure(description: "\(name) did not connect") }
+            try client.subscribe("test/#", qos: 1)
+            usleep(200_000)
+        }
+
+        var numbers: [Int] { log.messages.compactMap { Int(String(decoding: $0.payload, as: UTF8.self)) } }
+    }
+
+    static func publisher(port: Int, spool directory: URL, messages: EventLog? = nil) throws -> SpooledPublisher {
+        let spool = try DiskSpool(directory: directory, maximumBytes: 1 << 20)
+        let publisher = try SpooledPublisher(settings: MQTTSettings(port: port, clientID: "spooled"), spool: spool,
+                                             qos: 1, retain: false) { _ in }
+        try publisher.start()
+        return publisher
+    }
+
+    static func message(_ number: Int) -> MQTTMessage {
+        MQTTMessage(topic: "test/meter", payload: String(number))
+    }
+
+    /// Every number of 0..<count arrived at least once, and first arrivals are in order.
+    static func checkComplete(_ received: [Int], count: Int) {
+        var seen = Set<Int>()
+        var firsts: [Int] = []
+        for number in received where seen.insert(number).inserted { firsts.append(number) }
+        #expect(firsts == Array(0..<count), "missing: \(Set(0..<count).subtracting(seen).sorted().prefix(20))")
+    }
+
+    static func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(50_000)
+        }
+        return condition()
+    }
+
+    @Test("broker stopped for 20 s during a steady stream: every message arrives, in order, the spool drains")
+    func outage() throws {
+        let broker = try MosquittoBroker()
+        let spool = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: spool) }
+        let before = try Subscriber(port: broker.port, name: "before")
+        let publisher = try Self.publisher(port: broker.port, spool: spool)
+        defer { publisher.close() }
+        #expect(Self.waitUntil(seconds: 10) { publisher.statistics.connected })
+
+        let total = 1_500
+        var next = 0
+        func publish(for seconds: Double) throws {
+            let end = Date().addingTimeInterval(seconds)
+            while Date() < end && next < total {
+                try publisher.submit([Self.message(next)])
+                next += 1
+                usleep(20_000)   // 50 readings/s
+            }
+        }
+        try publish(for: 1.5)
+        broker.stop()
+        try publish(for: 20)
+        #expect(publisher.statistics.pendingBytes > 0, "readings wait in the spool while the broker is away")
+        try broker.start()
+        let after = try Subscriber(port: broker.port, name: "after")
+        try publish(for: 60)
+        #expect(next == total)
+        #expect(Self.waitUntil(seconds: 60) { publisher.statistics.pendingBytes == 0 }, "the spool drains")
+        #expect(Self.waitUntil(seconds: 10) { Set(before.numbers + after.numbers).count == total })
+        Self.checkComplete(before.numbers + after.numbers, count: total)
+        before.client.close()
+        after.client.close()
+    }
+
+    @Test("collector restarted while the broker is down: the spool is resumed and delivered in order")
+    func restart() throws {
+        let port = FreePort.find()
+        let spool = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: spool) }
+        do {
+            let first = try Self.publisher(port: port, spool: spool)
+            try first.submit((0..<120).map(Self.message))
+            #expect(first.statistics.pendingBytes > 0)
+            first.close()
+        }
+        let broker = try MosquittoBroker(port: port)
+        let subscriber = try Subscriber(port: broker.port, name: "restart-subscriber")
+        let second = try Self.publisher(port: port, spool: spool)
+        defer { second.close() }
+        try second.submit((120..<150).map(Self.message))
+        #expect(Self.waitUntil(seconds: 20) { second.statistics.pendingBytes == 0 })
+        #expect(Self.waitUntil(seconds: 10) { Set(subscriber.numbers).count == 150 })
+        Self.checkComplete(subscriber.numbers, count: 150)
+        subscriber.client.close()
+    }
+}
