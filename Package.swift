@@ -11,6 +11,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -19,19 +21,25 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .systemLibrary(
+            name: "CIniParser",
+            providers: [.apt(["libiniparser-dev"])]
+        ),
+        .systemLibrary(
             name: "CMosquitto",
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
         .target(
             name: "Protocols",
-            dependencies: ["CLibCrypto", "CMosquitto"]
+            dependencies: ["CLibCrypto", "CIniParser", "CMosquitto"]
         ),
         .executableTarget(
             name: "Collector",
             dependencies: [
                 "Protocols",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -52,6 +60,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ConfiguratorTests",
+            dependencies: ["Protocols"]
+        ),
+        .testTarget(
+            name: "CollectorTests",
             dependencies: ["Protocols"]
         ),
     ]

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Protocols
+import ServiceLifecycle
+
+/// Wires readers to sinks and runs them until a signal or until every reader has ended.
+///
+/// Services are listed sinks first and readers last: on SIGTERM/SIGINT the group stops them in reverse order, so the
+/// readers stop first, then each sink writes what its queue holds and closes. Shutdown is bounded: past 1.5 s the
+/// group cancels, and a sink stuck in a write is abandoned.
+struct Collector {
+    let configuration: CollectorConfiguration
+    let logger: Logger
+
+    func run() async throws {
+        let interval = Double(configuration.logging.statisticsInterval)
+        var workers: [SinkWorker] = []
+        for sinkConfiguration in configuration.sinks {
+            var sinkLogger = Logger(label: LogLabels.sink)
+            sinkLogger[metadataKey: "sink"] = "\(sinkConfiguration.name)/\(sinkConfiguration.type)"
+            do {
+                guard let sink = try SinkFactory.make(sinkConfiguration, logger: sinkLogger) else {
+                    logger.warning("[\(sinkConfiguration.name)] sink type '\(sinkConfiguration.type)' is not available in this build yet; skipped")
+                    continue
+                }
+                workers.append(SinkWorker(name: sinkConfiguration.name, sink: sink,
+                                          queue: SinkQueue(capacity: sinkConfiguration["queue_size"].flatMap { Int($0) } ?? SinkSchema.defaultQueueSize), logger: sinkLogger,
+                                          statisticsInterval: interval))
+            } catch {
+                logger.error("[\(sinkConfiguration.name)] cannot start the \(sinkConfiguration.type) sink: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        let fanOut = FanOut(queues: workers.map(\.queue))
+        let readers = configuration.readers.map { readerConfiguration in
+            var readerLogger = Logger(label: LogLabels.smartmeter)
+            readerLogger[metadataKey: "reader"] = "\(readerConfiguration.name)"
+            return ReaderFactory.make(readerConfiguration, fanOut: fanOut, logger: readerLogger,
+                                      statisticsInterval: interval)
+        }
+
+        var services = workers.map {
+            ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .ignore,
+                                                           serviceName: $0.name)
+        }
+        services.append(.init(service: ReadersService(readers: readers, logger: logger),
+                               successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "readers"))
+        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
+        groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(1500)
+        groupConfiguration.maximumCancellationDuration = .milliseconds(300)
+        logger.info("running \(readers.count) reader(s) and \(workers.count) sink(s)")
+        try await ServiceGroup(configuration: groupConfiguration).run()
+        logger.info("stopped")
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Synchronization
+
+/// Set once to ask a reader or sink thread to stop; the threads poll it between their timed waits.
+final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+
+    func set() { flag.store(true, ordering: .releasing) }
+
+    /// Sleeps up to `seconds` in small steps; returns early (false) when the flag is set.
+    func sleep(seconds: Double) -> Bool {
+        var remaining = seconds
+        while remaining > 0 {
+            if isSet { return false }
+            let step = min(remaining, 0.05)
+            usleep(UInt32(step * 1_000_000))
+            remaining -= step
+        }
+        return !isSet
+    }
+}
+
+/// Runs blocking work on its own thread and resumes the awaiting task when it is done, so `read(2)`, `poll(2)` and
+/// `fsync(2)` never hold a thread of the cooperative pool.
+func runOnThread(name: String, _ body: @escaping @Sendable () -> Void) async {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let thread = Thread {
+            body()
+            continuation.resume()
+        }
+        thread.name = name
+        thread.start()
+    }
+}
+
+/// Monotonic seconds, for intervals and pacing.
+func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
+/// Resumes one waiting task once, on the first of several `fire()` calls (a thread that ended, a cancellation).
+final class OneShot: Sendable {
+    private enum State {
+        case idle
+        case waiting(CheckedContinuation<Void, Never>)
+        case fired
+    }
+
+    private let state = Mutex(State.idle)
+
+    /// Runs `start`, then suspends until `fire()` (which `start` may already have called).
+    func wait(_ start: () -> Void) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                switch state {
+                case .idle: state = .waiting(continuation); return false
+                case .fired: return true
+                case .waiting: preconditionFailure("OneShot waited on twice")
+                }
+            }
+            if resumeNow { continuation.resume() }
+            start()
+        }
+    }
+
+    func fire() {
+        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            switch state {
+            case .waiting(let continuation): state = .fired; return continuation
+            case .idle: state = .fired; return nil
+            case .fired: return nil
+            }
+        }
+        continuation?.resume()
+    }
+}

@@ -1,0 +1,22 @@
+import Logging
+import Protocols
+
+/// A source of meter bytes that runs on its own thread until its input ends or `stop` is set.
+protocol Reader: Sendable {
+    var name: String { get }
+    func run(stop: StopFlag)
+}
+
+enum ReaderFactory {
+    static func make(_ configuration: ReaderConfiguration, fanOut: FanOut, logger: Logger,
+                     statisticsInterval: Double) -> any Reader {
+        switch configuration.input {
+        case .serial(let port, let settings):
+            return SerialReader(configuration: configuration, port: port, settings: settings, fanOut: fanOut,
+                                logger: logger, statisticsInterval: statisticsInterval)
+        case .file(let path, let speed):
+            return FileReader(configuration: configuration, path: path, speed: speed, fanOut: fanOut,
+                              logger: logger, statisticsInterval: statisticsInterval)
+        }
+    }
+}

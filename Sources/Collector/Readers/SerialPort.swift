@@ -1,0 +1,111 @@
+import Foundation
+import Protocols
+
+/// An open serial device configured with termios: raw mode, the meter's speed, parity, data and stop bits.
+/// Reads wait with `poll(2)` so a hang-up (USB adapter unplugged, pty closed) is seen at once.
+final class SerialPort {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    enum ReadResult {
+        case data(Int)
+        case timeout
+        case closed(String)
+    }
+
+    let path: String
+    private var descriptor: Int32
+
+    init(path: String, settings: MeterType.SerialSettings) throws(Failure) {
+        self.path = path
+        descriptor = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Failure(description: "cannot open \(path): \(Self.lastError())") }
+        do {
+            try configure(settings)
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    deinit {
+        assert(descriptor < 0, "SerialPort \(path) not closed")
+    }
+
+    private func configure(_ settings: MeterType.SerialSettings) throws(Failure) {
+        var options = termios()
+        guard tcgetattr(descriptor, &options) == 0 else {
+            throw Failure(description: "\(path) is not a serial device: \(Self.lastError())")
+        }
+        cfmakeraw(&options)
+        guard let speed = Self.speed(settings.baudrate) else {
+            throw Failure(description: "unsupported baud rate \(settings.baudrate)")
+        }
+        cfsetispeed(&options, speed)
+        cfsetospeed(&options, speed)
+        options.c_cflag &= ~(tcflag_t(CSIZE) | tcflag_t(PARENB) | tcflag_t(PARODD) | tcflag_t(CSTOPB) | tcflag_t(CRTSCTS))
+        options.c_cflag |= tcflag_t(CLOCAL) | tcflag_t(CREAD)
+        switch settings.dataBits {
+        case 5: options.c_cflag |= tcflag_t(CS5)
+        case 6: options.c_cflag |= tcflag_t(CS6)
+        case 7: options.c_cflag |= tcflag_t(CS7)
+        default: options.c_cflag |= tcflag_t(CS8)
+        }
+        switch settings.parity {
+        case "E": options.c_cflag |= tcflag_t(PARENB)
+        case "O": options.c_cflag |= tcflag_t(PARENB) | tcflag_t(PARODD)
+        default: break
+        }
+        if settings.stopBits == 2 { options.c_cflag |= tcflag_t(CSTOPB) }
+        withUnsafeMutableBytes(of: &options.c_cc) { cc in
+            cc[Int(VMIN)] = 0
+            cc[Int(VTIME)] = 0
+        }
+        guard tcsetattr(descriptor, TCSANOW, &options) == 0 else {
+            throw Failure(description: "cannot configure \(path): \(Self.lastError())")
+        }
+        tcflush(descriptor, TCIFLUSH)
+    }
+
+    /// Waits up to `timeout` milliseconds for bytes and reads what is there into `buffer`.
+    func read(into buffer: UnsafeMutableRawBufferPointer, timeout: Int32) -> ReadResult {
+        var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&request, 1, timeout)
+        if ready < 0 {
+            return errno == EINTR ? .timeout : .closed("poll failed: \(Self.lastError())")
+        }
+        if ready == 0 { return .timeout }
+        if request.revents & Int16(POLLIN) != 0 {
+            let count = Foundation.read(descriptor, buffer.baseAddress, buffer.count)
+            if count > 0 { return .data(count) }
+            if count == 0 { return .closed("end of input (device gone)") }
+            if errno == EAGAIN || errno == EINTR { return .timeout }
+            return .closed("read failed: \(Self.lastError())")
+        }
+        if request.revents & Int16(POLLNVAL) != 0 { return .closed("descriptor no longer valid") }
+        if request.revents & Int16(POLLERR) != 0 { return .closed("device error") }
+        return .closed("hang-up (device unplugged or closed)")
+    }
+
+    /// Idempotent.
+    func close() {
+        if descriptor >= 0 {
+            _ = Foundation.close(descriptor)
+            descriptor = -1
+        }
+    }
+
+    static func speed(_ baudrate: Int) -> speed_t? {
+        let table: [Int: Int32] = [
+            50: B50, 75: B75, 110: B110, 134: B134, 150: B150, 200: B200, 300: B300, 600: B600, 1200: B1200,
+            1800: B1800, 2400: B2400, 4800: B4800, 9600: B9600, 19_200: B19200, 38_400: B38400, 57_600: B57600,
+            115_200: B115200, 230_400: B230400, 460_800: B460800, 500_000: B500000, 576_000: B576000,
+            921_600: B921600, 1_000_000: B1000000, 1_152_000: B1152000, 1_500_000: B1500000,
+            2_000_000: B2000000, 2_500_000: B2500000, 3_000_000: B3000000, 3_500_000: B3500000, 4_000_000: B4000000,
+        ]
+        return table[baudrate].map { speed_t($0) }
+    }
+
+    private static func lastError() -> String { String(cString: strerror(errno)) }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Protocols
+
+/// `type = logger`: one line per value on standard output in the reference collector's form,
+/// `LGZ1030653520967 - 2026-05-04T09:39:21+00:00 - Active Power + (1-0:1.7.0*255): 28 W`.
+final class LoggerSink: Sink {
+    let name: String
+
+    init(_ configuration: SinkConfiguration) {
+        name = configuration["name"] ?? "DataLogger"
+    }
+
+    func write(_ readings: [Reading]) throws {
+        var out = ""
+        for reading in readings { out += Self.lines(reading) }
+        try out.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw SinkError(description: "cannot write standard output: \(String(cString: strerror(errno)))")
+                }
+                offset += written
+            }
+        }
+    }
+
+    func close() {}
+
+    static func lines(_ reading: Reading) -> String {
+        let time = String(CivilTime.iso8601(reading.timestamp).dropLast()) + "+00:00"
+        var out = ""
+        for point in reading.values {
+            out += "\(reading.source) - \(time) - \(point.type?.humanName ?? "Register") (\(point.obis)): "
+            switch point.value {
+            case .number(let number): out += ReadingJSON.formatNumber(number)
+            case .text(let text): out += text
+            }
+            if let unit = point.unit, !unit.isEmpty { out += " " + unit }
+            out += "\n"
+        }
+        return out
+    }
+}

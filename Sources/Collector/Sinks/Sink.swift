@@ -1,0 +1,33 @@
+import Logging
+import Protocols
+
+/// A destination of readings. A sink's methods run on the sink's own thread, one call at a time, so a sink may block
+/// (write, fsync, network) without holding back readers or other sinks.
+protocol Sink: AnyObject {
+    /// Writes a batch of readings in arrival order. A thrown error is logged and the batch counted as lost.
+    func write(_ readings: [Reading]) throws
+    /// Flushes and releases what the sink holds. Called once, after the last write.
+    func close()
+}
+
+struct SinkError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Builds the sink of a `[sinkN]` section. A new sink type is a file in Sinks/ with its type, plus one line here
+/// (and its keys in `SinkSchema`, which the configurator shares).
+enum SinkFactory {
+    typealias Builder = @Sendable (SinkConfiguration, Logger) throws -> any Sink
+
+    static let builders: [String: Builder] = [
+        "logger": { configuration, _ in LoggerSink(configuration) },
+        "csv": { configuration, logger in try CSVSink(configuration, logger: logger) },
+        "jsonl": { configuration, _ in try JSONLinesSink(configuration) },
+    ]
+
+    /// The sink, or nil for a type that validates but this build cannot run yet (it is then skipped with a warning).
+    static func make(_ configuration: SinkConfiguration, logger: Logger) throws -> (any Sink)? {
+        guard let builder = builders[configuration.type] else { return nil }
+        return try builder(configuration, logger)
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Protocols
+import ServiceLifecycle
+
+@main
+struct SmartmeterDataCollector: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "smartmeter-datacollector",
+        abstract: "Read smart meters and pass their readings to sinks (logger, CSV, JSON lines).",
+        discussion: """
+            The configuration is an INI file with [readerN], [sinkN] and [logging] sections; environment variables \
+            SMARTMETER__SECTION__KEY override or add keys. Without a file at the --config path, a built-in default \
+            runs (lge450 on /dev/ttyUSB0, logger sink, MQTT sink to 127.0.0.1).
+            Exit status: 0 after a clean shutdown (SIGTERM, SIGINT, or all replayed files read); 1 when a sink cannot \
+            start; 2 for an invalid configuration or bad arguments.
+            """,
+        version: "0.1.0")
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Path to the .ini configuration file.", valueName: "path"))
+    var config = "./datacollector.ini"
+
+    @Flag(name: [.short, .long], help: "Write a commented default configuration to the --config path and exit.")
+    var saveconfig = false
+
+    @Flag(name: .long, help: "With --saveconfig: overwrite an existing file.")
+    var force = false
+
+    @Flag(name: [.short, .long], help: "Development mode: debug logs, including where each configuration value comes from.")
+    var dev = false
+
+    func validate() throws {
+        if force && !saveconfig { throw ValidationError("--force only applies to --saveconfig") }
+    }
+
+    func run() async throws {
+        if saveconfig { try saveDefaultConfiguration() }
+        let (document, location) = try loadDocument()
+        let configuration: CollectorConfiguration
+        switch ConfigurationValidator(documentLocation: location).validate(document) {
+        case .success(let valid): configuration = valid
+        case .failure(let errors):
+            var text = "smartmeter-datacollector: invalid configuration (\(errors.problems.count) problem"
+                + (errors.problems.count == 1 ? ")\n" : "s)\n")
+            for problem in errors.problems { text += "  \(problem)\n" }
+            FileHandle.standardError.write(Data(text.utf8))
+            throw ExitCode(2)
+        }
+        LogLabels.bootstrap(configuration.logging, development: dev)
+        let logger = Logger(label: LogLabels.collector)
+        if location.origin == .builtIn {
+            logger.warning("no configuration file at \(config); running the built-in default")
+        }
+        logEffectiveValues(document, logger: logger)
+        Self.unblockShutdownSignals()
+        try await Collector(configuration: configuration, logger: logger).run()
+    }
+
+    /// A parent may have started us with SIGTERM/SIGINT blocked (the mask is inherited); shutdown needs them.
+    private static func unblockShutdownSignals() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+    }
+
+    private func saveDefaultConfiguration() throws -> Never {
+        if FileManager.default.fileExists(atPath: config) && !force {
+            FileHandle.standardError.write(Data("smartmeter-datacollector: \(config) exists; use --force to overwrite it\n".utf8))
+            Foundation.exit(1)
+        }
+        do {
+            try DefaultConfiguration.text.write(toFile: config, atomically: true, encoding: .utf8)
+        } catch {
+            FileHandle.standardError.write(Data("smartmeter-datacollector: cannot write \(config): \(error.localizedDescription)\n".utf8))
+            Foundation.exit(1)
+        }
+        print("wrote the default configuration to \(config)")
+        Foundation.exit(0)
+    }
+
+    /// The file with the environment applied, or the built-in default when there is no file.
+    private func loadDocument() throws -> (IniDocument, ConfigurationLocation) {
+        var document: IniDocument
+        var location = ConfigurationLocation.file(config)
+        if FileManager.default.fileExists(atPath: config) {
+            do {
+                document = try IniDocument.load(path: config)
+            } catch {
+                FileHandle.standardError.write(Data("smartmeter-datacollector: cannot load \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        } else {
+            document = DefaultConfiguration.document
+            location = .builtIn
+        }
+        let problems = document.applyEnvironment(ProcessInfo.processInfo.environment)
+        document.syntaxProblems += problems
+        return (document, location)
+    }
+
+    private func logEffectiveValues(_ document: IniDocument, logger: Logger) {
+        guard dev else { return }
+        for section in document.sections {
+            for entry in section.entries {
+                let secret = ["key", "auth_key", "password"].contains(entry.key) && !entry.value.isEmpty
+                logger.debug("[\(section.name)] \(entry.key) = \(secret ? "(set)" : entry.value) from \(entry.location)")
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Protocols
+import Testing
+
+/// The collector replaying capture files (`file = ...`) into the logger, CSV and JSON-lines sinks.
+@Suite struct FileReplayTests {
+    static func config(file: String, directory: TemporaryDirectory, extra: String = "", sinks: String? = nil) -> String {
+        """
+        [reader0]
+        type = lge450
+        file = \(file)
+        timezone = Europe/Zurich
+        \(extra)
+        \(sinks ?? """
+        [sink0]
+        type = jsonl
+        file = \(directory.file("readings.jsonl"))
+        [sink1]
+        type = csv
+        directory = \(directory.file("csv"))
+        [sink2]
+        type = logger
+        """)
+        [logging]
+        default = INFO
+        """
+    }
+
+    @Test func hexCaptureReachesEverySinkValueByValue() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let capture = testdata.appendingPathComponent(LGE450Capture.name + ".hex").path
+        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory))
+        let result = try runCollector(["-c", ini])
+        #expect(result.status == 0, "\(result.stderr)")
+        let readings = try jsonLines(directory.file("readings.jsonl"))
+        #expect(readings.count == 1)
+        if let reading = readings.first { LGE450Capture.expectJSON(reading) }
+        LGE450Capture.expectCSV(directory.file("csv/" + LGE450Capture.csvFile), readings: 1)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == LGE450Capture.values.count)
+        #expect(lines.contains("LGZ1030653520967 - 2026-05-04T09:39:21+00:00 - Active Power + (1-0:1.7.0*255): 28 W"))
+        #expect(lines.contains("LGZ1030653520967 - 2026-05-04T09:39:21+00:00 - Current L1 (1-0:31.7.0*255): 0.09 A"))
+        #expect(result.stderr.contains("end of file: bytes 504, frames 4, messages 1, readings 1"))
+    }
+
+    @Test func rawBinaryCaptureAndSourceOverride() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let bytes = try captureFrames(LGE450Capture.name).flatMap { $0 }
+        let capture = directory.file("capture.bin")
+        try Data(bytes + bytes + bytes).write(to: URL(fileURLWithPath: capture))
+        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory, extra: "id = kitchen"))
+        let result = try runCollector(["-c", ini])
+        #expect(result.status == 0, "\(result.stderr)")
+        let readings = try jsonLines(directory.file("readings.jsonl"))
+        #expect(readings.count == 3)
+        for reading in readings { LGE450Capture.expectJSON(reading, source: "kitchen") }
+        LGE450Capture.expectCSV(directory.file("csv/kitchen_2026-05-04.csv"), readings: 3, source: "kitchen")
+    }
+
+    @Test func csvFilesRotateAtUTCMidnight() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        // Two captures of different days under one source id: one file per day.
+        let text = try [LGE450Capture.name, "lge450-gbt-alt-config", LGE450Capture.name].map {
+            try String(contentsOf: testdata.appendingPathComponent($0 + ".hex"), encoding: .utf8)
+        }.joined(separator: "\n")
+        let capture = try directory.write("days.hex", text)
+        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory, extra: "id = m1"))
+        let result = try runCollector(["-c", ini])
+        #expect(result.status == 0, "\(result.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.file("csv")).sorted()
+        #expect(files == ["m1_2022-11-22.csv", "m1_2026-05-04.csv"])
+        LGE450Capture.expectCSV(directory.file("csv/m1_2026-05-04.csv"), readings: 2, source: "m1")
+        let other = try String(contentsOfFile: directory.file("csv/m1_2022-11-22.csv"), encoding: .utf8)
+        #expect(other.hasPrefix("timestamp,source,obis,type,value,unit\n2022-11-22T15:37:30Z,m1,"))
+        #expect(other.split(separator: "\n").dropFirst().allSatisfy { $0.hasPrefix("2022-11-22T15:37:30Z,m1,") })
+    }
+
+    @Test func appendsToExistingFilesWithoutSecondHeader() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let capture = testdata.appendingPathComponent(LGE450Capture.name + ".hex").path
+        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory))
+        for _ in 0..<2 {
+            let result = try runCollector(["-c", ini])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        #expect(try jsonLines(directory.file("readings.jsonl")).count == 2)
+        LGE450Capture.expectCSV(directory.file("csv/" + LGE450Capture.csvFile), readings: 2)
+    }
+
+    @Test func damagedFramesAreDroppedAndDecodingGoesOn() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let good = try String(contentsOf: testdata.appendingPathComponent(LGE450Capture.name + ".hex"), encoding: .utf8)
+        let bad = try String(contentsOf: testdata.appendingPathComponent("invalid-lge450-duplicated-segment.hex"), encoding: .utf8)
+        let capture = try directory.write("mixed.hex", good + "\nDE AD BE EF 00 11\n" + bad + "\n" + good)
+        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory))
+        let result = try runCollector(["-c", ini])
+        #expect(result.status == 0, "\(result.stderr)")
+        let readings = try jsonLines(directory.file("readings.jsonl")).filter { $0["source"] as? String == LGE450Capture.source }
+        #expect(readings.count == 2)
+        for reading in readings { LGE450Capture.expectJSON(reading) }
+    }
+
+    @Test func realtimeReplayOfOneInstantDoesNotWait() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let text = try String(contentsOf: testdata.appendingPathComponent(LGE450Capture.name + ".hex"), encoding: .utf8)
+        let capture = try directory.write("same.hex", text + "\n" + text)
+        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory, extra: "replay_speed = realtime"))
+        let started = Date()
+        let result = try runCollector(["-c", ini])
+        #expect(result.status == 0)
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(try jsonLines(directory.file("readings.jsonl")).count == 2)
+    }
+
+    /// A sink that cannot keep up (a pipe nobody reads) loses its oldest readings, counted, while the other sink gets
+    /// everything; shutdown abandons it after the graceful period instead of hanging.
+    @Test func stuckSinkDropsOldestAndBlocksNothing() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let fifo = directory.file("fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        // Open both ends ourselves and never read: the collector's writes fill the pipe and then block.
+        let holder = open(fifo, O_RDWR | O_NONBLOCK)
+        defer { close(holder) }
+        let text = try String(contentsOf: testdata.appendingPathComponent(LGE450Capture.name + ".hex"), encoding: .utf8)
+        let capture = try directory.write("many.hex", String(repeating: text + "\n", count: 300))
+        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory, sinks: """
+            [sink0]
+            type = jsonl
+            file = \(fifo)
+            queue_size = 10
+            [sink1]
+            type = csv
+            directory = \(directory.file("csv"))
+            """))
+        let started = Date()
+        let result = try runCollector(["-c", ini], timeout: 10)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(Date().timeIntervalSince(started) < 4)
+        LGE450Capture.expectCSV(directory.file("csv/" + LGE450Capture.csvFile), readings: 300)
+        let abandoned = result.stderr.split(separator: "\n").first { $0.contains("abandoned at shutdown") } ?? ""
+        #expect(abandoned.contains("sink=sink0/jsonl"), "\(result.stderr)")
+        let dropped = abandoned.firstRange(of: /dropped \(queue full\) (\d+)/).map { Int(abandoned[$0].split(separator: " ").last!)! }
+        #expect((dropped ?? 0) > 0)
+    }
+
+    /// A sink whose writes fail (a full disk) logs the error and counts; the other sinks carry on.
+    @Test func failingSinkDoesNotStopTheOthers() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let capture = testdata.appendingPathComponent(LGE450Capture.name + ".hex").path
+        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory, sinks: """
+            [sink0]
+            type = jsonl
+            file = /dev/full
+            [sink1]
+            type = csv
+            directory = \(directory.file("csv"))
+            """))
+        let result = try runCollector(["-c", ini])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("cannot write 1 readings: cannot write /dev/full: No space left on device"))
+        #expect(result.stderr.contains("stopped: written 0, failed 1, dropped (queue full) 0, queued 0 sink=sink0/jsonl"))
+        LGE450Capture.expectCSV(directory.file("csv/" + LGE450Capture.csvFile), readings: 1)
+    }
+}

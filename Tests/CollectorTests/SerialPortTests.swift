@@ -1,0 +1,176 @@
+import Foundation
+import Protocols
+import Testing
+
+/// A pair of linked pseudo-terminals made by socat: the collector opens `meter`, the test writes into `feed`.
+/// Stopping socat is unplugging the meter: both links go away and the collector's end hangs up.
+final class PtyPair {
+    let meter: String
+    let feed: String
+    private var process: Process?
+
+    init(directory: TemporaryDirectory) {
+        meter = directory.file("meter")
+        feed = directory.file("feed")
+    }
+
+    func plug() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/socat")
+        process.arguments = ["pty,raw,echo=0,link=\(meter)", "pty,raw,echo=0,link=\(feed)"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try runWithSignalsUnblocked { try process.run() }
+        self.process = process
+        let ready = eventually(timeout: 5) {
+            FileManager.default.fileExists(atPath: meter) && FileManager.default.fileExists(atPath: feed)
+        }
+        precondition(ready, "socat did not create its ptys (is socat installed?)")
+    }
+
+    func unplug() {
+        guard let process else { return }
+        process.terminate()
+        if !eventually(timeout: 3, { !process.isRunning }) { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        self.process = nil
+        _ = eventually(timeout: 2) { !FileManager.default.fileExists(atPath: meter) }
+    }
+
+    /// Writes `bytes` into the feed end in chunks of the given sizes (cycled), pausing between chunks.
+    func write(_ bytes: [UInt8], chunkSizes: [Int]? = nil, pause: useconds_t = 0) {
+        let chunkSizes = chunkSizes ?? [bytes.count]
+        let descriptor = open(feed, O_WRONLY | O_NOCTTY)
+        precondition(descriptor >= 0, "cannot open \(feed)")
+        defer { close(descriptor) }
+        var offset = 0
+        var index = 0
+        while offset < bytes.count {
+            let size = min(chunkSizes[index % chunkSizes.count], bytes.count - offset)
+            let written = bytes[offset..<(offset + size)].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, size) }
+            precondition(written == size)
+            offset += size
+            index += 1
+            if pause > 0 { usleep(pause) }
+        }
+    }
+
+    deinit { unplug() }
+}
+
+/// The collector reading a meter on a serial port (a pseudo-terminal): byte-wise and bursty input with noise,
+/// unplug and replug of the device, and shutdown on signals.
+@Suite(.serialized) struct SerialPortTests {
+    static func startCollector(_ pty: PtyPair, directory: TemporaryDirectory) throws -> RunningProcess {
+        let ini = try directory.write("c.ini", """
+            [reader0]
+            type = lge450
+            port = \(pty.meter)
+            timezone = Europe/Zurich
+            [sink0]
+            type = jsonl
+            file = \(directory.file("readings.jsonl"))
+            [sink1]
+            type = csv
+            directory = \(directory.file("csv"))
+            [logging]
+            default = INFO
+            """)
+        return try RunningProcess(collectorBinary, ["-c", ini])
+    }
+
+    static func readingCount(_ directory: TemporaryDirectory) -> Int {
+        ((try? jsonLines(directory.file("readings.jsonl"))) ?? []).count
+    }
+
+    @Test func byteWiseAndBurstyInputWithNoise() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let pty = PtyPair(directory: directory)
+        try pty.plug()
+        let collector = try Self.startCollector(pty, directory: directory)
+        #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading lge450 on \(pty.meter) at 2400 8E1") })
+
+        let frames = try captureFrames(LGE450Capture.name)
+        let capture = frames.flatMap { $0 }
+        // One byte per write.
+        pty.write(capture, chunkSizes: [1])
+        #expect(eventually(timeout: 5) { Self.readingCount(directory) == 1 })
+        // Bursts of odd sizes with pauses, noise between frames and before the first.
+        let noise: [UInt8] = [0x00, 0xFF, 0x13, 0x11, 0x55, 0xAA, 0x0D, 0x0A]
+        var noisy: [UInt8] = noise
+        for frame in frames { noisy += frame + noise }
+        pty.write(noisy, chunkSizes: [7, 1, 64, 3, 200, 13], pause: 3_000)
+        // All at once, twice.
+        pty.write(capture + capture)
+        #expect(eventually(timeout: 5) { Self.readingCount(directory) == 4 })
+
+        collector.signal(SIGINT)
+        #expect(collector.waitForExit(timeout: 5) == 0)
+        let readings = try jsonLines(directory.file("readings.jsonl"))
+        #expect(readings.count == 4)
+        for reading in readings { LGE450Capture.expectJSON(reading) }
+        LGE450Capture.expectCSV(directory.file("csv/" + LGE450Capture.csvFile), readings: 4)
+        #expect(collector.stderr.contents.contains("readings 4,"))
+    }
+
+    @Test func unplugAndReplugTheMeter() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let pty = PtyPair(directory: directory)
+        try pty.plug()
+        let collector = try Self.startCollector(pty, directory: directory)
+        #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading lge450 on \(pty.meter)") })
+        let capture = try captureFrames(LGE450Capture.name).flatMap { $0 }
+        pty.write(capture)
+        #expect(eventually(timeout: 5) { Self.readingCount(directory) == 1 })
+
+        // Unplug in the middle of a frame, stay away for longer than a few backoff steps, plug back in.
+        pty.write(Array(capture.prefix(100)))
+        pty.unplug()
+        #expect(eventually(timeout: 5) { collector.stderr.contents.contains("lost \(pty.meter)") })
+        usleep(2_500_000)
+        try pty.plug()
+        #expect(eventually(timeout: 8) { collector.stderr.contents.contains("\(pty.meter) is back") })
+        pty.write(capture)
+        #expect(eventually(timeout: 5) { Self.readingCount(directory) == 2 })
+
+        // Once more, quickly.
+        pty.unplug()
+        try pty.plug()
+        #expect(eventually(timeout: 8) {
+            collector.stderr.contents.components(separatedBy: "\(pty.meter) is back").count == 3
+        })
+        pty.write(capture)
+        #expect(eventually(timeout: 5) { Self.readingCount(directory) == 3 })
+
+        collector.signal(SIGTERM)
+        let stopping = Date()
+        #expect(collector.waitForExit(timeout: 5) == 0)
+        #expect(Date().timeIntervalSince(stopping) < 2)
+        let log = collector.stderr.contents
+        // Each outage is reported once, not once per retry.
+        #expect(log.components(separatedBy: "lost \(pty.meter)").count == 3)
+        #expect(log.components(separatedBy: "cannot open \(pty.meter)").count <= 3)
+        let readings = try jsonLines(directory.file("readings.jsonl"))
+        #expect(readings.count == 3)
+        for reading in readings { LGE450Capture.expectJSON(reading) }
+        LGE450Capture.expectCSV(directory.file("csv/" + LGE450Capture.csvFile), readings: 3)
+    }
+
+    @Test func meterPluggedInAfterStart() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let pty = PtyPair(directory: directory)
+        let collector = try Self.startCollector(pty, directory: directory)
+        #expect(eventually(timeout: 10) {
+            collector.stderr.contents.contains("cannot open \(pty.meter): No such file or directory; retrying until it is back")
+        })
+        try pty.plug()
+        #expect(eventually(timeout: 8) { collector.stderr.contents.contains("\(pty.meter) is back") })
+        pty.write(try captureFrames(LGE450Capture.name).flatMap { $0 })
+        #expect(eventually(timeout: 5) { Self.readingCount(directory) == 1 })
+        collector.signal(SIGTERM)
+        #expect(collector.waitForExit(timeout: 5) == 0)
+    }
+}
