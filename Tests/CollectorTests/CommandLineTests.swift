@@ -146,6 +146,33 @@ import Testing
         if let reading = readings.first { LGE450Capture.expectJSON(reading) }
     }
 
+    /// Under systemd (JOURNAL_STREAM set) log lines carry the syslog priority for journald, and no timestamp.
+    @Test func journaldLogLines() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let capture = testdata.appendingPathComponent(LGE450Capture.name + ".hex").path
+        let ini = try directory.write("c.ini", """
+            [reader0]
+            type = lge450
+            file = \(capture)
+            [sink0]
+            type = jsonl
+            file = \(directory.file("out.jsonl"))
+            [logging]
+            default = INFO
+            """)
+        let journald = try runCollector(["-c", ini], environment: ["JOURNAL_STREAM": "8:12345"])
+        #expect(journald.status == 0)
+        let lines = journald.stderr.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        #expect(lines.allSatisfy { $0.hasPrefix("<6>") || $0.hasPrefix("<7>") || $0.hasPrefix("<4>") })
+        #expect(lines.contains("<6>collector: running 1 reader(s) and 1 sink(s)"))
+        let terminal = try runCollector(["-c", ini])
+        let pattern = #/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO collector: /#
+        let first = terminal.stderr.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(first.firstMatch(of: pattern) != nil, "\(first)")
+    }
+
     @Test func unwritableSinkExitsWithStatus1() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }

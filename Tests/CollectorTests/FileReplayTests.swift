@@ -59,6 +59,40 @@ import Testing
         LGE450Capture.expectCSV(directory.file("csv/kitchen_2026-05-04.csv"), readings: 3, source: "kitchen")
     }
 
+    /// The "plain file with telegrams" source: P1 text is replayed as it is, not taken for hex.
+    @Test func p1TelegramTextFile() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let telegram = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata/dsmr/fluvius-v171.txt").path
+        let ini = try directory.write("c.ini", """
+            [reader0]
+            type = fluvius
+            file = \(telegram)
+            [sink0]
+            type = jsonl
+            file = \(directory.file("readings.jsonl"))
+            [sink1]
+            type = csv
+            directory = \(directory.file("csv"))
+            """)
+        let result = try runCollector(["-c", ini])
+        #expect(result.status == 0, "\(result.stderr)")
+        let readings = try jsonLines(directory.file("readings.jsonl"))
+        #expect(readings.count == 1)
+        let reading = try #require(readings.first)
+        #expect(reading["source"] as? String == "1SAG3101021605")
+        #expect(value(reading, "ACTIVE_ENERGY_P_T1") as? Double == 34)
+        #expect(value(reading, "ACTIVE_ENERGY_P_T2") as? Double == 15758)
+        #expect(value(reading, "ACTIVE_ENERGY_N_T2") as? Double == 11)
+        #expect(value(reading, "VOLTAGE_L1") as? Double == 234.7)
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.file("csv"))
+        #expect(files.count == 1)
+        #expect(files.first?.hasPrefix("1SAG3101021605_2020-05-") == true)
+        let csv = try String(contentsOfFile: directory.file("csv/" + files[0]), encoding: .utf8)
+        #expect(csv.contains(",1SAG3101021605,1-0:1.8.2*255,ACTIVE_ENERGY_P_T2,15758,Wh\n"))
+        #expect(csv.contains(",1SAG3101021605,1-0:32.7.0*255,VOLTAGE_L1,234.7,V\n"))
+    }
+
     @Test func csvFilesRotateAtUTCMidnight() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }

@@ -74,6 +74,7 @@ final class RunningProcess: @unchecked Sendable {
         process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SMARTMETER__") }
         merged.removeValue(forKey: "JOURNAL_STREAM")
+        merged["TZ"] = "UTC"
         merged.merge(environment) { $1 }
         process.environment = merged
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
