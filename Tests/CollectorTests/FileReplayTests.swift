@@ -162,6 +162,9 @@ import Testing
         // Open both ends ourselves and never read: the collector's writes fill the pipe and then block.
         let holder = open(fifo, O_RDWR | O_NONBLOCK)
         defer { close(holder) }
+        // Fill the pipe first, so that the collector's first write already blocks however few readings reach it.
+        let filler = [UInt8](repeating: 0x0A, count: 4096)
+        while filler.withUnsafeBytes({ write(holder, $0.baseAddress, $0.count) }) > 0 {}
         let text = try String(contentsOf: testdata.appendingPathComponent(LGE450Capture.name + ".hex"), encoding: .utf8)
         let capture = try directory.write("many.hex", String(repeating: text + "\n", count: 300))
         let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory, sinks: """
