@@ -54,9 +54,14 @@ let package = Package(
             dependencies: ["Protocols"],
             path: "Benchmarks/DecodeBenchmark"
         ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["Protocols"],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "ProtocolsTests",
-            dependencies: ["Protocols"]
+            dependencies: ["Protocols", "TestSupport"]
         ),
         .testTarget(
             name: "ConfiguratorTests",
@@ -64,7 +69,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorTests",
-            dependencies: ["Protocols"]
+            dependencies: ["Protocols", "TestSupport"]
         ),
     ]
 )

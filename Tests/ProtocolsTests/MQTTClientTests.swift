@@ -1,44 +1,7 @@
 import Foundation
 import Protocols
 import Testing
-
-/// Collects a client's events across threads and waits for one.
-final class EventLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var events: [MQTTClient.Event] = []
-
-    func append(_ event: MQTTClient.Event) { lock.withLock { events.append(event) } }
-    var all: [MQTTClient.Event] { lock.withLock { events } }
-
-    /// Waits until an event matches; returns it, or nil after the timeout.
-    @discardableResult
-    func wait(seconds: Double = 10, for match: (MQTTClient.Event) -> Bool) -> MQTTClient.Event? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if let found = all.first(where: match) { return found }
-            usleep(10_000)
-        }
-        return nil
-    }
-
-    var messages: [(topic: String, payload: [UInt8])] {
-        all.compactMap { if case .message(let t, let p) = $0 { return (t, p) } else { return nil } }
-    }
-
-    static func isConnected(_ event: MQTTClient.Event) -> Bool { event == .connected }
-    static func isFailure(_ event: MQTTClient.Event) -> Bool {
-        switch event {
-        case .connectionFailed, .disconnected: return true
-        default: return false
-        }
-    }
-    static func failureText(_ event: MQTTClient.Event?) -> String {
-        switch event {
-        case .connectionFailed(let text)?, .disconnected(let text)?: return text
-        default: return ""
-        }
-    }
-}
+import TestSupport
 
 @Suite("MQTT client against a real mosquitto", .serialized)
 struct MQTTClientTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Protocols
 import Testing
+import TestSupport
 
 /// No reading lost while the broker is away: spool, resend in order, resume after a restart. Real mosquitto.
 @Suite("Spooled MQTT publishing", .serialized)

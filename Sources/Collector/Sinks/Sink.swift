@@ -23,6 +23,9 @@ enum SinkFactory {
         "logger": { configuration, _ in LoggerSink(configuration) },
         "csv": { configuration, logger in try CSVSink(configuration, logger: logger) },
         "jsonl": { configuration, _ in try JSONLinesSink(configuration) },
+        "mqtt": { configuration, logger in try MQTTSink(configuration, logger: logger) },
+        "mqttrldsp": { configuration, logger in try MQTTSink(configuration, logger: logger) },
+        "mqttjson": { configuration, logger in try MQTTSink(configuration, logger: logger) },
     ]
 
     /// The sink, or nil for a type that validates but this build cannot run yet (it is then skipped with a warning).

@@ -16,6 +16,8 @@ public struct KeySchema: Sendable {
         case meterType
         case logLevel
         case sinkType
+        /// Letters and digits only (an MQTT topic level without separators or wildcards).
+        case identifier
     }
 
     public var name: String
@@ -37,10 +39,14 @@ public struct SinkSchema: Sendable {
     public var type: String
     public var summary: String
     public var keys: [KeySchema]
+    /// Rules between keys of one section: (problem, key) for each one broken.
+    public var crossCheck: @Sendable (IniDocument.Section) -> [(String, String)]
 
-    public init(type: String, summary: String, keys: [KeySchema]) {
+    public init(type: String, summary: String, keys: [KeySchema],
+                crossCheck: @escaping @Sendable (IniDocument.Section) -> [(String, String)] = { _ in [] }) {
         self.type = type
         self.summary = summary
+        self.crossCheck = crossCheck
         self.keys = [KeySchema("type", .sinkType, required: true, help: "type of the sink")] + keys + [
             KeySchema("queue_size", .integer(1...1_000_000),
                       help: "readings held for this sink while it is slow; the oldest are dropped beyond (default \(Self.defaultQueueSize))"),
@@ -91,7 +97,7 @@ public enum ConfigurationSchema {
 }
 
 extension SinkSchema {
-    public static let all: [SinkSchema] = [logger, csv, jsonl, mqtt]
+    public static let all: [SinkSchema] = [logger, csv, jsonl, mqtt, mqttrldsp, mqttjson]
 
     public static let logger = SinkSchema(type: "logger", summary: "one line per value on standard output", keys: [
         KeySchema("name", .text, help: "name of the logger"),
@@ -106,15 +112,54 @@ extension SinkSchema {
         KeySchema("file", .path, required: true, help: "file the JSON lines are appended to"),
     ])
 
-    public static let mqtt = SinkSchema(type: "mqtt", summary: "MQTT v3.1.1 broker", keys: [
+    public static let mqtt = SinkSchema(
+        type: "mqtt", summary: "MQTT: <topic_prefix>/<source>/<TYPE> with {\"value\",\"timestamp\",\"obis\"}, as the reference collector",
+        keys: mqttKeys, crossCheck: mqttRules)
+    public static let mqttrldsp = SinkSchema(
+        type: "mqttrldsp", summary: "MQTT: one message per reading on dt/<topic_group>/<source>/ds", keys: mqttKeys,
+        crossCheck: mqttRules)
+    public static let mqttjson = SinkSchema(
+        type: "mqttjson", summary: "MQTT: one message per reading on <topic_prefix>/<source>, the decode JSON", keys: mqttKeys,
+        crossCheck: mqttRules)
+
+    /// Credentials and certificates come in pairs.
+    @Sendable static func mqttRules(_ section: IniDocument.Section) -> [(String, String)] {
+        var problems: [(String, String)] = []
+        let has = { (key: String) in section.value(key) != nil }
+        if has("username") && !has("password") { problems.append(("username without password", "username")) }
+        if has("password") && !has("username") { problems.append(("password without username", "password")) }
+        if has("client_cert_path") && !has("client_key_path") {
+            problems.append(("client certificate without client_key_path", "client_cert_path"))
+        }
+        if has("client_key_path") && !has("client_cert_path") {
+            problems.append(("client key without client_cert_path", "client_key_path"))
+        }
+        let tls = section.value("tls").flatMap(ConfigurationValidator.boolean) ?? false
+        for key in ["ca_file_path", "client_cert_path", "client_key_path"] where has(key) && !tls {
+            problems.append(("\(key) is set but tls is not enabled", key))
+        }
+        return problems
+    }
+
+    static let mqttKeys: [KeySchema] = [
         KeySchema("host", .host, required: true, help: "host / IP address of the MQTT broker"),
-        KeySchema("port", .integer(1...65_535), help: "port of the MQTT broker"),
+        KeySchema("port", .integer(1...65_535), help: "port of the MQTT broker (default 1883, 8883 with TLS)"),
         KeySchema("tls", .boolean, help: "whether to use TLS (Transport Layer Security)"),
-        KeySchema("ca_file_path", .path, help: "optional path to the CA certificate used to validate the broker's certificate"),
-        KeySchema("check_hostname", .boolean, help: "whether to check the hostname of the broker against the certificate"),
+        KeySchema("ca_file_path", .path, help: "optional CA certificate that signed the broker's certificate; empty: the system's CA store"),
+        KeySchema("check_hostname", .boolean, help: "whether to check the hostname of the broker against its certificate (default True)"),
         KeySchema("username", .text, help: "optional username for authentication with the broker"),
         KeySchema("password", .text, help: "optional password for authentication with the broker"),
         KeySchema("client_cert_path", .path, help: "optional path to the client certificate"),
         KeySchema("client_key_path", .path, help: "optional path to the private key of the client certificate"),
-    ])
+        KeySchema("client_id", .text, help: "MQTT client id (default smartmeter-<hostname>)"),
+        KeySchema("qos", .integer(0...2), help: "quality of service 0, 1 or 2 (default 1)"),
+        KeySchema("retain", .boolean, help: "publish retained messages (default False)"),
+        KeySchema("keepalive", .integer(5...3_600), help: "seconds between keep-alive pings (default 60)"),
+        KeySchema("topic_prefix", .text, help: "first topic level (default smartmeter)"),
+        KeySchema("topic_group", .identifier, help: "group level of mqttrldsp topics, letters and digits (default mqttrldsp)"),
+        KeySchema("tls_version", .choice(["tlsv1.2", "tlsv1.3"]), help: "TLS version (default: the newest both sides speak)"),
+        KeySchema("protocol", .choice(["3.1.1", "5"]), help: "MQTT protocol version (default 3.1.1)"),
+        KeySchema("spool_dir", .path, help: "folder of the on-disk spool that holds readings while the broker is away (default $STATE_DIRECTORY/spool/<sinkN>, else ./spool/<sinkN>)"),
+        KeySchema("spool_max_mb", .integer(1...100_000), help: "size of the spool; beyond it the oldest readings are dropped (default 100)"),
+    ]
 }

@@ -115,6 +115,10 @@ public struct ConfigurationValidator: Sendable {
         }
         let before = problems.count
         checkKeys(section, against: schema.keys, what: "a \(type) sink", problems: &problems)
+        for (message, key) in schema.crossCheck(section) {
+            problems.append(ConfigurationProblem(message, at: section.entry(key)?.location ?? section.location,
+                                                 section: section.name, key: key))
+        }
         guard problems.count == before else { return nil }
         var options: [String: String] = [:]
         for entry in section.entries where !entry.value.isEmpty { options[entry.key] = entry.value }
@@ -194,6 +198,9 @@ public struct ConfigurationValidator: Sendable {
                     + " (one of: \(names.joined(separator: ", ")))"
         case .logLevel:
             return LogLevel(word: value) != nil ? nil : "'\(value)' is not a log level (DEBUG, INFO, WARNING, ERROR)"
+        case .identifier:
+            return !value.isEmpty && value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) ? nil
+                : "'\(value)' must be letters and digits only"
         case .sinkType:
             let names = SinkSchema.all.map(\.type)
             return SinkSchema.named(value.lowercased()) != nil ? nil

@@ -1,13 +1,13 @@
 import Foundation
 
 /// A real mosquitto broker on 127.0.0.1, started for a test with a generated configuration and stopped after it.
-final class MosquittoBroker {
-    let port: Int
-    let directory: URL
+public final class MosquittoBroker {
+    public let port: Int
+    public let directory: URL
     private let configuration: String
 
     /// `listenerOptions` are extra lines for the listener (TLS files, require_certificate, ...).
-    init(listenerOptions: [String] = [], passwords: [String: String]? = nil, port: Int? = nil) throws {
+    public init(listenerOptions: [String] = [], passwords: [String: String]? = nil, port: Int? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("mosquitto-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.port = port ?? FreePort.find()
@@ -32,7 +32,7 @@ final class MosquittoBroker {
 
     /// Starts mosquitto with an empty signal mask (the test runner's threads block SIGTERM, and a child inherits
     /// its parent's mask), so that `stop()` is a clean shutdown.
-    func start() throws {
+    public func start() throws {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -64,17 +64,17 @@ final class MosquittoBroker {
         }
     }
 
-    var isRunning: Bool {
+    public var isRunning: Bool {
         guard pid > 0 else { return false }
         var status: Int32 = 0
         return waitpid(pid, &status, WNOHANG) == 0
     }
 
     /// Clean shutdown (SIGTERM), waiting for the process to exit.
-    func stop() { signalAndWait(SIGTERM) }
+    public func stop() { signalAndWait(SIGTERM) }
 
     /// A crash (SIGKILL).
-    func kill() { signalAndWait(SIGKILL) }
+    public func kill() { signalAndWait(SIGKILL) }
 
     private func signalAndWait(_ signal: Int32) {
         guard pid > 0 else { return }
@@ -86,8 +86,8 @@ final class MosquittoBroker {
     }
 
     /// SIGSTOP / SIGCONT: a broker that stalls without closing connections.
-    func pause() { if pid > 0 { Glibc.kill(pid, SIGSTOP) } }
-    func resume() { if pid > 0 { Glibc.kill(pid, SIGCONT) } }
+    public func pause() { if pid > 0 { Glibc.kill(pid, SIGSTOP) } }
+    public func resume() { if pid > 0 { Glibc.kill(pid, SIGCONT) } }
 
     deinit {
         kill()
@@ -95,9 +95,9 @@ final class MosquittoBroker {
     }
 }
 
-enum FreePort {
+public enum FreePort {
     /// A TCP port on 127.0.0.1 that was free a moment ago.
-    static func find() -> Int {
+    public static func find() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -114,7 +114,7 @@ enum FreePort {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    static func isListening(_ port: Int) -> Bool {
+    public static func isListening(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -129,13 +129,14 @@ enum FreePort {
     }
 }
 
-enum Shell {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+public enum Shell {
+    public struct Failure: Error, CustomStringConvertible {
+        public init(description: String) { self.description = description }
+        public let description: String
     }
 
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> String {
+    public static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

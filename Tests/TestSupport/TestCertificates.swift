@@ -1,20 +1,20 @@
 import Foundation
 
 /// A CA, a server certificate for `localhost`/127.0.0.1 and a client certificate, made with the openssl CLI.
-struct TestCertificates {
-    let directory: URL
-    var caCertificate: String { directory.appendingPathComponent("ca.crt").path }
-    var serverCertificate: String { directory.appendingPathComponent("server.crt").path }
-    var serverKey: String { directory.appendingPathComponent("server.key").path }
-    var clientCertificate: String { directory.appendingPathComponent("client.crt").path }
-    var clientKey: String { directory.appendingPathComponent("client.key").path }
+public struct TestCertificates: Sendable {
+    public let directory: URL
+    public var caCertificate: String { directory.appendingPathComponent("ca.crt").path }
+    public var serverCertificate: String { directory.appendingPathComponent("server.crt").path }
+    public var serverKey: String { directory.appendingPathComponent("server.key").path }
+    public var clientCertificate: String { directory.appendingPathComponent("client.crt").path }
+    public var clientKey: String { directory.appendingPathComponent("client.key").path }
     /// Signed by the CA, but for the host name `otherhost` only.
-    var mismatchedServerCertificate: String { directory.appendingPathComponent("otherhost.crt").path }
-    var mismatchedServerKey: String { directory.appendingPathComponent("otherhost.key").path }
+    public var mismatchedServerCertificate: String { directory.appendingPathComponent("otherhost.crt").path }
+    public var mismatchedServerKey: String { directory.appendingPathComponent("otherhost.key").path }
     /// A second CA that signed nothing the broker uses.
-    var otherCACertificate: String { directory.appendingPathComponent("other-ca.crt").path }
+    public var otherCACertificate: String { directory.appendingPathComponent("other-ca.crt").path }
 
-    static let shared: TestCertificates = try! TestCertificates()
+    public static let shared: TestCertificates = try! TestCertificates()
 
     private init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("certs-\(UUID().uuidString)")
@@ -42,7 +42,7 @@ struct TestCertificates {
     }
 
     /// Listener lines for mosquitto.conf.
-    func brokerTLSOptions(requireClientCertificate: Bool = false) -> [String] {
+    public func brokerTLSOptions(requireClientCertificate: Bool = false) -> [String] {
         var lines = ["cafile \(caCertificate)", "certfile \(serverCertificate)", "keyfile \(serverKey)"]
         if requireClientCertificate { lines += ["require_certificate true"] }
         return lines

@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import Protocols
+
+/// `type = mqtt | mqttrldsp | mqttjson`: publishes every reading through an on-disk spool, so that nothing is lost
+/// while the broker is away or the collector restarts (see `SpooledPublisher`).
+final class MQTTSink: Sink {
+    private let publisher: SpooledPublisher
+    private let format: MQTTPayloadFormat
+    private let topicPrefix: String
+    private let topicGroup: String
+    private let logger: Logger
+
+    static let defaultSpoolMegabytes = 100
+
+    init(_ configuration: SinkConfiguration, logger: Logger) throws {
+        guard let format = MQTTPayloadFormat(rawValue: configuration.type) else {
+            throw SinkError(description: "not an MQTT sink type: \(configuration.type)")
+        }
+        self.format = format
+        self.logger = logger
+        let options = configuration.options
+        func flag(_ key: String) -> Bool? { options[key].flatMap(ConfigurationValidator.boolean) }
+        topicPrefix = options["topic_prefix"] ?? "smartmeter"
+        topicGroup = options["topic_group"] ?? "mqttrldsp"
+        let tls = flag("tls") ?? false
+        let clientID = options["client_id"] ?? "smartmeter-\(ProcessInfo.processInfo.hostName)"
+        let settings = MQTTSettings(
+            host: options["host"] ?? "127.0.0.1", port: options["port"].flatMap { Int($0) }, tls: tls,
+            caFile: options["ca_file_path"], checkHostname: flag("check_hostname") ?? true,
+            username: options["username"], password: options["password"],
+            clientCertificate: options["client_cert_path"], clientKey: options["client_key_path"],
+            clientID: clientID, keepalive: options["keepalive"].flatMap { Int($0) } ?? 60,
+            tlsVersion: options["tls_version"], mqtt5: options["protocol"] == "5",
+            statusTopic: "\(topicPrefix)/\(clientID)/status")
+        let spoolDirectory = options["spool_dir"].map { URL(fileURLWithPath: $0) } ?? Self.defaultSpoolDirectory(configuration.name)
+        let megabytes = options["spool_max_mb"].flatMap { Int($0) } ?? Self.defaultSpoolMegabytes
+        let spool = try DiskSpool(directory: spoolDirectory, maximumBytes: megabytes << 20)
+        if !spool.isEmpty {
+            logger.info("resuming \(spool.pendingBytes) spooled bytes from \(spoolDirectory.path)")
+        }
+        if spool.discardedTailBytes > 0 {
+            logger.warning("spool \(spoolDirectory.path): cut \(spool.discardedTailBytes) bytes of a record torn by a crash")
+        }
+        let sinkLogger = logger
+        publisher = try SpooledPublisher(settings: settings, spool: spool, qos: options["qos"].flatMap { Int($0) } ?? 1,
+                                         retain: flag("retain") ?? false) { event in
+            if event.hasPrefix("connected") { sinkLogger.info("\(event)") } else { sinkLogger.warning("\(event)") }
+        }
+        try publisher.start()
+    }
+
+    /// `$STATE_DIRECTORY/spool/<sink>` under systemd (StateDirectory=), else `./spool/<sink>`.
+    static func defaultSpoolDirectory(_ sinkName: String) -> URL {
+        let base = ProcessInfo.processInfo.environment["STATE_DIRECTORY"]?.split(separator: ":").first.map(String.init)
+            ?? FileManager.default.currentDirectoryPath
+        return URL(fileURLWithPath: base).appendingPathComponent("spool").appendingPathComponent(sinkName)
+    }
+
+    func write(_ readings: [Reading]) throws {
+        var messages: [MQTTMessage] = []
+        for reading in readings {
+            messages += format.messages(for: reading, topicPrefix: topicPrefix, topicGroup: topicGroup)
+        }
+        try publisher.submit(messages)
+    }
+
+    /// Gives the broker a moment to acknowledge what is in flight; the rest stays spooled for the next start.
+    func close() {
+        let deadline = Date().addingTimeInterval(1.0)
+        while publisher.statistics.connected, publisher.statistics.pendingBytes > 0, Date() < deadline {
+            usleep(20_000)
+        }
+        let left = publisher.statistics
+        if left.pendingBytes > 0 {
+            logger.info("\(left.pendingBytes) bytes stay spooled until the next start")
+        }
+        publisher.close()
+    }
+}
