@@ -58,7 +58,9 @@ struct SmartmeterDataCollector: AsyncParsableCommand {
     }
 
     /// A parent may have started us with SIGTERM/SIGINT blocked (the mask is inherited); shutdown needs them.
+    /// SIGPIPE is ignored: a closed standard output or socket is a write error for one sink, not the end of the process.
     private static func unblockShutdownSignals() {
+        signal(SIGPIPE, SIG_IGN)
         var signals = sigset_t()
         sigemptyset(&signals)
         sigaddset(&signals, SIGTERM)

@@ -257,6 +257,19 @@ struct ProblemLines: Error {
         ])
     }
 
+    @Test func byteOrderMarkIsNamed() throws {
+        let problems = try Self.problems("\u{FEFF}" + Self.reader + Self.sink)
+        #expect(problems == ["test.ini:1: the file starts with a UTF-8 byte order mark, which iniparser cannot read; save it without one"])
+    }
+
+    @Test func windowsLineEndingsAndQuotedValues() throws {
+        let text = "[reader0]\r\ntype = lge450\r\nport = \"/dev/ttyUSB0\"\r\nid = 'meter; 1'\r\n[sink0]\r\ntype = logger ; comment\r\n"
+        let configuration = try Self.validate(text).get()
+        #expect(configuration.readers[0].input.path == "/dev/ttyUSB0")
+        #expect(configuration.readers[0].sourceId == "meter; 1")
+        #expect(configuration.sinks[0].type == "logger")
+    }
+
     @Test func continuationLinesKeepTheirFirstLineNumber() throws {
         let configuration = try Self.validate("[reader0]\ntype = lge450\nport = /dev/\\\nttyUSB3\n" + Self.sink).get()
         #expect(configuration.readers[0].input.path == "/dev/ttyUSB3")

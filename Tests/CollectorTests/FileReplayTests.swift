@@ -187,6 +187,29 @@ import Testing
         #expect((dropped ?? 0) > 0)
     }
 
+    /// A logger sink whose standard output was closed (SIGPIPE) fails alone; the process and the other sinks go on.
+    @Test func closedStandardOutputIsASinkErrorOnly() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let capture = testdata.appendingPathComponent(LGE450Capture.name + ".hex").path
+        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: collectorBinary)
+        process.arguments = ["-c", ini]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try out.fileHandleForReading.close()
+        try runWithSignalsUnblocked { try process.run() }
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        #expect(log.contains("cannot write standard output: Broken pipe"), "\(log)")
+        #expect(try jsonLines(directory.file("readings.jsonl")).count == 1)
+        LGE450Capture.expectCSV(directory.file("csv/" + LGE450Capture.csvFile), readings: 1)
+    }
+
     /// A sink whose writes fail (a full disk) logs the error and counts; the other sinks carry on.
     @Test func failingSinkDoesNotStopTheOthers() throws {
         let directory = try TemporaryDirectory()

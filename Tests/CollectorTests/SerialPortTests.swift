@@ -61,12 +61,14 @@ final class PtyPair {
 /// The collector reading a meter on a serial port (a pseudo-terminal): byte-wise and bursty input with noise,
 /// unplug and replug of the device, and shutdown on signals.
 @Suite(.serialized) struct SerialPortTests {
-    static func startCollector(_ pty: PtyPair, directory: TemporaryDirectory) throws -> RunningProcess {
+    static func startCollector(_ pty: PtyPair, directory: TemporaryDirectory, readerKeys: String = "",
+                               logging: String = "") throws -> RunningProcess {
         let ini = try directory.write("c.ini", """
             [reader0]
             type = lge450
             port = \(pty.meter)
             timezone = Europe/Zurich
+            \(readerKeys)
             [sink0]
             type = jsonl
             file = \(directory.file("readings.jsonl"))
@@ -75,6 +77,7 @@ final class PtyPair {
             directory = \(directory.file("csv"))
             [logging]
             default = INFO
+            \(logging)
             """)
         return try RunningProcess(collectorBinary, ["-c", ini])
     }
@@ -170,6 +173,48 @@ final class PtyPair {
         #expect(eventually(timeout: 8) { collector.stderr.contents.contains("\(pty.meter) is back") })
         pty.write(try captureFrames(LGE450Capture.name).flatMap { $0 })
         #expect(eventually(timeout: 5) { Self.readingCount(directory) == 1 })
+        collector.signal(SIGTERM)
+        #expect(collector.waitForExit(timeout: 5) == 0)
+    }
+
+    /// termios as configured: speed, odd parity, two stop bits, raw, no flow control, non-blocking reads. (Linux ptys
+    /// force CS8 and clear PARENB, so those two cannot be seen here.)
+    @Test func serialSettingsReachTermios() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let pty = PtyPair(directory: directory)
+        try pty.plug()
+        let collector = try Self.startCollector(pty, directory: directory,
+                                                readerKeys: "baudrate = 9600\nparity = O\nstopbits = 2")
+        #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading lge450 on \(pty.meter) at 9600 8O2") })
+        let stty = try RunningProcess("/bin/stty", ["-a", "-F", pty.meter])
+        #expect(stty.waitForExit(timeout: 5) == 0)
+        let words = Set(stty.stdout.contents.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == ";" }).map(String.init))
+        #expect(stty.stdout.contents.hasPrefix("speed 9600 baud"))
+        for flag in ["parodd", "cstopb", "cread", "clocal", "-crtscts", "-icanon", "-echo", "-isig", "-opost", "-ixon", "-icrnl"] {
+            #expect(words.contains(flag), "\(flag)")
+        }
+        #expect(stty.stdout.contents.contains("min = 0; time = 0;"))
+        collector.signal(SIGTERM)
+        #expect(collector.waitForExit(timeout: 5) == 0)
+    }
+
+    /// Counters of the reader and of each sink are logged every `statistics_interval` seconds, not only at the end.
+    @Test func countersAreLoggedPeriodically() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let pty = PtyPair(directory: directory)
+        try pty.plug()
+        let collector = try Self.startCollector(pty, directory: directory, logging: "statistics_interval = 1")
+        #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading lge450 on \(pty.meter)") })
+        pty.write(try captureFrames(LGE450Capture.name).flatMap { $0 })
+        #expect(eventually(timeout: 5) {
+            collector.stderr.contents.contains(
+                "INFO smartmeter: bytes 504, frames 4, messages 1, readings 1, skipped bytes 0, dropped 0, published 1 reader=reader0")
+        })
+        #expect(eventually(timeout: 5) {
+            collector.stderr.contents.contains("INFO sink: written 1, failed 0, dropped (queue full) 0, queued 0 sink=sink0/jsonl")
+        })
         collector.signal(SIGTERM)
         #expect(collector.waitForExit(timeout: 5) == 0)
     }

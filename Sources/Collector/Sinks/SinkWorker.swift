@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Protocols
 import ServiceLifecycle
+import Synchronization
 
 /// Drains one sink's queue on the sink's own thread. On graceful shutdown the queue is closed and what it holds is
 /// written before the sink is closed; on cancellation (shutdown took too long) the thread gives up after the batch
@@ -13,8 +14,9 @@ final class SinkWorker: Service, @unchecked Sendable {
     private let logger: Logger
     private let statisticsInterval: Double
     private let abandon = StopFlag()
-    private var written = 0
-    private var failed = 0
+    /// Written by the sink thread, read for the summary by whoever logs it.
+    private let written = Atomic<Int>(0)
+    private let failed = Atomic<Int>(0)
 
     init(name: String, sink: any Sink, queue: SinkQueue, logger: Logger, statisticsInterval: Double) {
         self.name = name
@@ -58,13 +60,13 @@ final class SinkWorker: Service, @unchecked Sendable {
             if !batch.isEmpty {
                 do {
                     try sink.write(batch)
-                    written += batch.count
+                    written.add(batch.count, ordering: .relaxed)
                     if lastError != nil {
                         logger.info("writing again")
                         lastError = nil
                     }
                 } catch {
-                    failed += batch.count
+                    failed.add(batch.count, ordering: .relaxed)
                     let text = "\(error)"
                     if text != lastError { logger.error("cannot write \(batch.count) readings: \(text)") }
                     lastError = text
@@ -81,6 +83,6 @@ final class SinkWorker: Service, @unchecked Sendable {
 
     private var summary: String {
         let counters = queue.counters
-        return "written \(written), failed \(failed), dropped (queue full) \(counters.dropped), queued \(counters.queued)"
+        return "written \(written.load(ordering: .relaxed)), failed \(failed.load(ordering: .relaxed)), dropped (queue full) \(counters.dropped), queued \(counters.queued)"
     }
 }

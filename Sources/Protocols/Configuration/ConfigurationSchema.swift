@@ -91,7 +91,7 @@ public enum ConfigurationSchema {
         KeySchema("smartmeter", .logLevel, help: "log level of readers and decoders"),
         KeySchema("collector", .logLevel, help: "log level of the pipeline"),
         KeySchema("sink", .logLevel, help: "log level of the sinks"),
-        KeySchema("statistics_interval", .integer(10...86_400),
+        KeySchema("statistics_interval", .integer(1...86_400),
                   help: "seconds between the INFO lines with frame, reading and drop counters"),
     ]
 }

@@ -66,7 +66,14 @@ enum IniLineScanner {
         var problems: [ConfigurationProblem] = []
         var pending = ""
         var pendingStart = 0
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if text.hasPrefix("\u{FEFF}") {
+            problems.append(ConfigurationProblem(
+                "the file starts with a UTF-8 byte order mark, which iniparser cannot read; save it without one",
+                at: .file(file, line: 1)))
+        }
+        // Split on LF bytes as iniparser's fgets does ("\r\n" is one Character in Swift).
+        let lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
         for (index, rawLine) in lines.enumerated() {
             let number = index + 1
             if rawLine.utf8.count > maximumLineLength {
@@ -74,7 +81,7 @@ enum IniLineScanner {
                                                      at: .file(file, line: number)))
                 continue
             }
-            var line = String(rawLine).trimmingBlanks()
+            var line = String(index == 0 && rawLine.hasPrefix("\u{FEFF}") ? rawLine.dropFirst() : rawLine[...]).trimmingBlanks()
             if pending.isEmpty { pendingStart = number }
             if line.hasSuffix("\\") {
                 line.removeLast()
