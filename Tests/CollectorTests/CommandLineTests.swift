@@ -105,13 +105,14 @@ import Testing
         #expect(help.stdout.contains("-d, --dev"))
     }
 
-    /// Without a file the built-in default runs: it warns, skips the MQTT sink this build lacks, keeps retrying the
-    /// missing /dev/ttyUSB0, and stops cleanly on SIGTERM.
+    /// Without a file the built-in default runs: it warns, starts the MQTT sink towards 127.0.0.1:1883 (spooling in
+    /// ./spool while no broker answers), keeps retrying the missing /dev/ttyUSB0, and stops cleanly on SIGTERM.
     @Test func missingFileRunsTheBuiltInDefault() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let running = try RunningProcess(collectorBinary, ["-c", directory.file("absent.ini"), "--dev"],
-                                         environment: ["SMARTMETER__READER0__PORT": directory.file("ttyUSB0")])
+                                         environment: ["SMARTMETER__READER0__PORT": directory.file("ttyUSB0")],
+                                         directory: directory.path)
         #expect(eventually(timeout: 10) { running.stderr.contents.contains("retrying until it is back") })
         running.signal(SIGTERM)
         let started = Date()
@@ -119,7 +120,8 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 2)
         let log = running.stderr.contents
         #expect(log.contains("WARNING collector: no configuration file at \(directory.file("absent.ini")); running the built-in default"))
-        #expect(log.contains("[sink1] sink type 'mqtt' is not available in this build yet; skipped"))
+        #expect(log.contains("mqtt://127.0.0.1:1883"), "the MQTT sink of the default reports its broker")
+        #expect(FileManager.default.fileExists(atPath: directory.file("spool/sink1/spool.dat")))
         #expect(log.contains("[reader0] port = \(directory.file("ttyUSB0")) from environment SMARTMETER__READER0__PORT"))
         #expect(log.contains("[reader0] type = lge450 from built-in default"))
     }
