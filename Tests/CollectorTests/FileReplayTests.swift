@@ -139,17 +139,56 @@ import Testing
         for reading in readings { LGE450Capture.expectJSON(reading) }
     }
 
-    @Test func realtimeReplayOfOneInstantDoesNotWait() throws {
+    /// The capture with its clock moved on by `seconds` (the clock value sits in the fourth frame; its FCS is
+    /// recomputed).
+    static func capture(shiftedBy seconds: UInt8) throws -> [UInt8] {
+        var frames = try captureFrames(LGE450Capture.name)
+        var last = frames[3]
+        let clock: [UInt8] = [0x07, 0xEA, 0x05, 0x04, 0x01, 0x0B, 0x27, 0x15]
+        let at = try #require((0...(last.count - clock.count)).first { Array(last[$0..<($0 + clock.count)]) == clock })
+        last[at + 7] += seconds
+        let fcs = crcX25(last[1..<(last.count - 3)])
+        last[last.count - 3] = UInt8(fcs & 0xFF)
+        last[last.count - 2] = UInt8(fcs >> 8)
+        frames[3] = last
+        return frames.flatMap { $0 }
+    }
+
+    /// CRC-16/X.25, the HDLC frame check sequence ("123456789" gives 0x906E).
+    static func crcX25<C: Collection>(_ bytes: C) -> UInt16 where C.Element == UInt8 {
+        var crc: UInt16 = 0xFFFF
+        for byte in bytes {
+            crc ^= UInt16(byte)
+            for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0x8408 : crc >> 1 }
+        }
+        return ~crc
+    }
+
+    @Test func crcOfTheTestHelper() throws {
+        #expect(Self.crcX25(Array("123456789".utf8)) == 0x906E)
+        #expect(try Self.capture(shiftedBy: 0) == captureFrames(LGE450Capture.name).flatMap { $0 })
+    }
+
+    /// `replay_speed = realtime` passes readings on with the gaps between their meter timestamps; `max` does not wait.
+    @Test(arguments: [ReaderConfiguration.ReplaySpeed.realtime, .max])
+    func replaySpeed(_ speed: ReaderConfiguration.ReplaySpeed) throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
-        let text = try String(contentsOf: testdata.appendingPathComponent(LGE450Capture.name + ".hex"), encoding: .utf8)
-        let capture = try directory.write("same.hex", text + "\n" + text)
-        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory, extra: "replay_speed = realtime"))
+        let bytes = try Self.capture(shiftedBy: 0) + Self.capture(shiftedBy: 1) + Self.capture(shiftedBy: 2)
+        let capture = directory.file("three-seconds.bin")
+        try Data(bytes).write(to: URL(fileURLWithPath: capture))
+        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory,
+                                                           extra: "replay_speed = \(speed.rawValue)"))
         let started = Date()
         let result = try runCollector(["-c", ini])
-        #expect(result.status == 0)
-        #expect(Date().timeIntervalSince(started) < 5)
-        #expect(try jsonLines(directory.file("readings.jsonl")).count == 2)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(result.status == 0, "\(result.stderr)")
+        let readings = try jsonLines(directory.file("readings.jsonl"))
+        #expect(readings.map { $0["timestamp"] as? String } == ["2026-05-04T09:39:21Z", "2026-05-04T09:39:22Z", "2026-05-04T09:39:23Z"])
+        switch speed {
+        case .realtime: #expect(elapsed >= 1.9 && elapsed < 6, "\(elapsed)")
+        case .max: #expect(elapsed < 1.9, "\(elapsed)")
+        }
     }
 
     /// A sink that cannot keep up (a pipe nobody reads) loses its oldest readings, counted, while the other sink gets
