@@ -40,7 +40,8 @@ public struct ReaderConfiguration: Sendable {
     public var key: [UInt8]?
     public var authenticationKey: [UInt8]?
     public var useSystemTime: Bool
-    /// A zone name already checked to exist; nil for the system's zone.
+    /// A zone name already checked to exist; nil for the meter type's usual zone (Europe/Brussels for P1 types) or
+    /// else the system's.
     public var timeZone: String?
     public var sourceId: String?
 
@@ -62,7 +63,7 @@ public struct ReaderConfiguration: Sendable {
         let fallback = path.split(separator: "/").last.map(String.init) ?? path
         return DecoderConfiguration(
             meter: meter, key: key, authenticationKey: authenticationKey,
-            zone: timeZone.flatMap { ZoneOffsetResolver(identifier: $0) } ?? .systemZone,
+            zone: (timeZone ?? meter.defaultTimeZoneIdentifier).flatMap { ZoneOffsetResolver(identifier: $0) } ?? .systemZone,
             useSystemTime: useSystemTime, fallbackSource: fallback, sourceOverride: sourceId)
     }
 }

@@ -81,7 +81,7 @@ public enum ConfigurationSchema {
             KeySchema("key", .aesKey, help: "optional encryption key: 32 hex characters"),
             KeySchema("auth_key", .aesKey, help: "optional authentication key: 32 hex characters (needs key)"),
             KeySchema("systemtime", .boolean, help: "stamp readings with the system clock instead of the meter's"),
-            KeySchema("timezone", .timeZone, help: "zone of meter times sent without UTC offset, e.g. Europe/Zurich; default the system's"),
+            KeySchema("timezone", .timeZone, help: "zone of meter times sent without UTC offset, e.g. Europe/Zurich; default Europe/Brussels for P1 meter types, else the system's"),
             KeySchema("id", .text, help: "source id that replaces the meter's own"),
         ]
     }
