@@ -13,8 +13,8 @@ Measured 2026-11-21 on the 2-core x86_64 development machine (release build):
   RSS 28 MB after start (RssAnon 3.4 MB; RssFile 24.5 MB = the shared Swift runtime, Foundation and ICU pages),
   28.4 MB after 1000 paced readings, peak 31 MB when flooded (RssAnon 5.4 MB: readings queued for the sinks);
   idle CPU 0 to 0.01 s in 10 s (one 10 ms tick);
-  0.39-0.48 CPU s per 1000 readings at 100-200 readings/s (each reading its own batch: two fsyncs, one stdout write);
-  0.07 CPU s per 1000 readings when flooded (5000 readings in 0.28 s, batched writes).
+  0.39-0.56 CPU s per 1000 readings at 100-200 readings/s (varies with the other load on the machine) (each reading its own batch: two fsyncs, one stdout write);
+  0.05-0.08 CPU s per 1000 readings when flooded (5000 readings in 0.23-0.28 s, batched writes).
 """
 import argparse
 import os

@@ -73,7 +73,7 @@ struct ProblemLines: Error {
             default = INFO
             sink = DEBUG
             """
-        let configuration = try #require(try Self.validate(text).get())
+        let configuration = try Self.validate(text).get()
         #expect(configuration.readers.map(\.name) == ["reader0", "reader1"])
         let file = configuration.readers[0]
         #expect(file.meter == .lge450)

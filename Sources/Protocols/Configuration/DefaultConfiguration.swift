@@ -6,7 +6,7 @@ public enum DefaultConfiguration {
         section("sink0", ["type": "logger", "name": "DataLogger"]),
         section("sink1", ["type": "mqtt", "host": "127.0.0.1", "port": "1883", "tls": "False",
                           "check_hostname": "False"]),
-        section("logging", ["default": "WARNING", "smartmeter": "WARNING", "collector": "INFO", "sink": "WARNING"]),
+        section("logging", ["default": "WARNING", "smartmeter": "INFO", "collector": "INFO", "sink": "INFO"]),
     ])
 
     /// Examples written commented out after the active sections.
