@@ -67,7 +67,16 @@ struct Detect: ParsableCommand {
             case .nothing, .noise: break
             }
         }
-        guard let best = found.max(by: { $0.verdict.statistics.frames < $1.verdict.statistics.frames }) else {
+        // The setting whose meter type the meter id's maker confirms, then the most readings, then the most frames.
+        func rank(_ verdict: StreamVerdict) -> (Int, Int, Int) {
+            var confirmed = 0
+            if case .frames(let meter) = verdict.kind, let prefix = verdict.meterID?.prefix(3).uppercased(),
+               let maker = StreamVerdict.manufacturers[prefix], maker == meter || verdict.alternatives.contains(maker) {
+                confirmed = 1
+            }
+            return (confirmed, verdict.statistics.readings, verdict.statistics.frames)
+        }
+        guard let best = found.max(by: { rank($0.verdict) < rank($1.verdict) }) else {
             Console.out("\nNo meter recognised on \(port).")
             Console.out(type == nil
                 ? "Check the cable and the port (is it the right /dev/ttyUSB*?), that the customer interface is enabled by your grid operator, and for P1 ports that the request line gets 5 V."

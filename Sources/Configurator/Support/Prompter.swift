@@ -9,7 +9,6 @@ struct Prompter {
 
     func line(_ question: String, default defaultValue: String? = nil, secret: Bool = false) throws -> String {
         let hint = defaultValue.map { $0.isEmpty ? "" : " [\($0)]" } ?? ""
-        Console.out("\(question)\(hint): ", terminator: "")
         var saved = termios()
         let hideEcho = secret && isTerminal && tcgetattr(STDIN_FILENO, &saved) == 0
         if hideEcho {
@@ -17,6 +16,8 @@ struct Prompter {
             quiet.c_lflag &= ~tcflag_t(ECHO)
             tcsetattr(STDIN_FILENO, TCSANOW, &quiet)
         }
+        // Echo is off before the prompt shows, so nothing typed after it is echoed.
+        Console.out("\(question)\(hint): ", terminator: "")
         defer {
             if hideEcho {
                 tcsetattr(STDIN_FILENO, TCSANOW, &saved)

@@ -85,7 +85,7 @@ struct StreamVerdict {
     /// An IEC 62056-21 identification line `/AAAn...` (the answer to a sign-on request).
     static func identification(in bytes: [UInt8]) -> String? {
         let text = String(decoding: bytes, as: UTF8.self)
-        for line in text.split(whereSeparator: { $0 == "\r" || $0 == "\n" }) {
+        for line in text.split(whereSeparator: \.isNewline) {
             guard let slash = line.firstIndex(of: "/") else { continue }
             let rest = line[line.index(after: slash)...]
             let chars = Array(rest)
