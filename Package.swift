@@ -65,7 +65,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConfiguratorTests",
-            dependencies: ["Protocols"]
+            dependencies: ["Protocols", "TestSupport"]
         ),
         .testTarget(
             name: "CollectorTests",

@@ -7,7 +7,8 @@ struct SmartmeterConfig: ParsableCommand {
         commandName: "smartmeter-config",
         abstract: "Configure smartmeter-datacollector and check meters, keys and captures.",
         version: "0.1.0",
-        subcommands: [Decode.self]
+        subcommands: [Validate.self, Init.self, Wizard.self, Show.self, SetKeys.self, AddReader.self, AddSink.self,
+                      Remove.self, Detect.self, TestSinks.self, Restart.self, Decode.self]
     )
 
     /// Usage errors exit with status 2 (not the parser's 64), as our commands document.

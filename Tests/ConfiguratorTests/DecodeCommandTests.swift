@@ -8,12 +8,7 @@ struct DecodeCommandTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let testdata = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata")
 
-    static var binary: URL {
-        if let directory = ProcessInfo.processInfo.environment["SMARTMETER_BIN_DIR"] {
-            return URL(fileURLWithPath: directory).appendingPathComponent("smartmeter-config")
-        }
-        return packageRoot.appendingPathComponent(".build/debug/smartmeter-config")
-    }
+    static var binary: URL { URL(fileURLWithPath: Configurator.binary) }
 
     struct Result {
         var status: Int32

@@ -21,18 +21,9 @@ final class MQTTSink: Sink {
         self.logger = logger
         let options = configuration.options
         func flag(_ key: String) -> Bool? { options[key].flatMap(ConfigurationValidator.boolean) }
-        topicPrefix = options["topic_prefix"] ?? "smartmeter"
+        topicPrefix = MQTTSettings.topicPrefix(of: configuration)
         topicGroup = options["topic_group"] ?? "mqttrldsp"
-        let tls = flag("tls") ?? false
-        let clientID = options["client_id"] ?? "smartmeter-\(ProcessInfo.processInfo.hostName)"
-        let settings = MQTTSettings(
-            host: options["host"] ?? "127.0.0.1", port: options["port"].flatMap { Int($0) }, tls: tls,
-            caFile: options["ca_file_path"], checkHostname: flag("check_hostname") ?? true,
-            username: options["username"], password: options["password"],
-            clientCertificate: options["client_cert_path"], clientKey: options["client_key_path"],
-            clientID: clientID, keepalive: options["keepalive"].flatMap { Int($0) } ?? 60,
-            tlsVersion: options["tls_version"], mqtt5: options["protocol"] == "5",
-            statusTopic: "\(topicPrefix)/\(clientID)/status")
+        let settings = MQTTSettings(sink: configuration)
         let spoolDirectory = options["spool_dir"].map { URL(fileURLWithPath: $0) } ?? Self.defaultSpoolDirectory(configuration.name)
         let megabytes = options["spool_max_mb"].flatMap { Int($0) } ?? Self.defaultSpoolMegabytes
         let spool = try DiskSpool(directory: spoolDirectory, maximumBytes: megabytes << 20)

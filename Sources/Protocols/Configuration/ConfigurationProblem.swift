@@ -38,14 +38,24 @@ public struct ConfigurationLocation: Sendable, Equatable, CustomStringConvertibl
 /// One thing wrong with a configuration, with enough context to find and fix it:
 /// `datacollector.ini:7: [reader0] key: must be 32 hex characters (16 bytes), got 30 characters`.
 public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Severity: Sendable, Equatable {
+        /// The collector refuses the configuration.
+        case error
+        /// Worth knowing, but the collector runs (a serial device not plugged in yet).
+        case warning
+    }
+
     public var location: ConfigurationLocation
+    public var severity: Severity
     /// The section name as written (lower-cased), nil for whole-file problems.
     public var section: String?
     public var key: String?
     public var message: String
 
-    public init(_ message: String, at location: ConfigurationLocation, section: String? = nil, key: String? = nil) {
+    public init(_ message: String, at location: ConfigurationLocation, section: String? = nil, key: String? = nil,
+                severity: Severity = .error) {
         self.location = location
+        self.severity = severity
         self.section = section
         self.key = key
         self.message = message
@@ -53,6 +63,7 @@ public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConv
 
     public var description: String {
         var text = "\(location): "
+        if severity == .warning { text += "warning: " }
         if let section { text += "[\(section)] " }
         if let key { text += "\(key): " }
         return text + message

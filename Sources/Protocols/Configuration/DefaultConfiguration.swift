@@ -17,6 +17,12 @@ public enum DefaultConfiguration {
 
     /// The INI text: every key of each section with its help as a comment; unset optional keys are commented out.
     public static var text: String {
+        commentedText(for: document, examples: true)
+    }
+
+    /// Any configuration as `--saveconfig` writes the default: a header, then each section with every key of its
+    /// schema and its help as a comment; the commented-out CSV and JSON-lines examples follow when `examples` is set.
+    public static func commentedText(for document: IniDocument, examples withExamples: Bool) -> String {
         var out = """
             # smartmeter-datacollector configuration
             #
@@ -29,7 +35,7 @@ public enum DefaultConfiguration {
             out += "\n" + render(section.name, values: Dictionary(uniqueKeysWithValues: section.entries.map { ($0.key, $0.value) }),
                                  commented: false)
         }
-        for example in examples {
+        for example in withExamples ? examples : [] {
             out += "\n" + render(example.name, values: example.values, commented: true)
         }
         return out
@@ -47,7 +53,7 @@ public enum DefaultConfiguration {
         for key in keys {
             out += "\(lead)# \(key.help)\n"
             if let value = values[key.name] {
-                out += "\(lead)\(key.name) = \(value)\n"
+                out += "\(lead)\(key.name) = \(IniTextEditor.quoted(value))\n"
             } else {
                 out += "# \(key.name) =\n"
             }

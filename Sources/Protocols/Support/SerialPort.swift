@@ -1,25 +1,26 @@
 import Foundation
-import Protocols
 
 /// An open serial device configured with termios: raw mode, the meter's speed, parity, data and stop bits.
 /// Reads wait with `poll(2)` so a hang-up (USB adapter unplugged, pty closed) is seen at once.
-final class SerialPort {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+/// Shared by the collector's serial reader and `smartmeter-config detect`.
+public final class SerialPort {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
-    enum ReadResult {
+    public enum ReadResult {
         case data(Int)
         case timeout
         case closed(String)
     }
 
-    let path: String
+    public let path: String
     private var descriptor: Int32
 
-    init(path: String, settings: MeterType.SerialSettings) throws(Failure) {
+    /// `writable`: also open for writing (an IEC 62056-21 sign-on request); push meters are only read.
+    public init(path: String, settings: MeterType.SerialSettings, writable: Bool = false) throws(Failure) {
         self.path = path
-        descriptor = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
+        descriptor = open(path, (writable ? O_RDWR : O_RDONLY) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { throw Failure(description: "cannot open \(path): \(Self.lastError())") }
         do {
             try configure(settings)
@@ -69,7 +70,7 @@ final class SerialPort {
     }
 
     /// Waits up to `timeout` milliseconds for bytes and reads what is there into `buffer`.
-    func read(into buffer: UnsafeMutableRawBufferPointer, timeout: Int32) -> ReadResult {
+    public func read(into buffer: UnsafeMutableRawBufferPointer, timeout: Int32) -> ReadResult {
         var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         let ready = poll(&request, 1, timeout)
         if ready < 0 {
@@ -88,15 +89,29 @@ final class SerialPort {
         return .closed("hang-up (device unplugged or closed)")
     }
 
+    /// Writes all bytes (for a port opened `writable`), waiting until they are sent.
+    public func write(_ bytes: [UInt8]) throws(Failure) {
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes[offset...].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EAGAIN || errno == EINTR { usleep(1000); continue }
+                throw Failure(description: "cannot write to \(path): \(Self.lastError())")
+            }
+            offset += count
+        }
+        tcdrain(descriptor)
+    }
+
     /// Idempotent.
-    func close() {
+    public func close() {
         if descriptor >= 0 {
             _ = Foundation.close(descriptor)
             descriptor = -1
         }
     }
 
-    static func speed(_ baudrate: Int) -> speed_t? {
+    public static func speed(_ baudrate: Int) -> speed_t? {
         let table: [Int: Int32] = [
             50: B50, 75: B75, 110: B110, 134: B134, 150: B150, 200: B200, 300: B300, 600: B600, 1200: B1200,
             1800: B1800, 2400: B2400, 4800: B4800, 9600: B9600, 19_200: B19200, 38_400: B38400, 57_600: B57600,

@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import Protocols
+
+/// `smartmeter-config test-sinks`
+struct TestSinks: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "test-sinks",
+        abstract: "Connect to every configured sink and report success or the precise reason it fails.",
+        discussion: """
+            MQTT sinks (mqtt, mqttrldsp, mqttjson) connect to their broker exactly as the collector does (host, port, \
+            TLS with CA file or the system's store, host name check, client certificate, username and password), \
+            with the client id suffixed '-test' so a running collector keeps its session; nothing is published. \
+            CSV and JSON-lines sinks check that their folder can be written; the logger always works. PostgreSQL is \
+            reported as not supported by this build.
+            Exit status: 0 every sink works, 1 at least one fails (or the configuration has problems), 2 the file \
+            cannot be read.
+            """)
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: ArgumentHelp("Seconds to wait for each broker.", valueName: "n"))
+    var timeout: Double = 10
+
+    @Argument(help: ArgumentHelp("Only these sinks, for example sink1 (default: all).", valueName: "sinkN"))
+    var only: [String] = []
+
+    static let postgresTypes: Swift.Set<String> = ["postgresql", "postgres", "timescaledb", "timescale"]
+
+    func run() throws {
+        var document = try ConfigurationFile.load(options.config, command: "test-sinks")
+        document.syntaxProblems += document.applyEnvironment(ProcessInfo.processInfo.environment)
+        let validation = ConfigurationValidator(documentLocation: .file(options.config)).validate(document)
+        let problems: [ConfigurationProblem]
+        if case .failure(let errors) = validation { problems = errors.problems } else { problems = [] }
+        var failures = 0
+        var tested = 0
+        for section in document.sections where section.name.hasPrefix("sink") {
+            if !only.isEmpty && !only.map({ $0.lowercased() }).contains(section.name) { continue }
+            tested += 1
+            let type = section.value("type")?.lowercased() ?? "?"
+            let label = "[\(section.name)] \(type)"
+            if Self.postgresTypes.contains(type) {
+                Console.out("\(label): FAILED: PostgreSQL is not supported by this build")
+                failures += 1
+                continue
+            }
+            let own = problems.filter { $0.section == section.name }
+            if !own.isEmpty {
+                Console.out("\(label): FAILED: invalid configuration:")
+                for problem in own { Console.out("    \(problem)") }
+                failures += 1
+                continue
+            }
+            var options: [String: String] = [:]
+            for entry in section.entries where !entry.value.isEmpty { options[entry.key] = entry.value }
+            options["type"] = type
+            let sink = SinkConfiguration(name: section.name, type: type, options: options)
+            let result = test(sink)
+            switch result {
+            case .success(let text): Console.out("\(label): OK: \(text)")
+            case .failure(let reason):
+                Console.out("\(label): FAILED: \(reason.text)")
+                failures += 1
+            }
+        }
+        if tested == 0 {
+            Console.out(only.isEmpty ? "\(options.config): no [sinkN] section" : "no sink named \(only.joined(separator: ", "))")
+            throw ExitCode(1)
+        }
+        if failures > 0 { throw ExitCode(1) }
+    }
+
+    struct Failure: Error { var text: String }
+
+    private func test(_ sink: SinkConfiguration) -> Result<String, Failure> {
+        switch sink.type {
+        case "mqtt", "mqttrldsp", "mqttjson": return testMQTT(sink)
+        case "csv": return testFolder(sink["directory"] ?? "", create: true)
+        case "jsonl":
+            let file = sink["file"] ?? ""
+            return testFolder(URL(fileURLWithPath: file).deletingLastPathComponent().path, create: false)
+                .map { _ in "\(file) can be appended to" }
+        case "logger": return .success("writes to the log")
+        default: return .failure(Failure(text: "sink type \(sink.type) is not supported by this build"))
+        }
+    }
+
+    private func testFolder(_ path: String, create: Bool) -> Result<String, Failure> {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { return .failure(Failure(text: "\(path) is not a folder")) }
+            return access(path, W_OK) == 0 ? .success("\(path) is writable")
+                : .failure(Failure(text: "\(path) is not writable by this user (the service's user must write it)"))
+        }
+        guard create else { return .failure(Failure(text: "\(path): no such folder")) }
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return access(parent, W_OK) == 0 ? .success("\(path) does not exist yet; it will be created")
+            : .failure(Failure(text: "\(path) does not exist and \(parent) is not writable"))
+    }
+
+    private func testMQTT(_ sink: SinkConfiguration) -> Result<String, Failure> {
+        let settings = MQTTSettings(sink: sink, clientIDSuffix: "-test", statusTopic: false)
+        final class Outcome: @unchecked Sendable {
+            let lock = NSLock()
+            var event: MQTTClient.Event?
+            func set(_ new: MQTTClient.Event) { lock.withLock { if event == nil { event = new } } }
+            var value: MQTTClient.Event? { lock.withLock { event } }
+        }
+        let outcome = Outcome()
+        let client: MQTTClient
+        do {
+            client = try MQTTClient(settings: settings) { event in
+                switch event {
+                case .connected, .connectionFailed, .disconnected: outcome.set(event)
+                case .published, .message: break
+                }
+            }
+            try client.start()
+        } catch {
+            return .failure(Failure(text: "\(settings.address): \(error)"))
+        }
+        defer { client.close() }
+        let deadline = Date().addingTimeInterval(timeout)
+        while outcome.value == nil, Date() < deadline { usleep(20_000) }
+        let how = [settings.tls ? "TLS" + (settings.caFile == nil ? " (system CA store)" : "") : nil,
+                   settings.clientCertificate != nil ? "client certificate" : nil,
+                   settings.username.map { "user \($0)" }].compactMap { $0 }
+        switch outcome.value {
+        case .connected?:
+            return .success("connected to \(settings.address)" + (how.isEmpty ? "" : " with " + how.joined(separator: ", ")))
+        case .connectionFailed(let reason)?, .disconnected(let reason)?:
+            return .failure(Failure(text: reason))
+        case .published?, .message?, nil:
+            return .failure(Failure(text: "\(settings.address): no answer within \(Detect.format(timeout)) s (firewall, wrong host or port?)"))
+        }
+    }
+}

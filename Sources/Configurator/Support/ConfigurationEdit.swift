@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Protocols
+
+/// The shared path of `set`, `add-reader`, `add-sink` and `remove`: read the file's text, change only the lines
+/// concerned, check the result as the collector would, write it atomically.
+enum ConfigurationEdit {
+    /// Applies `change` to the file and writes it unless the change adds a problem. Problems the file had before are
+    /// shown but do not block the edit, so a broken file can be fixed one step at a time.
+    static func apply(to path: String, command: String, _ change: (inout IniTextEditor) throws -> String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "not readable (try sudo)" : "no such file"
+            Console.fail(command, "cannot read \(path): \(reason); create it with 'smartmeter-config init' or 'smartmeter-config wizard'")
+            throw ExitCode(2)
+        }
+        let before = String(decoding: data, as: UTF8.self)
+        var editor = IniTextEditor(text: before)
+        let summary = try change(&editor)
+        let oldProblems = try problems(of: before, path: path)
+        let newProblems = try problems(of: editor.text, path: path)
+        let known = Set(oldProblems.map(identity))
+        let added = newProblems.filter { $0.severity == .error && !known.contains(identity($0)) }
+        guard added.isEmpty else {
+            Console.err("smartmeter-config \(command): not written, the change would make the configuration invalid:")
+            for problem in added { Console.err("  \(problem)") }
+            throw ExitCode(1)
+        }
+        do {
+            try ConfigurationFile.writeAtomically(editor.text, to: path)
+        } catch {
+            Console.fail(command, error.description)
+            throw ExitCode(1)
+        }
+        Console.out("\(path): \(summary)")
+        let remaining = newProblems.filter { $0.severity == .error }
+        if !remaining.isEmpty {
+            Console.err("the configuration still has \(Validate.count(remaining.count, "problem")) (see 'smartmeter-config validate')")
+        }
+    }
+
+    private static func problems(of text: String, path: String) throws -> [ConfigurationProblem] {
+        let document: IniDocument
+        do {
+            document = try ConfigurationFile.document(fromText: text, reportedAs: path)
+        } catch {
+            Console.err("smartmeter-config: \(error)")
+            throw ExitCode(2)
+        }
+        return ConfigurationFile.problems(in: document, location: .file(path))
+    }
+
+    /// A problem without its line number, to tell old problems from new ones after lines moved.
+    private static func identity(_ problem: ConfigurationProblem) -> String {
+        "\(problem.section ?? "")|\(problem.key ?? "")|\(problem.message)"
+    }
+
+    /// `KEY=VALUE`, split at the first '='.
+    static func assignment(_ text: String) -> (key: String, value: String)? {
+        guard let equals = text.firstIndex(of: "=") else { return nil }
+        let key = String(text[..<equals]).trimmingCharacters(in: .whitespaces).lowercased()
+        guard !key.isEmpty, !key.contains(" ") else { return nil }
+        return (key, String(text[text.index(after: equals)...]).trimmingCharacters(in: .whitespaces))
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import Protocols
+
+/// Reading, checking and writing the configuration file.
+enum ConfigurationFile {
+    struct WriteError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The mode of files we create: the file may hold keys and passwords.
+    static let mode: mode_t = 0o640
+
+    /// The file's document, or exit 2 with the reason on standard error.
+    static func load(_ path: String, command: String) throws -> IniDocument {
+        do {
+            return try IniDocument.load(path: path)
+        } catch {
+            Console.fail(command, "cannot read \(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    /// Every problem of a document: the collector's validation, then (when it passes the syntax) the checks of the
+    /// files and devices it names. Warnings come last.
+    static func problems(in document: IniDocument, location: ConfigurationLocation) -> [ConfigurationProblem] {
+        var problems: [ConfigurationProblem] = []
+        if case .failure(let errors) = ConfigurationValidator(documentLocation: location).validate(document) {
+            problems = errors.problems
+        }
+        if document.syntaxProblems.isEmpty {
+            problems += ConfigurationFileChecks().problems(in: document)
+        }
+        return problems.filter { $0.severity == .error } + problems.filter { $0.severity == .warning }
+    }
+
+    /// Parses text as the collector would (through iniparser, from a temporary file), reporting lines as `path`.
+    static func document(fromText text: String, reportedAs path: String) throws -> IniDocument {
+        let temporary = FileManager.default.temporaryDirectory
+            .appendingPathComponent("smartmeter-config-\(getpid())-\(UUID().uuidString.prefix(8)).ini").path
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        else { throw WriteError(description: "cannot write a temporary file in \(FileManager.default.temporaryDirectory.path)") }
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        var document = try IniDocument.load(path: temporary)
+        document.relocate(from: temporary, to: path)
+        return document
+    }
+
+    /// Writes `text` to `path` atomically: a temporary file in the same folder, flushed, then renamed over the old
+    /// file. A new file gets mode 0640; an existing file keeps its mode, owner and group.
+    static func writeAtomically(_ text: String, to path: String) throws(WriteError) {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        var existing = stat()
+        let exists = stat(path, &existing) == 0
+        if !exists && !FileManager.default.fileExists(atPath: folder) {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw WriteError(description: "cannot create \(folder): \(error.localizedDescription)")
+            }
+        }
+        let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard descriptor >= 0 else {
+            throw WriteError(description: "cannot write in \(folder): \(String(cString: strerror(errno)))"
+                             + (errno == EACCES ? " (try sudo)" : ""))
+        }
+        var failure: String?
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count, failure == nil {
+            let count = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 { failure = String(cString: strerror(errno)) } else { offset += count }
+        }
+        if exists {
+            _ = fchown(descriptor, existing.st_uid, existing.st_gid)
+            fchmod(descriptor, existing.st_mode & 0o7777)
+        } else {
+            fchmod(descriptor, mode)
+        }
+        if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
+        close(descriptor)
+        if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(temporary)
+            throw WriteError(description: "cannot write \(path): \(failure)")
+        }
+    }
+}
+
+extension IniDocument {
+    /// Replaces the file name in every location (problems found in a temporary copy name the real file).
+    mutating func relocate(from old: String, to new: String) {
+        func fix(_ location: inout ConfigurationLocation) {
+            if case .file(old) = location.origin { location.origin = .file(new) }
+        }
+        for index in sections.indices {
+            fix(&sections[index].location)
+            for entry in sections[index].entries.indices { fix(&sections[index].entries[entry].location) }
+        }
+        for index in syntaxProblems.indices { fix(&syntaxProblems[index].location) }
+    }
+}
