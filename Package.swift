@@ -54,6 +54,11 @@ let package = Package(
             dependencies: ["Protocols"],
             path: "Benchmarks/DecodeBenchmark"
         ),
+        .executableTarget(
+            name: "CollectorMQTTBenchmark",
+            dependencies: ["Protocols", "TestSupport"],
+            path: "Benchmarks/CollectorMQTTBenchmark"
+        ),
         .target(
             name: "TestSupport",
             dependencies: ["Protocols"],
