@@ -216,8 +216,8 @@ struct ProblemLines: Error {
             queue_size = 0
             """)
         #expect(problems == [
-            "test.ini:5: [sink0] type: unknown sink type 'csvv'; did you mean 'csv'? (one of: logger, csv, jsonl, mqtt, mqttrldsp, mqttjson)",
-            "test.ini:6: [sink1] type: missing; one of: logger, csv, jsonl, mqtt, mqttrldsp, mqttjson",
+            "test.ini:5: [sink0] type: unknown sink type 'csvv'; did you mean 'csv'? (one of: logger, csv, jsonl, mqtt, mqttrldsp, mqttjson, postgresql, timescaledb)",
+            "test.ini:6: [sink1] type: missing; one of: logger, csv, jsonl, mqtt, mqttrldsp, mqttjson, postgresql, timescaledb",
             "test.ini:8: [sink2] directory: missing",
             "test.ini:12: [sink3] file: must not be empty",
             "test.ini:15: [sink4] nmae: unknown key; did you mean 'name'? (keys of a logger sink: type, name, queue_size)",

@@ -97,7 +97,7 @@ public enum ConfigurationSchema {
 }
 
 extension SinkSchema {
-    public static let all: [SinkSchema] = [logger, csv, jsonl, mqtt, mqttrldsp, mqttjson]
+    public static let all: [SinkSchema] = [logger, csv, jsonl, mqtt, mqttrldsp, mqttjson, postgresql, timescaledb]
 
     public static let logger = SinkSchema(type: "logger", summary: "one line per value on standard output", keys: [
         KeySchema("name", .text, help: "name of the logger"),
@@ -160,6 +160,37 @@ extension SinkSchema {
         KeySchema("tls_version", .choice(["tlsv1.2", "tlsv1.3"]), help: "TLS version (default: the newest both sides speak)"),
         KeySchema("protocol", .choice(["3.1.1", "5"]), help: "MQTT protocol version (default 3.1.1)"),
         KeySchema("spool_dir", .path, help: "folder of the on-disk spool that holds readings while the broker is away (default $STATE_DIRECTORY/spool/<sinkN>, else ./spool/<sinkN>)"),
+        KeySchema("spool_max_mb", .integer(1...100_000), help: "size of the spool; beyond it the oldest readings are dropped (default 100)"),
+    ]
+    public static let postgresql = SinkSchema(
+        type: "postgresql", summary: "PostgreSQL: the Belgian P1 logger's tables (elec_measurement, mbus_measurement, peak_demand, peak_demand_history)",
+        keys: postgresqlKeys, crossCheck: postgresqlRules)
+    public static let timescaledb = SinkSchema(
+        type: "timescaledb", summary: "as postgresql; the tables become hypertables when the timescaledb extension is available",
+        keys: postgresqlKeys, crossCheck: postgresqlRules)
+
+    /// `dsn` stands alone; without it, `host` says where the server is.
+    @Sendable static func postgresqlRules(_ section: IniDocument.Section) -> [(String, String)] {
+        let has = { (key: String) in section.value(key) != nil }
+        guard has("dsn") else {
+            return has("host") ? [] : [("missing; or set dsn", "host")]
+        }
+        return ["host", "port", "database", "user", "password", "sslmode"].filter(has).map {
+            ("\($0) is set beside dsn; put it in the dsn instead", $0)
+        }
+    }
+
+    static let postgresqlKeys: [KeySchema] = [
+        KeySchema("host", .text, help: "host name or IP address of the PostgreSQL server, or the folder of its unix socket (e.g. /var/run/postgresql)"),
+        KeySchema("port", .integer(1...65_535), help: "port of the server (default 5432)"),
+        KeySchema("database", .text, help: "database (default premises)"),
+        KeySchema("user", .text, help: "user (default: the user the collector runs as)"),
+        KeySchema("password", .text, help: "optional password"),
+        KeySchema("sslmode", .choice(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
+                  help: "TLS: disable, allow, prefer, require, verify-ca or verify-full (default prefer)"),
+        KeySchema("dsn", .text, help: "instead of the keys above: a libpq connection string or postgresql:// URI"),
+        KeySchema("batch_size", .integer(1...100_000), help: "readings per insert transaction at most (default 500)"),
+        KeySchema("spool_dir", .path, help: "folder of the on-disk spool that holds readings while the server is away (default $STATE_DIRECTORY/spool/<sinkN>, else ./spool/<sinkN>)"),
         KeySchema("spool_max_mb", .integer(1...100_000), help: "size of the spool; beyond it the oldest readings are dropped (default 100)"),
     ]
 }
