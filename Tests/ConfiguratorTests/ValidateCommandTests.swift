@@ -64,7 +64,7 @@ struct ValidateCommandTests {
         ("[reader0]\ntype = lge450\nfile = /dev/null\n[sink0]\ntype = logger\n[logging]\ndefault = LOUD\n",
          "FILE:7: [logging] default: 'LOUD' is not a log level (DEBUG, INFO, WARNING, ERROR)"),
         ("[reader0]\ntype = lge450\nfile = /dev/null\nbaudrat = 2400\n[sink0]\ntype = logger\n",
-         "FILE:4: [reader0] baudrat: unknown key; did you mean 'baudrate'? (keys of a reader: type, port, file, replay_speed, baudrate, parity, databits, stopbits, key, auth_key, systemtime, timezone, id)"),
+         "FILE:4: [reader0] baudrat: unknown key; did you mean 'baudrate'? (keys of a reader: type, port, file, replay_speed, baudrate, parity, databits, stopbits, key, auth_key, systemtime, timezone, id, interval)"),
         ("[reader0]\ntype = lge450\nfile = /nonexistent/capture.hex\n[sink0]\ntype = logger\n",
          "FILE:3: [reader0] file: /nonexistent/capture.hex: no such file"),
     ]

@@ -74,7 +74,7 @@ public enum ConfigurationSchema {
             KeySchema("file", .path, help: "instead of port: a capture to replay (hex text, raw bytes or P1 telegrams)"),
             KeySchema("replay_speed", .choice(ReaderConfiguration.ReplaySpeed.allCases.map(\.rawValue)),
                       help: "with file: realtime (paced by the meter's timestamps) or max"),
-            KeySchema("baudrate", .baudRate, help: "serial speed; default per meter type"),
+            KeySchema("baudrate", .baudRate, help: "serial speed; default per meter type (siemens_td3511: the highest speed for the data readout after the sign-on at 300, default what the meter offers up to 19200)"),
             KeySchema("parity", .choice(["N", "E", "O", "none", "even", "odd"]), help: "N, E or O; default per meter type"),
             KeySchema("databits", .integer(5...8), help: "5 to 8; default per meter type"),
             KeySchema("stopbits", .integer(1...2), help: "1 or 2; default per meter type"),
@@ -83,6 +83,8 @@ public enum ConfigurationSchema {
             KeySchema("systemtime", .boolean, help: "stamp readings with the system clock instead of the meter's"),
             KeySchema("timezone", .timeZone, help: "zone of meter times sent without UTC offset, e.g. Europe/Zurich; default Europe/Brussels for P1 meter types, else the system's"),
             KeySchema("id", .text, help: "source id that replaces the meter's own"),
+            KeySchema("interval", .integer(1...86_400),
+                      help: "siemens_td3511: seconds from one readout (sign-on) to the next (default \(ReaderConfiguration.defaultInterval)); after a failed one the reader signs on again at the next interval, at least 2 s later"),
         ]
     }
 
@@ -162,6 +164,7 @@ extension SinkSchema {
         KeySchema("spool_dir", .path, help: "folder of the on-disk spool that holds readings while the broker is away (default $STATE_DIRECTORY/spool/<sinkN>, else ./spool/<sinkN>)"),
         KeySchema("spool_max_mb", .integer(1...100_000), help: "size of the spool; beyond it the oldest readings are dropped (default 100)"),
     ]
+
     public static let postgresql = SinkSchema(
         type: "postgresql", summary: "PostgreSQL: the Belgian P1 logger's tables (elec_measurement, mbus_measurement, peak_demand, peak_demand_history)",
         keys: postgresqlKeys, crossCheck: postgresqlRules)
