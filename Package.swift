@@ -29,9 +29,14 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .target(
             name: "Protocols",
-            dependencies: ["CLibCrypto", "CIniParser", "CMosquitto"]
+            dependencies: ["CLibCrypto", "CIniParser", "CMosquitto", "CLibPQ"]
         ),
         .executableTarget(
             name: "Collector",

@@ -8,7 +8,7 @@ struct SmartmeterConfig: ParsableCommand {
         abstract: "Configure smartmeter-datacollector and check meters, keys and captures.",
         version: "0.1.0",
         subcommands: [Validate.self, Init.self, Wizard.self, Show.self, SetKeys.self, AddReader.self, AddSink.self,
-                      Remove.self, Detect.self, TestSinks.self, Restart.self, Decode.self]
+                      Remove.self, Detect.self, TestSinks.self, Restart.self, Decode.self, Backup.self, Restore.self]
     )
 
     /// Usage errors exit with status 2 (not the parser's 64), as our commands document.

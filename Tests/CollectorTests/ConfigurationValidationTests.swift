@@ -123,9 +123,9 @@ struct ProblemLines: Error {
         let problems = try Self.problems(Self.reader + "baudrat = 9600\nfrobnicate = 1\n" + Self.sink)
         #expect(problems == [
             "test.ini:4: [reader0] baudrat: unknown key; did you mean 'baudrate'? (keys of a reader: type, port, file, "
-                + "replay_speed, baudrate, parity, databits, stopbits, key, auth_key, systemtime, timezone, id)",
+                + "replay_speed, baudrate, parity, databits, stopbits, key, auth_key, systemtime, timezone, id, interval)",
             "test.ini:5: [reader0] frobnicate: unknown key (keys of a reader: type, port, file, replay_speed, baudrate, "
-                + "parity, databits, stopbits, key, auth_key, systemtime, timezone, id)",
+                + "parity, databits, stopbits, key, auth_key, systemtime, timezone, id, interval)",
         ])
     }
 
@@ -173,6 +173,26 @@ struct ProblemLines: Error {
         ])
     }
 
+    /// `interval` and the readout speed of IEC 62056-21 readers; the sign-on stays at 300 7E1.
+    @Test func readoutIntervalAndSpeed() throws {
+        let td3511 = "[reader0]\ntype = siemens_td3511\nport = /dev/ttyUSB0\n"
+        let plain = try Self.validate(td3511 + Self.sink).get().readers[0]
+        #expect(plain.interval == ReaderConfiguration.defaultInterval)
+        #expect(plain.readoutBaudRate == nil)
+        #expect(plain.input == .serial(port: "/dev/ttyUSB0", settings: MeterType.siemens_td3511.serialDefaults))
+        let set = try Self.validate(td3511 + "interval = 60\nbaudrate = 4800\n" + Self.sink).get().readers[0]
+        #expect(set.interval == 60)
+        #expect(set.readoutBaudRate == 4800)
+        #expect(set.input == .serial(port: "/dev/ttyUSB0", settings: MeterType.siemens_td3511.serialDefaults))
+        #expect(try Self.problems(td3511 + "interval = 0\nbaudrate = 115200\n" + Self.sink) == [
+            "test.ini:4: [reader0] interval: 0 is out of range 1...86400",
+            "test.ini:5: [reader0] baudrate: 115200 is not an IEC 62056-21 mode C speed (300, 600, 1200, 2400, 4800, 9600, 19200)",
+        ])
+        #expect(try Self.problems(Self.reader + "interval = 5\n" + Self.sink) == [
+            "test.ini:4: [reader0] interval: applies to IEC 62056-21 readout meters (siemens_td3511) only; other meters send on their own",
+        ])
+    }
+
     @Test func duplicateSectionNumbers() throws {
         let problems = try Self.problems(Self.reader + "[reader00]\ntype = lge360\nport = /dev/ttyUSB1\n"
                                          + Self.sink + "[sink0]\ntype = csv\ndirectory = x\n")
@@ -216,8 +236,8 @@ struct ProblemLines: Error {
             queue_size = 0
             """)
         #expect(problems == [
-            "test.ini:5: [sink0] type: unknown sink type 'csvv'; did you mean 'csv'? (one of: logger, csv, jsonl, mqtt, mqttrldsp, mqttjson)",
-            "test.ini:6: [sink1] type: missing; one of: logger, csv, jsonl, mqtt, mqttrldsp, mqttjson",
+            "test.ini:5: [sink0] type: unknown sink type 'csvv'; did you mean 'csv'? (one of: logger, csv, jsonl, mqtt, mqttrldsp, mqttjson, postgresql, timescaledb)",
+            "test.ini:6: [sink1] type: missing; one of: logger, csv, jsonl, mqtt, mqttrldsp, mqttjson, postgresql, timescaledb",
             "test.ini:8: [sink2] directory: missing",
             "test.ini:12: [sink3] file: must not be empty",
             "test.ini:15: [sink4] nmae: unknown key; did you mean 'name'? (keys of a logger sink: type, name, queue_size)",

@@ -46,7 +46,7 @@ struct ValidateCommandTests {
         ("[reader0]\ntype = lge451\nport = /dev/null\n[sink0]\ntype = logger\n",
          "FILE:2: [reader0] type: unknown meter type 'lge451'; did you mean 'lge450'? (one of: lge450, lge360, lge570, iskraam550, kamstrup_han, aidon, kaifa, netznoe, dsmr, dsmr22, fluvius, smarty, siemens_td3511)"),
         ("[reader0]\ntype = lge450\nfile = /dev/null\n[sink0]\ntype = mqt\nhost = x\n",
-         "FILE:5: [sink0] type: unknown sink type 'mqt'; did you mean 'mqtt'? (one of: logger, csv, jsonl, mqtt, mqttrldsp, mqttjson)"),
+         "FILE:5: [sink0] type: unknown sink type 'mqt'; did you mean 'mqtt'? (one of: logger, csv, jsonl, mqtt, mqttrldsp, mqttjson, postgresql, timescaledb)"),
         ("[reader0]\nport = /dev/null\n[sink0]\ntype = logger\n", "FILE:1: [reader0] type: missing"),
         ("[reader0]\ntype = lge450\nfile = /dev/null\n[sink0]\ntype = csv\n", "FILE:4: [sink0] directory: missing"),
         ("[reader0]\ntype = lge450\nfile = /dev/null\nkey = 0123456789ABCDEF\n[sink0]\ntype = logger\n",
@@ -64,7 +64,7 @@ struct ValidateCommandTests {
         ("[reader0]\ntype = lge450\nfile = /dev/null\n[sink0]\ntype = logger\n[logging]\ndefault = LOUD\n",
          "FILE:7: [logging] default: 'LOUD' is not a log level (DEBUG, INFO, WARNING, ERROR)"),
         ("[reader0]\ntype = lge450\nfile = /dev/null\nbaudrat = 2400\n[sink0]\ntype = logger\n",
-         "FILE:4: [reader0] baudrat: unknown key; did you mean 'baudrate'? (keys of a reader: type, port, file, replay_speed, baudrate, parity, databits, stopbits, key, auth_key, systemtime, timezone, id)"),
+         "FILE:4: [reader0] baudrat: unknown key; did you mean 'baudrate'? (keys of a reader: type, port, file, replay_speed, baudrate, parity, databits, stopbits, key, auth_key, systemtime, timezone, id, interval)"),
         ("[reader0]\ntype = lge450\nfile = /nonexistent/capture.hex\n[sink0]\ntype = logger\n",
          "FILE:3: [reader0] file: /nonexistent/capture.hex: no such file"),
     ]

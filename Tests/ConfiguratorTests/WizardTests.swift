@@ -101,26 +101,28 @@ struct WizardTests {
         "fluvius",                   // meter type by name
         "",                          // no key
         "jsonl", "",                 // JSON lines, default file
-        "postgresql",                // not supported: asked again
+        "postgresql", "db.example", "", "", "collector", "",  // PostgreSQL: host, default port and database, user, no password
         "logger",
         "",                          // done (the default once there is a sink)
         "",                          // log level WARNING
         "y",                         // write
     ]
 
-    @Test("answers piped in: no adapters found, PostgreSQL refused, file written, no systemctl")
+    @Test("answers piped in: no adapters found, a PostgreSQL sink, file written, no systemctl")
     func piped() throws {
         let config = scratch.file("piped.ini")
         let result = try Configurator.run(["wizard", "-c", config], stdin: Self.pipedAnswers.joined(separator: "\n") + "\n")
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("Serial port of the meter adapter:\n  no serial adapter found (is it plugged in? 'dmesg | tail' shows what the kernel saw)\nDevice path [/dev/ttyUSB0]: /dev/null\n"))
-        #expect(result.stdout.contains("Sink [6]: postgresql\n  PostgreSQL is not supported by this build yet; choose another sink (MQTT with Telegraf can feed a database).\n"))
+        #expect(result.stdout.contains("Sink [6]: postgresql\nServer host name, address or unix socket folder [localhost]: db.example\n"), "\(result.stdout)")
         #expect(result.stdout.contains("Log level [3]: WARNING\n") || result.stdout.contains("Log level [3]: \n"))
         #expect(result.stdout.hasSuffix("Wrote \(config).\nStart the collector with: smartmeter-datacollector -c \(config)\n"))
         let active = scratch.read("piped.ini").split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
         #expect(active == ["[reader0]", "type = fluvius", "port = /dev/null",
                            "[sink0]", "type = jsonl", "file = /var/lib/smartmeter-datacollector/readings.jsonl",
-                           "[sink1]", "type = logger", "name = DataLogger", "[logging]", "default = WARNING"])
+                           "[sink1]", "type = postgresql", "host = db.example", "port = 5432", "database = premises",
+                           "user = collector",
+                           "[sink2]", "type = logger", "name = DataLogger", "[logging]", "default = WARNING"])
         #expect(scratch.mode("piped.ini") == 0o640)
     }
 

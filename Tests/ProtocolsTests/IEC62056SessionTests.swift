@@ -100,6 +100,37 @@ struct IEC62056SessionTests {
     }
 }
 
+extension IEC62056SessionTests {
+    @Test("an echo of the request (half-duplex line) is skipped, the identification after it acknowledged")
+    func echo() {
+        var session = IEC62056ModeCSession()
+        #expect(session.start() == [.setBaudRate(300), .send(IEC62056ModeCSession.signOnRequest())])
+        let actions = session.receive(Array("/?!\r\n/SIE5TD3511\r\n".utf8))
+        #expect(actions.contains(.send([0x06, 0x30, 0x35, 0x30, 0x0D, 0x0A])))
+        #expect(session.identification == "SIE5TD3511")
+    }
+
+    @Test("noise instead of an identification, or a data block without ETX, ends the attempt")
+    func limits() {
+        var session = IEC62056ModeCSession()
+        _ = session.start()
+        let noise = [UInt8](repeating: 0xA5, count: IEC62056ModeCSession.maximumNoise)
+        #expect(session.receive(noise).isEmpty)
+        #expect(session.receive([0xA5]) == [.failed("no identification in 256 bytes of noise")])
+        #expect(session.receive(Array("/SIE5TD3511\r\n".utf8)).isEmpty)   // idle until started again
+
+        _ = session.start()
+        _ = session.receive(Array("/SIE5TD3511\r\n".utf8))
+        let endless = [UInt8](repeating: UInt8(ascii: "1"), count: 1000)
+        var failed: [IEC62056ModeCSession.Action] = []
+        for _ in 0..<20 {
+            failed = session.receive(endless).filter { if case .failed = $0 { true } else { false } }
+            if !failed.isEmpty { break }
+        }
+        #expect(failed == [.failed("no end of the data block (ETX) in \(IEC62056ModeCSession.maximumDataLength) bytes")])
+    }
+}
+
 extension IEC62056ConformanceTests {
     /// STX block ETX BCC without the identification line.
     static func envelopedBody(_ block: [UInt8]) -> [UInt8] {

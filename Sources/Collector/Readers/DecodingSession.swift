@@ -12,6 +12,8 @@ struct DecodingSession {
     /// Called before each reading is published (replay pacing); returns false to drop it because of a stop.
     var beforePublish: ((Reading) -> Bool)?
     private(set) var published = 0
+    /// The last message dropped, for a reader that wants to say why a readout gave nothing.
+    private(set) var lastDrop: Drop?
     private var warnedAbout: Set<DropReason> = []
 
     init(configuration: ReaderConfiguration, fanOut: FanOut, logger: Logger, statisticsInterval: Double) throws {
@@ -61,6 +63,7 @@ struct DecodingSession {
 
     private mutating func handle(_ readings: [Reading], _ drops: [Drop]) {
         for drop in drops {
+            lastDrop = drop
             // Key problems are configuration mistakes: say so once at WARNING; the rest is line noise.
             switch drop.reason {
             case .noKey, .decryptionFailed, .authenticationFailed, .unsupportedSecurity:

@@ -11,6 +11,9 @@ enum ReaderFactory {
     static func make(_ configuration: ReaderConfiguration, fanOut: FanOut, logger: Logger,
                      statisticsInterval: Double) -> any Reader {
         switch configuration.input {
+        case .serial(let port, let settings) where configuration.meter.linkLayer == .iec62056_21:
+            return IEC62056Reader(configuration: configuration, port: port, settings: settings, fanOut: fanOut,
+                                  logger: logger, statisticsInterval: statisticsInterval)
         case .serial(let port, let settings):
             return SerialReader(configuration: configuration, port: port, settings: settings, fanOut: fanOut,
                                 logger: logger, statisticsInterval: statisticsInterval)

@@ -26,6 +26,8 @@ enum SinkFactory {
         "mqtt": { configuration, logger in try MQTTSink(configuration, logger: logger) },
         "mqttrldsp": { configuration, logger in try MQTTSink(configuration, logger: logger) },
         "mqttjson": { configuration, logger in try MQTTSink(configuration, logger: logger) },
+        "postgresql": { configuration, logger in try PostgreSQLSink(configuration, logger: logger) },
+        "timescaledb": { configuration, logger in try PostgreSQLSink(configuration, logger: logger) },
     ]
 
     /// The sink, or nil for a type that validates but this build cannot run yet (it is then skipped with a warning).

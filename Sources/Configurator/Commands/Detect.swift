@@ -8,7 +8,7 @@ struct Detect: ParsableCommand {
         abstract: "Listen on a serial port at each plausible setting and tell what meter is there.",
         discussion: """
             Opens the port at each serial setting our meter types use (2400 8E1, 2400 8N1, 115200 8N1, 9600 7E1; \
-            300 7E1 with an IEC 62056-21 sign-on request) and listens --seconds at each. For each it reports what \
+            300 7E1 with an IEC 62056-21 sign-on and readout) and listens --seconds at each. For each it reports what \
             it heard: HDLC or M-Bus frames, DSMR P1 telegrams, an IEC 62056-21 identification, noise (usually a wrong \
             speed or parity) or nothing (wrong port, cable, or a P1 port whose request line is not powered); the \
             meter id; whether the payload is encrypted; and, with --key, whether that key decrypts it. It ends with \
@@ -125,8 +125,15 @@ struct Detect: ParsableCommand {
             throw ExitCode(2)
         }
         defer { device.close() }
-        if signOn { try? device.write(Array("/?!\r\n".utf8)) }
         var bytes: [UInt8] = []
+        if signOn {
+            // The collector's own readout: sign-on, acknowledgement, data block (or as far as the meter answers).
+            var exchange = IEC62056ModeCExchange()
+            let outcome = exchange.run(on: device, deadline: .now + .milliseconds(Int(seconds * 1000)),
+                                       received: { bytes += $0 }, deliver: { _ in })
+            if case .closed(let reason) = outcome { Console.fail("detect", "\(port): \(reason)") }
+            return bytes
+        }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
         defer { buffer.deallocate() }
         let deadline = Date().addingTimeInterval(seconds)

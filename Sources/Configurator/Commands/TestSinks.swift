@@ -11,8 +11,9 @@ struct TestSinks: ParsableCommand {
             MQTT sinks (mqtt, mqttrldsp, mqttjson) connect to their broker exactly as the collector does (host, port, \
             TLS with CA file or the system's store, host name check, client certificate, username and password), \
             with the client id suffixed '-test' so a running collector keeps its session; nothing is published. \
-            CSV and JSON-lines sinks check that their folder can be written; the logger always works. PostgreSQL is \
-            reported as not supported by this build.
+            PostgreSQL sinks (postgresql, timescaledb) log in as the collector does and report the server \
+            version, whether the tables exist or can be created, and whether TimescaleDB is there; nothing is \
+            written. CSV and JSON-lines sinks check that their folder can be written; the logger always works.
             Exit status: 0 every sink works, 1 at least one fails (or the configuration has problems), 2 the file \
             cannot be read.
             """)
@@ -24,8 +25,6 @@ struct TestSinks: ParsableCommand {
 
     @Argument(help: ArgumentHelp("Only these sinks, for example sink1 (default: all).", valueName: "sinkN"))
     var only: [String] = []
-
-    static let postgresTypes: Swift.Set<String> = ["postgresql", "postgres", "timescaledb", "timescale"]
 
     func run() throws {
         var document = try ConfigurationFile.load(options.config, command: "test-sinks")
@@ -40,11 +39,6 @@ struct TestSinks: ParsableCommand {
             tested += 1
             let type = section.value("type")?.lowercased() ?? "?"
             let label = "[\(section.name)] \(type)"
-            if Self.postgresTypes.contains(type) {
-                Console.out("\(label): FAILED: PostgreSQL is not supported by this build")
-                failures += 1
-                continue
-            }
             let own = problems.filter { $0.section == section.name }
             if !own.isEmpty {
                 Console.out("\(label): FAILED: invalid configuration:")
@@ -76,6 +70,7 @@ struct TestSinks: ParsableCommand {
     private func test(_ sink: SinkConfiguration) -> Result<String, Failure> {
         switch sink.type {
         case "mqtt", "mqttrldsp", "mqttjson": return testMQTT(sink)
+        case "postgresql", "timescaledb": return testPostgres(sink)
         case "csv": return testFolder(sink["directory"] ?? "", create: true)
         case "jsonl":
             let file = sink["file"] ?? ""
@@ -133,6 +128,40 @@ struct TestSinks: ParsableCommand {
             return .failure(Failure(text: reason))
         case .published?, .message?, nil:
             return .failure(Failure(text: "\(settings.address): no answer within \(Detect.format(timeout)) s (firewall, wrong host or port?)"))
+        }
+    }
+
+    private func testPostgres(_ sink: SinkConfiguration) -> Result<String, Failure> {
+        var settings = PostgresSettings(sink: sink)
+        settings.connectTimeout = max(1, Int(timeout.rounded(.up)))
+        settings.applicationName = "smartmeter-config"
+        let connection: PostgresConnection
+        do {
+            connection = try settings.connect()
+        } catch {
+            return .failure(Failure(text: "\(settings.address): \(error.description)"))
+        }
+        defer { connection.close() }
+        do {
+            let user = try connection.execute("SELECT current_user, current_database()").first ?? []
+            let present = try connection.execute(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = ANY($1::text[])",
+                [PostgresArray.literal(PremisesSchema.tables)]).first?.first.flatMap { $0 }.flatMap { Int($0) } ?? 0
+            var text = "connected to \(settings.address) (PostgreSQL \(connection.serverVersion)) as \(user.first.flatMap { $0 } ?? "?")"
+            if present == PremisesSchema.tables.count {
+                text += "; the tables exist"
+            } else {
+                let canCreate = try connection.execute("SELECT has_schema_privilege(current_schema(), 'CREATE')").first?.first == "t"
+                guard canCreate else {
+                    return .failure(Failure(text: text + ", but \(present) of the \(PremisesSchema.tables.count) tables exist and this user may not create tables in schema \(try connection.execute("SELECT current_schema()").first?.first.flatMap { $0 } ?? "?")"))
+                }
+                text += "; the tables will be created at the first start"
+            }
+            let timescale = try connection.execute("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'").first?.first.flatMap { $0 }
+            text += timescale.map { "; TimescaleDB \($0)" } ?? "; TimescaleDB not installed (plain tables)"
+            return .success(text)
+        } catch {
+            return .failure(Failure(text: "\(settings.address): \(error.description)"))
         }
     }
 }

@@ -112,7 +112,7 @@ struct Wizard: ParsableCommand {
         ("mqtt", "MQTT broker (Home Assistant, Node-RED, Telegraf), with TLS and login"),
         ("csv", "CSV files, one per meter and day"),
         ("jsonl", "a JSON-lines file, one reading per line"),
-        ("postgresql", "PostgreSQL (not supported by this build yet)"),
+        ("postgresql", "PostgreSQL or TimescaleDB, in the Belgian P1 logger's tables (Grafana dashboards in etc/grafana)"),
         ("logger", "the log (journal or terminal)"),
         ("done", "no more sinks"),
     ]
@@ -130,8 +130,7 @@ struct Wizard: ParsableCommand {
             case "jsonl":
                 sinks.append([("type", "jsonl"), ("file", try ask.checked("JSON-lines file",
                                                                           default: "/var/lib/smartmeter-datacollector/readings.jsonl", Self.checkDevicePath))])
-            case "postgresql":
-                Console.out("  PostgreSQL is not supported by this build yet; choose another sink (MQTT with Telegraf can feed a database).")
+            case "postgresql": sinks.append(try askPostgres(ask))
             case "logger":
                 sinks.append([("type", "logger"), ("name", "DataLogger")])
             default:
@@ -177,6 +176,22 @@ struct Wizard: ParsableCommand {
                 answer.isEmpty ? "a username needs a password" : nil
             }))
         }
+        return entries
+    }
+
+    private func askPostgres(_ ask: Prompter) throws -> [(String, String)] {
+        var entries = [("type", "postgresql")]
+        entries.append(("host", try ask.checked("Server host name, address or unix socket folder", default: "localhost") { answer in
+            answer.isEmpty || answer.contains(" ") ? "a host name, an address or a folder such as /var/run/postgresql" : nil
+        }))
+        entries.append(("port", try ask.checked("Server port", default: "5432") { answer in
+            Int(answer).map { (1...65_535).contains($0) } == true ? nil : "a port is a number from 1 to 65535"
+        }))
+        entries.append(("database", try ask.line("Database", default: "premises")))
+        let user = try ask.line("User (empty: the service's user)", default: "")
+        if !user.isEmpty { entries.append(("user", user)) }
+        let password = try ask.line("Password (empty: none, or peer/certificate login)", default: "", secret: true)
+        if !password.isEmpty { entries.append(("password", password)) }
         return entries
     }
 

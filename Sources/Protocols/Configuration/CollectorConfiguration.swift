@@ -44,9 +44,21 @@ public struct ReaderConfiguration: Sendable {
     /// else the system's.
     public var timeZone: String?
     public var sourceId: String?
+    /// IEC 62056-21 readout meters: seconds from one sign-on to the next (`interval`).
+    public var interval: Int
+    /// IEC 62056-21 readout meters: the highest speed accepted for the data readout (`baudrate`; the sign-on is
+    /// always at 300); nil: what the meter offers, up to 19200.
+    public var readoutBaudRate: Int?
+
+    /// A TD-3511 readout takes about 1.5 s at 9600 baud; every 10 s is the pace of push meters and leaves the
+    /// optical port idle most of the time.
+    public static let defaultInterval = 10
 
     public init(name: String, meter: MeterType, input: Input, key: [UInt8]? = nil, authenticationKey: [UInt8]? = nil,
-                useSystemTime: Bool = false, timeZone: String? = nil, sourceId: String? = nil) {
+                useSystemTime: Bool = false, timeZone: String? = nil, sourceId: String? = nil,
+                interval: Int = Self.defaultInterval, readoutBaudRate: Int? = nil) {
+        self.interval = interval
+        self.readoutBaudRate = readoutBaudRate
         self.name = name
         self.meter = meter
         self.input = input

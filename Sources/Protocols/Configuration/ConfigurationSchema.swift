@@ -74,7 +74,7 @@ public enum ConfigurationSchema {
             KeySchema("file", .path, help: "instead of port: a capture to replay (hex text, raw bytes or P1 telegrams)"),
             KeySchema("replay_speed", .choice(ReaderConfiguration.ReplaySpeed.allCases.map(\.rawValue)),
                       help: "with file: realtime (paced by the meter's timestamps) or max"),
-            KeySchema("baudrate", .baudRate, help: "serial speed; default per meter type"),
+            KeySchema("baudrate", .baudRate, help: "serial speed; default per meter type (siemens_td3511: the highest speed for the data readout after the sign-on at 300, default what the meter offers up to 19200)"),
             KeySchema("parity", .choice(["N", "E", "O", "none", "even", "odd"]), help: "N, E or O; default per meter type"),
             KeySchema("databits", .integer(5...8), help: "5 to 8; default per meter type"),
             KeySchema("stopbits", .integer(1...2), help: "1 or 2; default per meter type"),
@@ -83,6 +83,8 @@ public enum ConfigurationSchema {
             KeySchema("systemtime", .boolean, help: "stamp readings with the system clock instead of the meter's"),
             KeySchema("timezone", .timeZone, help: "zone of meter times sent without UTC offset, e.g. Europe/Zurich; default Europe/Brussels for P1 meter types, else the system's"),
             KeySchema("id", .text, help: "source id that replaces the meter's own"),
+            KeySchema("interval", .integer(1...86_400),
+                      help: "siemens_td3511: seconds from one readout (sign-on) to the next (default \(ReaderConfiguration.defaultInterval)); after a failed one the reader signs on again at the next interval, at least 2 s later"),
         ]
     }
 
@@ -97,7 +99,7 @@ public enum ConfigurationSchema {
 }
 
 extension SinkSchema {
-    public static let all: [SinkSchema] = [logger, csv, jsonl, mqtt, mqttrldsp, mqttjson]
+    public static let all: [SinkSchema] = [logger, csv, jsonl, mqtt, mqttrldsp, mqttjson, postgresql, timescaledb]
 
     public static let logger = SinkSchema(type: "logger", summary: "one line per value on standard output", keys: [
         KeySchema("name", .text, help: "name of the logger"),
@@ -160,6 +162,38 @@ extension SinkSchema {
         KeySchema("tls_version", .choice(["tlsv1.2", "tlsv1.3"]), help: "TLS version (default: the newest both sides speak)"),
         KeySchema("protocol", .choice(["3.1.1", "5"]), help: "MQTT protocol version (default 3.1.1)"),
         KeySchema("spool_dir", .path, help: "folder of the on-disk spool that holds readings while the broker is away (default $STATE_DIRECTORY/spool/<sinkN>, else ./spool/<sinkN>)"),
+        KeySchema("spool_max_mb", .integer(1...100_000), help: "size of the spool; beyond it the oldest readings are dropped (default 100)"),
+    ]
+
+    public static let postgresql = SinkSchema(
+        type: "postgresql", summary: "PostgreSQL: the Belgian P1 logger's tables (elec_measurement, mbus_measurement, peak_demand, peak_demand_history)",
+        keys: postgresqlKeys, crossCheck: postgresqlRules)
+    public static let timescaledb = SinkSchema(
+        type: "timescaledb", summary: "as postgresql; the tables become hypertables when the timescaledb extension is available",
+        keys: postgresqlKeys, crossCheck: postgresqlRules)
+
+    /// `dsn` stands alone; without it, `host` says where the server is.
+    @Sendable static func postgresqlRules(_ section: IniDocument.Section) -> [(String, String)] {
+        let has = { (key: String) in section.value(key) != nil }
+        guard has("dsn") else {
+            return has("host") ? [] : [("missing; or set dsn", "host")]
+        }
+        return ["host", "port", "database", "user", "password", "sslmode"].filter(has).map {
+            ("\($0) is set beside dsn; put it in the dsn instead", $0)
+        }
+    }
+
+    static let postgresqlKeys: [KeySchema] = [
+        KeySchema("host", .text, help: "host name or IP address of the PostgreSQL server, or the folder of its unix socket (e.g. /var/run/postgresql)"),
+        KeySchema("port", .integer(1...65_535), help: "port of the server (default 5432)"),
+        KeySchema("database", .text, help: "database (default premises)"),
+        KeySchema("user", .text, help: "user (default: the user the collector runs as)"),
+        KeySchema("password", .text, help: "optional password"),
+        KeySchema("sslmode", .choice(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
+                  help: "TLS: disable, allow, prefer, require, verify-ca or verify-full (default prefer)"),
+        KeySchema("dsn", .text, help: "instead of the keys above: a libpq connection string or postgresql:// URI"),
+        KeySchema("batch_size", .integer(1...100_000), help: "readings per insert transaction at most (default 500)"),
+        KeySchema("spool_dir", .path, help: "folder of the on-disk spool that holds readings while the server is away (default $STATE_DIRECTORY/spool/<sinkN>, else ./spool/<sinkN>)"),
         KeySchema("spool_max_mb", .integer(1...100_000), help: "size of the spool; beyond it the oldest readings are dropped (default 100)"),
     ]
 }

@@ -80,6 +80,14 @@ public struct ConfigurationValidator: Sendable {
         if section.value("auth_key") != nil && section.value("key") == nil {
             problem("an authentication key needs the encryption key 'key' as well", "auth_key")
         }
+        let readout = section.value("type").flatMap({ MeterType(rawValue: $0.lowercased()) })?.linkLayer == .iec62056_21
+        if section.value("interval") != nil && !readout {
+            problem("applies to IEC 62056-21 readout meters (siemens_td3511) only; other meters send on their own", "interval")
+        }
+        if readout, let baud = section.value("baudrate").flatMap({ Int($0) }),
+           ConfigurationSchema.baudRates.contains(baud), !IEC62056ModeCSession.baudRates.contains(baud) {
+            problem("\(baud) is not an IEC 62056-21 mode C speed (\(IEC62056ModeCSession.baudRates.map(String.init).joined(separator: ", ")))", "baudrate")
+        }
         guard problems.count == before, let meter = section.value("type").flatMap({ MeterType(rawValue: $0.lowercased()) })
         else { return nil }
 
@@ -89,7 +97,7 @@ public struct ConfigurationValidator: Sendable {
                 ReaderConfiguration.ReplaySpeed(rawValue: $0.lowercased()) } ?? .max)
         } else {
             var settings = meter.serialDefaults
-            if let baud = section.value("baudrate").flatMap({ Int($0) }) { settings.baudrate = baud }
+            if let baud = section.value("baudrate").flatMap({ Int($0) }), !readout { settings.baudrate = baud }
             if let parity = section.value("parity")?.uppercased().first { settings.parity = parity }
             if let bits = section.value("databits").flatMap({ Int($0) }) { settings.dataBits = bits }
             if let bits = section.value("stopbits").flatMap({ Int($0) }) { settings.stopBits = bits }
@@ -100,7 +108,9 @@ public struct ConfigurationValidator: Sendable {
             key: section.value("key").flatMap { Hex.key($0) },
             authenticationKey: section.value("auth_key").flatMap { Hex.key($0) },
             useSystemTime: section.value("systemtime").flatMap(Self.boolean) ?? false,
-            timeZone: section.value("timezone"), sourceId: section.value("id"))
+            timeZone: section.value("timezone"), sourceId: section.value("id"),
+            interval: section.value("interval").flatMap { Int($0) } ?? ReaderConfiguration.defaultInterval,
+            readoutBaudRate: readout ? section.value("baudrate").flatMap { Int($0) } : nil)
     }
 
     private func checkSink(_ section: IniDocument.Section, problems: inout [ConfigurationProblem]) -> SinkConfiguration? {

@@ -23,10 +23,15 @@ public struct IEC62056ModeCSession: Sendable {
     public static let baudRates = [300, 600, 1200, 2400, 4800, 9600, 19_200]
     public static let ack: UInt8 = 0x06
 
+    /// Bytes skipped before the identification's `/` (line noise, a wrong speed) before the sign-on fails.
+    public static let maximumNoise = 256
+    /// Bytes of the data block (STX through BCC) before the readout fails for want of an ETX.
+    public static let maximumDataLength = IEC62056ReadoutFramer.defaultMaximumLength + 64
+
     private enum State: Sendable {
         case idle
-        case identification([UInt8])
-        case data(sawEndOfText: Bool)
+        case identification([UInt8], noise: Int)
+        case data(sawEndOfText: Bool, length: Int)
     }
 
     public let address: String
@@ -40,11 +45,16 @@ public struct IEC62056ModeCSession: Sendable {
         self.maximumBaudRate = maximumBaudRate
     }
 
+    /// The sign-on request `/?ADDRESS!` CR LF (also sent by `smartmeter-config detect`).
+    public static func signOnRequest(address: String = "") -> [UInt8] {
+        Array("/?\(address)!\r\n".utf8)
+    }
+
     /// Begins a readout: back to 300 baud and the sign-on request.
     public mutating func start() -> [Action] {
-        state = .identification([])
+        state = .identification([], noise: 0)
         identification = ""
-        return [.setBaudRate(300), .send(Array("/?\(address)!\r\n".utf8))]
+        return [.setBaudRate(300), .send(Self.signOnRequest(address: address))]
     }
 
     /// Bytes from the meter.
@@ -55,21 +65,33 @@ public struct IEC62056ModeCSession: Sendable {
             switch state {
             case .idle:
                 return actions
-            case .identification(var line):
+            case .identification(var line, var noise):
                 let byte = bytes[index]
                 index = bytes.index(after: index)
                 if byte == UInt8(ascii: "\n") {
-                    actions += acknowledge(line)
+                    if line.elementsEqual(Self.signOnRequest(address: address).dropLast(2)) {
+                        state = .identification([], noise: noise + line.count)   // our request echoed (half duplex)
+                    } else {
+                        actions += acknowledge(line)
+                    }
                 } else if byte != UInt8(ascii: "\r") {
-                    if line.isEmpty && byte != UInt8(ascii: "/") { continue }   // echo or noise before '/'
+                    if line.isEmpty && byte != UInt8(ascii: "/") {   // noise before '/'
+                        noise += 1
+                        if noise > Self.maximumNoise {
+                            state = .idle
+                            return actions + [.failed("no identification in \(Self.maximumNoise) bytes of noise")]
+                        }
+                        state = .identification(line, noise: noise)
+                        continue
+                    }
                     line.append(byte)
                     if line.count > 64 {
                         state = .idle
                         return actions + [.failed("identification longer than 64 bytes")]
                     }
-                    state = .identification(line)
+                    state = .identification(line, noise: noise)
                 }
-            case .data(let sawEndOfText):
+            case .data(let sawEndOfText, let length):
                 let rest = bytes[index...]
                 var consumed = rest.endIndex
                 var done = false
@@ -82,8 +104,14 @@ public struct IEC62056ModeCSession: Sendable {
                         consumed = rest.index(after: afterETX)
                         done = true
                     } else {
-                        state = .data(sawEndOfText: true)
+                        state = .data(sawEndOfText: true, length: length + rest.count)
                     }
+                } else {
+                    state = .data(sawEndOfText: false, length: length + rest.count)
+                }
+                if !done, length + rest.count > Self.maximumDataLength {
+                    state = .idle
+                    return actions + [.failed("no end of the data block (ETX) in \(Self.maximumDataLength) bytes")]
                 }
                 actions.append(.deliver(Array(rest[..<consumed])))
                 index = consumed
@@ -115,7 +143,7 @@ public struct IEC62056ModeCSession: Sendable {
         let allowed = Self.baudRates.lastIndex { $0 <= maximumBaudRate } ?? 0
         let chosen = (0..<Self.baudRates.count).contains(offered) ? min(offered, allowed) : 0
         let character = UInt8(ascii: "0") + UInt8(chosen)
-        state = .data(sawEndOfText: false)
+        state = .data(sawEndOfText: false, length: 0)
         return [
             .deliver(line + Array("\r\n".utf8)),
             .send([Self.ack, UInt8(ascii: "0"), character, UInt8(ascii: "0"), UInt8(ascii: "\r"), UInt8(ascii: "\n")]),

@@ -103,6 +103,26 @@ public final class SerialPort {
         tcdrain(descriptor)
     }
 
+    /// Changes the speed and keeps the other settings (the IEC 62056-21 baud-rate switch). Call after `write`, which
+    /// waits until the bytes are out, so the last ones still leave at the old speed.
+    public func setBaudRate(_ baudrate: Int) throws(Failure) {
+        guard let speed = Self.speed(baudrate) else { throw Failure(description: "unsupported baud rate \(baudrate)") }
+        var options = termios()
+        guard tcgetattr(descriptor, &options) == 0 else {
+            throw Failure(description: "cannot read the settings of \(path): \(Self.lastError())")
+        }
+        cfsetispeed(&options, speed)
+        cfsetospeed(&options, speed)
+        guard tcsetattr(descriptor, TCSANOW, &options) == 0 else {
+            throw Failure(description: "cannot set \(path) to \(baudrate) baud: \(Self.lastError())")
+        }
+    }
+
+    /// Drops bytes received and not read yet (left over from an aborted dialogue).
+    public func discardInput() {
+        tcflush(descriptor, TCIFLUSH)
+    }
+
     /// Idempotent.
     public func close() {
         if descriptor >= 0 {

@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import Protocols
+
+/// `type = postgresql` (alias `timescaledb`): stores readings in the Belgian P1 logger's tables (see `PremisesRows`,
+/// `PremisesSchema`) through an on-disk spool, so that nothing is lost while the server is down or restarting and
+/// nothing is stored twice (see `SpooledInserter`).
+final class PostgreSQLSink: Sink {
+    private let inserter: SpooledInserter
+    private let logger: Logger
+
+    static let defaultBatchReadings = 500
+
+    init(_ configuration: SinkConfiguration, logger: Logger) throws {
+        self.logger = logger
+        let options = configuration.options
+        let spoolDirectory = options["spool_dir"].map { URL(fileURLWithPath: $0) }
+            ?? MQTTSink.defaultSpoolDirectory(configuration.name)
+        let megabytes = options["spool_max_mb"].flatMap { Int($0) } ?? MQTTSink.defaultSpoolMegabytes
+        let spool = try DiskSpool(directory: spoolDirectory, maximumBytes: megabytes << 20)
+        if !spool.isEmpty {
+            logger.info("resuming \(spool.pendingBytes) spooled bytes from \(spoolDirectory.path)")
+        }
+        if spool.discardedTailBytes > 0 {
+            logger.warning("spool \(spoolDirectory.path): cut \(spool.discardedTailBytes) bytes of a record torn by a crash")
+        }
+        let sinkLogger = logger
+        inserter = SpooledInserter(
+            settings: PostgresSettings(sink: configuration), spool: spool,
+            batchReadings: options["batch_size"].flatMap { Int($0) } ?? Self.defaultBatchReadings
+        ) { event in
+            switch event {
+            case .connected(let text): sinkLogger.info("\(text)")
+            case .failed(let text): sinkLogger.warning("\(text)")
+            }
+        }
+        inserter.start()
+    }
+
+    func write(_ readings: [Reading]) throws {
+        try inserter.submit(readings.map(PremisesRows.init))
+    }
+
+    /// Gives the server a second to take what is spooled; the rest stays spooled for the next start.
+    func close() {
+        inserter.close(waitingUpTo: 1.0)
+        let left = inserter.statistics
+        logger.info("stored \(left.committedReadings) readings (\(left.insertedRows) new rows)")
+        if left.pendingBytes > 0 {
+            logger.info("\(left.pendingBytes) bytes stay spooled until the next start")
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+internal import CLibPQ
+
+/// One libpq connection (`PGconn`). Statements are parameterised (`$1`, `$2`, ... sent as text values, never
+/// spliced into the SQL); results come back as text. Not thread-safe: one thread uses a connection at a time.
+public final class PostgresConnection {
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        /// The server's or libpq's message, first line and detail.
+        public let description: String
+        /// The five-character SQLSTATE when the server sent one (`28P01` wrong password, `3D000` no such database).
+        public let sqlState: String?
+        /// The connection is gone (server stopped, network): reconnect before retrying.
+        public let connectionLost: Bool
+    }
+
+    private var handle: OpaquePointer?
+    /// `host=... port=... dbname=...` as connected, without the password: for messages.
+    public let address: String
+
+    /// Connects with libpq keywords (`host`, `port`, `dbname`, `user`, `password`, `sslmode`, `connect_timeout`, ...);
+    /// a `dbname` holding a URI or `key=value` string is expanded as libpq does.
+    public init(keywords: [(String, String)]) throws(Failure) {
+        address = keywords.filter { $0.0 != "password" }.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+        let names = keywords.map { strdup($0.0) } + [nil]
+        let values = keywords.map { strdup($0.1) } + [nil]
+        defer {
+            names.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        let connection = names.map { UnsafePointer($0) }.withUnsafeBufferPointer { namePointers in
+            values.map { UnsafePointer($0) }.withUnsafeBufferPointer { valuePointers in
+                PQconnectdbParams(namePointers.baseAddress, valuePointers.baseAddress, 1)
+            }
+        }
+        guard let connection else { throw Failure(description: "out of memory", sqlState: nil, connectionLost: true) }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = Self.text(PQerrorMessage(connection))
+            PQfinish(connection)
+            throw Failure(description: message, sqlState: nil, connectionLost: true)
+        }
+        handle = connection
+        _ = PQsetNoticeReceiver(connection, { _, _ in }, nil)
+    }
+
+    deinit {
+        assert(handle == nil, "PostgresConnection released without close()")
+        close()
+    }
+
+    /// Idempotent.
+    public func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+    }
+
+    public var isConnected: Bool {
+        guard let handle else { return false }
+        return PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// `15.4` and so on.
+    public var serverVersion: String {
+        guard let handle else { return "?" }
+        let number = Int(PQserverVersion(handle))
+        return "\(number / 10_000).\(number % 10_000)"
+    }
+
+    /// Runs one statement and returns its rows (text values, nil for NULL).
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [String?] = []) throws(Failure) -> [[String?]] {
+        guard let handle else { throw Failure(description: "connection closed", sqlState: nil, connectionLost: true) }
+        let result = Self.withCStrings(parameters) { pointers in
+            PQexecParams(handle, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
+        }
+        defer { PQclear(result) }
+        try check(result)
+        var rows: [[String?]] = []
+        let count = PQntuples(result), columns = PQnfields(result)
+        rows.reserveCapacity(Int(count))
+        for row in 0..<count {
+            rows.append((0..<columns).map { column in
+                PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+            })
+        }
+        return rows
+    }
+
+    /// Runs one statement (INSERT, UPDATE, DELETE, ...) and returns the number of rows it affected.
+    @discardableResult
+    public func command(_ sql: String, _ parameters: [String?] = []) throws(Failure) -> Int {
+        guard let handle else { throw Failure(description: "connection closed", sqlState: nil, connectionLost: true) }
+        let result = Self.withCStrings(parameters) { pointers in
+            PQexecParams(handle, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
+        }
+        defer { PQclear(result) }
+        try check(result)
+        return PQcmdTuples(result).flatMap { Int(String(cString: $0)) } ?? 0
+    }
+
+    /// Runs a query and hands its rows one at a time (libpq's single-row mode), for results too large to hold.
+    public func stream(_ sql: String, _ parameters: [String?] = [], row: ([String?]) throws -> Void) throws {
+        guard let handle else { throw Failure(description: "connection closed", sqlState: nil, connectionLost: true) }
+        let sent = Self.withCStrings(parameters) { pointers in
+            PQsendQueryParams(handle, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
+        }
+        guard sent == 1 else { throw failure(nil) }
+        _ = PQsetSingleRowMode(handle)
+        var firstError: Error?
+        while let result = PQgetResult(handle) {
+            defer { PQclear(result) }
+            guard firstError == nil else { continue }
+            do {
+                try check(result)
+                guard PQresultStatus(result) == PGRES_SINGLE_TUPLE else { continue }
+                let columns = PQnfields(result)
+                try row((0..<columns).map { column in
+                    PQgetisnull(result, 0, column) == 1 ? nil : String(cString: PQgetvalue(result, 0, column))
+                })
+            } catch {
+                // Drain the remaining results so the connection stays usable.
+                firstError = error
+            }
+        }
+        if let firstError { throw firstError }
+    }
+
+    private func check(_ result: OpaquePointer?) throws(Failure) {
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE: return
+        default: throw failure(result)
+        }
+    }
+
+    private func failure(_ result: OpaquePointer?) -> Failure {
+        var message = result.map { Self.text(PQresultErrorMessage($0)) } ?? ""
+        if message.isEmpty, let handle { message = Self.text(PQerrorMessage(handle)) }
+        let state = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) }
+        let lost = !isConnected || state?.hasPrefix("08") == true || state == "57P01" || state == "57P02" || state == "57P03"
+        return Failure(description: message.isEmpty ? "unknown libpq error" : message, sqlState: state, connectionLost: lost)
+    }
+
+    private static func text(_ pointer: UnsafePointer<CChar>?) -> String {
+        guard let pointer else { return "" }
+        return String(cString: pointer).trimmingCharacters(in: .whitespacesAndNewlines)
+            .replacingOccurrences(of: "\n", with: "; ")
+    }
+
+    private static func withCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+        let copies = strings.map { $0.map { strdup($0) } ?? nil }
+        defer { copies.forEach { free($0) } }
+        return copies.map { UnsafePointer($0) }.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+}
+
+/// PostgreSQL array literals (`{"a","b",NULL}`): how a batch of values travels as one text parameter.
+public enum PostgresArray {
+    public static func literal<S: Sequence>(_ items: S) -> String where S.Element == String? {
+        var out = "{"
+        var first = true
+        for item in items {
+            if !first { out.append(",") }
+            first = false
+            guard let item else {
+                out.append("NULL")
+                continue
+            }
+            out.append("\"")
+            for character in item.unicodeScalars {
+                if character == "\"" || character == "\\" { out.append("\\") }
+                out.unicodeScalars.append(character)
+            }
+            out.append("\"")
+        }
+        out.append("}")
+        return out
+    }
+}

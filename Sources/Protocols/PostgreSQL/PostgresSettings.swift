@@ -1,0 +1,75 @@
+/// Where a `postgresql` sink connects: the keys of its section turned into libpq keywords. `dsn` (a libpq URI or
+/// `key=value` string) stands alone; otherwise `host` (a name, an address or a unix socket folder), `port` (5432),
+/// `database` (premises), `user` (libpq's default: the system user), `password` and `sslmode` (prefer).
+public struct PostgresSettings: Sendable, Equatable {
+    public var dsn: String?
+    public var host: String?
+    public var port: Int = 5432
+    public var database = "premises"
+    public var user: String?
+    public var password: String?
+    public var sslmode = "prefer"
+    public var connectTimeout = 10
+    public var applicationName = "smartmeter-datacollector"
+
+    public init(dsn: String? = nil, host: String? = nil, port: Int = 5432, database: String = "premises",
+                user: String? = nil, password: String? = nil, sslmode: String = "prefer") {
+        self.dsn = dsn
+        self.host = host
+        self.port = port
+        self.database = database
+        self.user = user
+        self.password = password
+        self.sslmode = sslmode
+    }
+
+    public init(sink: SinkConfiguration) {
+        dsn = sink["dsn"]
+        host = sink["host"]
+        port = sink["port"].flatMap { Int($0) } ?? 5432
+        database = sink["database"] ?? "premises"
+        user = sink["user"]
+        password = sink["password"]
+        sslmode = sink["sslmode"]?.lowercased() ?? "prefer"
+    }
+
+    /// libpq keywords, in order; a later keyword overrides what the expanded `dsn` set.
+    public var keywords: [(String, String)] {
+        var keywords: [(String, String)] = []
+        if let dsn {
+            keywords.append(("dbname", dsn))
+        } else {
+            if let host { keywords.append(("host", host)) }
+            keywords.append(("port", String(port)))
+            keywords.append(("dbname", database))
+            if let user { keywords.append(("user", user)) }
+            if let password { keywords.append(("password", password)) }
+            keywords.append(("sslmode", sslmode))
+        }
+        keywords.append(("connect_timeout", String(connectTimeout)))
+        keywords.append(("application_name", applicationName))
+        return keywords
+    }
+
+    /// For messages: `postgresql://user@host:port/database`, never the password.
+    public var address: String {
+        if let dsn { return Self.redacted(dsn) }
+        return "postgresql://\(user.map { $0 + "@" } ?? "")\(host ?? "localhost"):\(port)/\(database)"
+    }
+
+    /// A DSN with its password hidden (`password=...` or `user:secret@` in a URI).
+    public static func redacted(_ dsn: String) -> String {
+        if dsn.hasPrefix("postgres://") || dsn.hasPrefix("postgresql://") {
+            guard let at = dsn.firstIndex(of: "@"),
+                  let colon = dsn[dsn.index(dsn.firstIndex(of: "/")!, offsetBy: 2)..<at].firstIndex(of: ":")
+            else { return dsn }
+            return String(dsn[..<colon]) + ":***" + String(dsn[at...])
+        }
+        return dsn.split(separator: " ").map { $0.hasPrefix("password=") ? "password=***" : String($0) }
+            .joined(separator: " ")
+    }
+
+    public func connect() throws(PostgresConnection.Failure) -> PostgresConnection {
+        try PostgresConnection(keywords: keywords)
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Protocols
+import Testing
+import TestSupport
+
+/// The Grafana dashboards in etc/grafana/dashboards: every SQL query (panels and variables), with Grafana's macros
+/// expanded as its PostgreSQL data source does, runs against a real PostgreSQL filled by the collector from P1 and
+/// DLMS captures and returns rows. Grafana itself is not needed.
+@Suite("Grafana dashboards", .serialized, .enabled(if: PostgresServer.isInstalled))
+struct GrafanaDashboardTests {
+    static let dashboards = packageRoot.appendingPathComponent("etc/grafana/dashboards")
+    static let device = "1SAG3101021605"
+
+    struct Query: CustomStringConvertible {
+        var dashboard: String
+        var panel: String
+        var sql: String
+        var description: String { "\(dashboard) / \(panel)" }
+    }
+
+    static func queries() throws -> [Query] {
+        var queries: [Query] = []
+        let files = try FileManager.default.contentsOfDirectory(atPath: dashboards.path).filter { $0.hasSuffix(".json") }.sorted()
+        for file in files {
+            let data = try Data(contentsOf: dashboards.appendingPathComponent(file))
+            let dashboard = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            func walk(_ panels: [[String: Any]]) {
+                for panel in panels {
+                    for target in panel["targets"] as? [[String: Any]] ?? [] {
+                        if let sql = target["rawSql"] as? String {
+                            queries.append(Query(dashboard: file, panel: panel["title"] as? String ?? "?", sql: sql))
+                        }
+                    }
+                    walk(panel["panels"] as? [[String: Any]] ?? [])
+                }
+            }
+            walk(dashboard["panels"] as? [[String: Any]] ?? [])
+            for variable in (dashboard["templating"] as? [String: Any])?["list"] as? [[String: Any]] ?? [] {
+                if let sql = variable["query"] as? String {
+                    queries.append(Query(dashboard: file, panel: "variable " + (variable["name"] as? String ?? "?"), sql: sql))
+                }
+            }
+        }
+        return queries
+    }
+
+    /// `$__timeFilter`, `$__timeGroupAlias`, `$__timeGroup` and `$device` as Grafana expands them, over a range that
+    /// holds all test data.
+    static func expand(_ sql: String) -> String {
+        var text = sql
+        func replace(_ pattern: String, _ template: String) {
+            let regex = try! NSRegularExpression(pattern: pattern)
+            text = regex.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: template)
+        }
+        replace(#"\$__timeFilter\((\w+)\)"#, "$1 BETWEEN '2000-01-01T00:00:00Z' AND '2100-01-01T00:00:00Z'")
+        replace(#"\$__timeGroupAlias\((\w+),[^)]*\)"#, "to_timestamp(floor(extract(epoch FROM $1) / 60) * 60) AS \"time\"")
+        replace(#"\$__timeGroup\((\w+),[^)]*\)"#, "to_timestamp(floor(extract(epoch FROM $1) / 60) * 60)")
+        return text.replacingOccurrences(of: "$device", with: device)
+    }
+
+    @Test("every dashboard query finds rows in tables the collector filled")
+    func everyQueryReturnsRows() throws {
+        let queries = try Self.queries()
+        #expect(queries.count >= 15)
+        #expect(Set(queries.map(\.dashboard)) == ["electricity.json", "gas-water.json", "maximum-demand.json"])
+
+        let server = try PostgresServer()
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        // A minute of Fluvius telegrams (P+ rising by 1 W per second) besides the captures.
+        let minute = try directory.write("minute.txt", "")
+        try Data((0..<60).flatMap { FluviusTelegrams.telegram($0) }).write(to: URL(fileURLWithPath: minute))
+        let ini = try directory.write("c.ini", """
+            [reader0]
+            type = fluvius
+            file = \(dsmrTestdata.appendingPathComponent("fluvius-v171.txt").path)
+            [reader1]
+            type = fluvius
+            file = \(minute)
+            [reader2]
+            type = lge450
+            file = \(testdata.appendingPathComponent("lge450-gbt-vse2026.hex").path)
+
+            """ + PostgreSQLSinkTests.sinkSection(server, spool: directory.file("spool")))
+        let result = try runCollector(["-c", ini])
+        #expect(result.status == 0, "\(result.stderr)")
+
+        let connection = try server.connect()
+        defer { connection.close() }
+        for query in queries {
+            let sql = Self.expand(query.sql)
+            #expect(!sql.contains("$"), "a macro or variable the test does not expand: \(query)")
+            do {
+                let rows = try connection.execute(sql)
+                #expect(!rows.isEmpty, "no rows: \(query)\n\(sql)")
+            } catch {
+                Issue.record("\(query): \(error)\n\(sql)")
+            }
+        }
+        // The power panel sees the minute of telegrams: 61 one-minute groups at most, P+ between 0 and 0.059 kW.
+        let power = try connection.execute(Self.expand(queries.first { $0.panel.hasPrefix("Power: consumption") }!.sql))
+        #expect(power.count == 2, "\(power)")
+        #expect(power.compactMap { $0[1].flatMap(Double.init) }.contains { abs($0 - 0.0295) < 0.0001 }, "\(power)")
+    }
+
+    @Test("provisioning names the data source the dashboards use")
+    func provisioning() throws {
+        let datasource = try String(contentsOf: packageRoot.appendingPathComponent("etc/grafana/provisioning/datasources/premises.yaml"), encoding: .utf8)
+        #expect(datasource.contains("uid: premises"))
+        #expect(datasource.contains("database: premises"))
+        let provider = try String(contentsOf: packageRoot.appendingPathComponent("etc/grafana/provisioning/dashboards/premises.yaml"), encoding: .utf8)
+        #expect(provider.contains("folder: Premises"))
+        for file in ["electricity.json", "gas-water.json", "maximum-demand.json"] {
+            let text = try String(contentsOf: Self.dashboards.appendingPathComponent(file), encoding: .utf8)
+            #expect(text.contains(#""uid": "premises""#), "\(file)")
+            #expect(!text.contains("${DS_"), "\(file) must not need an import-time data source input")
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Protocols
+
+/// A real PostgreSQL 15 (Debian's binaries) in a temporary folder, listening on a free port on 127.0.0.1 and on a
+/// unix socket in that folder, started for a test and removed after it. The superuser `postgres` has the password
+/// `secret` over TCP (scram-sha-256); the unix socket trusts every user.
+///
+/// `fsync = off` for speed, but commits stay synchronous: a crash of the server process (not of the machine) loses
+/// no committed transaction, which the spool tests rely on.
+///
+/// PostgreSQL refuses to run as root: as root (CI), initdb and the server run as `nobody` through `setpriv`, and
+/// the folder belongs to nobody.
+public final class PostgresServer {
+    public static let binaries = "/usr/lib/postgresql/15/bin"
+    public static let password = "secret"
+    public let port: Int
+    public let directory: URL
+    public var dataDirectory: URL { directory.appendingPathComponent("data") }
+    private var pid: pid_t = 0
+
+    public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: binaries + "/postgres") }
+
+    public init(port: Int? = nil) throws {
+        directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("postgres-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.port = port ?? FreePort.find()
+        try directory.appendingPathComponent("password").path.write(Self.password + "\n")
+        if getuid() == 0 { _ = chown(directory.path, 65534, 65534); _ = chown(directory.path + "/password", 65534, 65534) }
+        try run([Self.binaries + "/initdb", "-D", dataDirectory.path, "-U", "postgres", "--pwfile",
+                 directory.appendingPathComponent("password").path, "--auth-local=trust", "--auth-host=scram-sha-256",
+                 "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
+        let settings = """
+            listen_addresses = '127.0.0.1'
+            port = \(self.port)
+            unix_socket_directories = '\(directory.path)'
+            fsync = off
+            full_page_writes = off
+            logging_collector = off
+            log_min_messages = warning
+            """
+        try (dataDirectory.appendingPathComponent("postgresql.conf").path).append("\n" + settings + "\n")
+        try start()
+        try createDatabase("premises")
+    }
+
+    /// Libpq keywords for the premises database over TCP as `postgres`.
+    public var settings: PostgresSettings {
+        PostgresSettings(host: "127.0.0.1", port: port, database: "premises", user: "postgres", password: Self.password,
+                         sslmode: "disable")
+    }
+
+    public func connect(database: String = "premises") throws -> PostgresConnection {
+        var settings = self.settings
+        settings.database = database
+        return try settings.connect()
+    }
+
+    public func createDatabase(_ name: String) throws {
+        let connection = try connect(database: "postgres")
+        defer { connection.close() }
+        try connection.execute("CREATE DATABASE \(name)")
+    }
+
+    /// The rows of a query on the premises database.
+    public func query(_ sql: String, _ parameters: [String?] = []) throws -> [[String?]] {
+        let connection = try connect()
+        defer { connection.close() }
+        return try connection.execute(sql, parameters)
+    }
+
+    public func start() throws {
+        pid = try spawn(command([Self.binaries + "/postgres", "-D", dataDirectory.path]))
+        let deadline = Date().addingTimeInterval(20)
+        while (try? connect(database: "postgres"))
+                .map({ connection in connection.close(); return true }) != true {
+            guard Date() < deadline, isRunning else {
+                throw Shell.Failure(description: "postgres did not start on port \(port)")
+            }
+            usleep(50_000)
+        }
+    }
+
+    public var isRunning: Bool {
+        guard pid > 0 else { return false }
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == 0
+    }
+
+    /// Fast shutdown (SIGINT): clients are disconnected, then the server exits.
+    public func stop() { signalAndWait(SIGINT) }
+
+    /// Immediate shutdown (SIGQUIT): no checkpoint, like a crash; recovery runs at the next start.
+    public func crash() { signalAndWait(SIGQUIT) }
+
+    private func signalAndWait(_ signal: Int32) {
+        guard pid > 0 else { return }
+        kill(pid, signal)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        pid = 0
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// As root, run as nobody.
+    private func command(_ arguments: [String]) -> [String] {
+        getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] + arguments
+            : arguments
+    }
+
+    private func run(_ arguments: [String]) throws {
+        let child = try spawn(command(arguments))
+        var status: Int32 = 0
+        waitpid(child, &status, 0)
+        guard status == 0 else {
+            let log = (try? String(contentsOf: directory.appendingPathComponent("server.log"), encoding: .utf8)) ?? ""
+            throw Shell.Failure(description: "\(arguments[0]) failed (\(status)): \(log)")
+        }
+    }
+
+    /// Starts a child in the folder with an empty signal mask, its output appended to server.log.
+    private func spawn(_ arguments: [String]) throws -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGQUIT, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        let log = directory.appendingPathComponent("server.log").path
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o666)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var environment = ProcessInfo.processInfo.environment
+        environment["LC_ALL"] = "C.UTF-8"
+        environment.removeValue(forKey: "PGDATA")
+        var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        var child: pid_t = 0
+        let result = posix_spawn(&child, arguments[0], &actions, &attributes, &argv, &envp)
+        guard result == 0 else { throw Shell.Failure(description: "cannot start \(arguments[0]): \(result)") }
+        return child
+    }
+}
+
+private extension String {
+    func write(_ text: String) throws { try text.write(toFile: self, atomically: true, encoding: .utf8) }
+
+    func append(_ text: String) throws {
+        guard let handle = FileHandle(forWritingAtPath: self) else { throw Shell.Failure(description: "cannot open \(self)") }
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        handle.write(Data(text.utf8))
+    }
+}
