@@ -21,22 +21,4 @@ enum CaptureInput {
         }
         return [UInt8](data)
     }
-
-    /// Hex text when every byte is a hex digit, whitespace or a separator; raw bytes otherwise.
-    static func bytes(fromCapture input: [UInt8]) -> [UInt8] {
-        let looksLikeHex = !input.isEmpty && input.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
-                 UInt8(ascii: "A")...UInt8(ascii: "F"), UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"),
-                 UInt8(ascii: "\r"), UInt8(ascii: ","), UInt8(ascii: "x"), UInt8(ascii: "X"):
-                return true
-            default:
-                return false
-            }
-        }
-        if looksLikeHex, let bytes = try? Hex.bytes(fromLenient: String(decoding: input, as: UTF8.self)) {
-            return bytes
-        }
-        return input
-    }
 }

@@ -30,31 +30,9 @@ public final class MosquittoBroker {
 
     private var pid: pid_t = 0
 
-    /// Starts mosquitto with an empty signal mask (the test runner's threads block SIGTERM, and a child inherits
-    /// its parent's mask), so that `stop()` is a clean shutdown.
+    /// Starts mosquitto (see `ChildProcess` for why not `Process`).
     public func start() throws {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGTERM)
-        sigaddset(&defaults, SIGINT)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let arguments = ["/usr/sbin/mosquitto", "-c", directory.appendingPathComponent("mosquitto.conf").path]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, environ)
-        guard result == 0 else { throw Shell.Failure(description: "cannot start mosquitto: \(result)") }
+        pid = try ChildProcess.spawn(["/usr/sbin/mosquitto", "-c", directory.appendingPathComponent("mosquitto.conf").path])
         let deadline = Date().addingTimeInterval(10)
         while !FreePort.isListening(port) {
             guard Date() < deadline, isRunning else {
@@ -64,11 +42,7 @@ public final class MosquittoBroker {
         }
     }
 
-    public var isRunning: Bool {
-        guard pid > 0 else { return false }
-        var status: Int32 = 0
-        return waitpid(pid, &status, WNOHANG) == 0
-    }
+    public var isRunning: Bool { ChildProcess.isRunning(pid) }
 
     /// Clean shutdown (SIGTERM), waiting for the process to exit.
     public func stop() { signalAndWait(SIGTERM) }
@@ -77,11 +51,7 @@ public final class MosquittoBroker {
     public func kill() { signalAndWait(SIGKILL) }
 
     private func signalAndWait(_ signal: Int32) {
-        guard pid > 0 else { return }
-        Glibc.kill(pid, SIGCONT)
-        Glibc.kill(pid, signal)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        ChildProcess.signalAndWait(pid, signal)
         pid = 0
     }
 

@@ -80,11 +80,7 @@ public final class PostgresServer {
         }
     }
 
-    public var isRunning: Bool {
-        guard pid > 0 else { return false }
-        var status: Int32 = 0
-        return waitpid(pid, &status, WNOHANG) == 0
-    }
+    public var isRunning: Bool { ChildProcess.isRunning(pid) }
 
     /// Fast shutdown (SIGINT): clients are disconnected, then the server exits.
     public func stop() { signalAndWait(SIGINT) }
@@ -93,10 +89,7 @@ public final class PostgresServer {
     public func crash() { signalAndWait(SIGQUIT) }
 
     private func signalAndWait(_ signal: Int32) {
-        guard pid > 0 else { return }
-        kill(pid, signal)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        ChildProcess.signalAndWait(pid, signal)
         pid = 0
     }
 
@@ -123,35 +116,11 @@ public final class PostgresServer {
 
     /// Starts a child in the folder with an empty signal mask, its output appended to server.log.
     private func spawn(_ arguments: [String]) throws -> pid_t {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGQUIT, SIGPIPE] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        let log = directory.appendingPathComponent("server.log").path
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o666)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
         var environment = ProcessInfo.processInfo.environment
         environment["LC_ALL"] = "C.UTF-8"
         environment.removeValue(forKey: "PGDATA")
-        var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { envp.forEach { free($0) } }
-        var child: pid_t = 0
-        let result = posix_spawn(&child, arguments[0], &actions, &attributes, &argv, &envp)
-        guard result == 0 else { throw Shell.Failure(description: "cannot start \(arguments[0]): \(result)") }
-        return child
+        return try ChildProcess.spawn(arguments, log: directory.appendingPathComponent("server.log").path,
+                                      environment: environment)
     }
 }
 

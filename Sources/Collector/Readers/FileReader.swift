@@ -28,7 +28,7 @@ struct FileReader: Reader {
             logger.error("cannot start the decoder: \(error)")
             return
         }
-        let bytes = Self.bytes(fromCapture: [UInt8](data))
+        let bytes = Hex.bytes(fromCapture: [UInt8](data))
         logger.info("replaying \(path) (\(bytes.count) bytes, \(speed.rawValue)) as \(configuration.meter.rawValue)")
         if speed == .realtime {
             var first: (meter: Int64, wall: Double)?
@@ -51,24 +51,5 @@ struct FileReader: Reader {
         }
         session.finish()
         logger.info("\(stop.isSet ? "stopped" : "end of file"): \(session.summary)")
-    }
-
-    /// Hex text when every byte is a hex digit, blank, line break, comma or part of `0x`; the bytes as they are
-    /// otherwise (binary captures and P1 telegrams, which hold `/`, `!`, `(` and letters past F).
-    static func bytes(fromCapture input: [UInt8]) -> [UInt8] {
-        let looksLikeHex = !input.isEmpty && input.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
-                 UInt8(ascii: "A")...UInt8(ascii: "F"), UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"),
-                 UInt8(ascii: "\r"), UInt8(ascii: ","), UInt8(ascii: "x"), UInt8(ascii: "X"):
-                return true
-            default:
-                return false
-            }
-        }
-        if looksLikeHex, let bytes = try? Hex.bytes(fromLenient: String(decoding: input, as: UTF8.self)) {
-            return bytes
-        }
-        return input
     }
 }

@@ -54,7 +54,7 @@ struct Decode: ParsableCommand {
             FileHandle.standardError.write(Data("smartmeter-config decode: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let bytes = CaptureInput.bytes(fromCapture: input)
+        let bytes = Hex.bytes(fromCapture: input)
         let meter = MeterType(rawValue: type)!
         // --timezone, else the meter type's usual zone (Europe/Brussels for P1 meters), else the system's.
         let zone = (timezone ?? meter.defaultTimeZoneIdentifier).flatMap { ZoneOffsetResolver(identifier: $0) } ?? .systemZone

@@ -59,6 +59,26 @@ public enum Hex {
         return bytes
     }
 
+    /// The bytes of a capture as users hand it over: hex text when every byte is a hex digit, blank, line break,
+    /// comma or part of `0x`; the bytes as they are otherwise (binary captures and P1 telegrams, which hold `/`, `!`,
+    /// `(` and letters past F).
+    public static func bytes(fromCapture input: [UInt8]) -> [UInt8] {
+        let looksLikeHex = !input.isEmpty && input.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
+                 UInt8(ascii: "A")...UInt8(ascii: "F"), UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"),
+                 UInt8(ascii: "\r"), UInt8(ascii: ","), UInt8(ascii: "x"), UInt8(ascii: "X"):
+                return true
+            default:
+                return false
+            }
+        }
+        if looksLikeHex, let bytes = try? Hex.bytes(fromLenient: String(decoding: input, as: UTF8.self)) {
+            return bytes
+        }
+        return input
+    }
+
     /// Upper-case hex without separators.
     public static func string<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         let digits: [UInt8] = Array("0123456789ABCDEF".utf8)
