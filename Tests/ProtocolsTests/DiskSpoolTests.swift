@@ -132,4 +132,26 @@ struct DiskSpoolTests {
         #expect(spool.droppedRecords == 0)
         #expect(received == (0..<next).map { "reading-\($0)" })
     }
+
+    @Test("a crash between head writes replays some delivered records and never skips an undelivered one")
+    func crashBetweenHeadWrites() throws {
+        let directory = Self.temporaryDirectory()
+        let crashed = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory); try? FileManager.default.removeItem(at: crashed) }
+        let spool = try DiskSpool(directory: directory, maximumBytes: 1 << 20)
+        spool.headSyncInterval = 3600
+        try spool.append(Self.records(0..<20))
+        var cursor = spool.head
+        for _ in 0..<12 { cursor = spool.record(at: cursor)!.next }
+        try spool.acknowledge(upTo: cursor)   // the first acknowledgement is written at once
+        for _ in 0..<5 { cursor = spool.record(at: cursor)!.next }
+        try spool.acknowledge(upTo: cursor)   // this one waits for the interval
+        try spool.append(Self.records(20..<25))
+        // The files as a crash would leave them, with the spool still open.
+        try FileManager.default.copyItem(at: directory, to: crashed)
+        let recovered = try Self.drain(DiskSpool(directory: crashed, maximumBytes: 1 << 20))
+        #expect(recovered == (12..<25).map { "reading-\($0)" }, "replays 12...16, loses nothing")
+        try spool.flush()
+        #expect(try Self.drain(DiskSpool(directory: directory, maximumBytes: 1 << 20)) == (17..<25).map { "reading-\($0)" })
+    }
 }

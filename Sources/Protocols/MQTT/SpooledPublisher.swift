@@ -61,6 +61,9 @@ public final class SpooledPublisher: @unchecked Sendable {
     /// Disconnects; what was not acknowledged stays in the spool for the next start.
     public func close() {
         client.close()
+        lock.withLock {
+            do { try spool.flush() } catch { report("spool: \(error)") }
+        }
     }
 
     private func handle(_ event: MQTTClient.Event) {

@@ -66,6 +66,7 @@ public final class DiskSpool {
     }
 
     deinit {
+        try? flush()
         close(descriptor)
     }
 
@@ -110,18 +111,48 @@ public final class DiskSpool {
     }
 
     /// Marks every record before `offset` as delivered. When everything is delivered the file is emptied.
+    ///
+    /// The head is written to disk at most every `headSyncInterval` seconds (and by `flush()` and at release): a
+    /// crash replays what was delivered since, never skips anything, because the head on disk only ever lags behind
+    /// and the file is rewritten (with the head first set to 0 on disk) before any offset moves backwards.
     public func acknowledge(upTo offset: Offset) throws(Failure) {
         guard offset > head, offset <= end else { return }
         physicalHead = offset - base
-        if physicalHead == physicalEnd {
-            guard ftruncate(descriptor, 0) == 0 else { throw Failure(description: "truncate \(dataPath): \(Self.errnoText())") }
+        if physicalHead == physicalEnd && physicalHead >= Self.truncateThreshold {
+            // Everything delivered: start the file over. Head 0 reaches the disk before the file shrinks.
             base += physicalEnd
             physicalHead = 0
             physicalEnd = 0
-        } else if physicalHead > UInt64(maximumBytes) {
-            try compact()
+            try writeHead()
+            guard ftruncate(descriptor, 0) == 0 else { throw Failure(description: "truncate \(dataPath): \(Self.errnoText())") }
+            return
         }
-        try writeHead()
+        if physicalHead > UInt64(min(maximumBytes, Self.compactThreshold)) {
+            try compact()
+            return
+        }
+        headDirty = true
+        if Self.monotonicSeconds() - lastHeadWrite >= headSyncInterval { try writeHead() }
+    }
+
+    /// Writes the head now if it moved since it was last written.
+    public func flush() throws(Failure) {
+        if headDirty { try writeHead() }
+    }
+
+    /// Seconds between head writes while records are acknowledged.
+    public var headSyncInterval: Double = 1.0
+    private var headDirty = false
+    private var lastHeadWrite: Double = 0
+    /// A fully delivered file is emptied once it is this long (shorter ones just move the head).
+    static let truncateThreshold: UInt64 = 64 << 10
+    /// Delivered bytes at the start of the file beyond which the waiting records are moved to a new file.
+    static let compactThreshold = 4 << 20
+
+    private static func monotonicSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
     // MARK: internals
@@ -214,6 +245,8 @@ public final class DiskSpool {
     }
 
     private func writeHead() throws(Failure) {
+        headDirty = false
+        lastHeadWrite = Self.monotonicSeconds()
         var bytes = [UInt8](repeating: 0, count: 12)
         for i in 0..<8 { bytes[i] = UInt8(truncatingIfNeeded: physicalHead >> (8 * UInt64(i))) }
         let crc = CRC32.checksum(bytes[0..<8])
