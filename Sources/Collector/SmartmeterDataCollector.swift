@@ -8,7 +8,7 @@ import ServiceLifecycle
 struct SmartmeterDataCollector: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smartmeter-datacollector",
-        abstract: "Read smart meters and pass their readings to sinks (logger, CSV, JSON lines).",
+        abstract: "Read smart meters and pass their readings to sinks (logger, CSV, JSON lines, MQTT, PostgreSQL).",
         discussion: """
             The configuration is an INI file with [readerN], [sinkN] and [logging] sections; environment variables \
             SMARTMETER__SECTION__KEY override or add keys. Without a file at the --config path, a built-in default \
