@@ -11,8 +11,6 @@ final class MQTTSink: Sink {
     private let topicGroup: String
     private let logger: Logger
 
-    static let defaultSpoolMegabytes = 100
-
     init(_ configuration: SinkConfiguration, logger: Logger) throws {
         guard let format = MQTTPayloadFormat(rawValue: configuration.type) else {
             throw SinkError(description: "not an MQTT sink type: \(configuration.type)")
@@ -24,28 +22,13 @@ final class MQTTSink: Sink {
         topicPrefix = MQTTSettings.topicPrefix(of: configuration)
         topicGroup = options["topic_group"] ?? "mqttrldsp"
         let settings = MQTTSettings(sink: configuration)
-        let spoolDirectory = options["spool_dir"].map { URL(fileURLWithPath: $0) } ?? Self.defaultSpoolDirectory(configuration.name)
-        let megabytes = options["spool_max_mb"].flatMap { Int($0) } ?? Self.defaultSpoolMegabytes
-        let spool = try DiskSpool(directory: spoolDirectory, maximumBytes: megabytes << 20)
-        if !spool.isEmpty {
-            logger.info("resuming \(spool.pendingBytes) spooled bytes from \(spoolDirectory.path)")
-        }
-        if spool.discardedTailBytes > 0 {
-            logger.warning("spool \(spoolDirectory.path): cut \(spool.discardedTailBytes) bytes of a record torn by a crash")
-        }
+        let spool = try SinkSpool.open(for: configuration, logger: logger)
         let sinkLogger = logger
         publisher = try SpooledPublisher(settings: settings, spool: spool, qos: options["qos"].flatMap { Int($0) } ?? 1,
                                          retain: flag("retain") ?? false) { event in
             if event.hasPrefix("connected") { sinkLogger.info("\(event)") } else { sinkLogger.warning("\(event)") }
         }
         try publisher.start()
-    }
-
-    /// `$STATE_DIRECTORY/spool/<sink>` under systemd (StateDirectory=), else `./spool/<sink>`.
-    static func defaultSpoolDirectory(_ sinkName: String) -> URL {
-        let base = ProcessInfo.processInfo.environment["STATE_DIRECTORY"]?.split(separator: ":").first.map(String.init)
-            ?? FileManager.default.currentDirectoryPath
-        return URL(fileURLWithPath: base).appendingPathComponent("spool").appendingPathComponent(sinkName)
     }
 
     func write(_ readings: [Reading]) throws {

@@ -14,16 +14,7 @@ final class PostgreSQLSink: Sink {
     init(_ configuration: SinkConfiguration, logger: Logger) throws {
         self.logger = logger
         let options = configuration.options
-        let spoolDirectory = options["spool_dir"].map { URL(fileURLWithPath: $0) }
-            ?? MQTTSink.defaultSpoolDirectory(configuration.name)
-        let megabytes = options["spool_max_mb"].flatMap { Int($0) } ?? MQTTSink.defaultSpoolMegabytes
-        let spool = try DiskSpool(directory: spoolDirectory, maximumBytes: megabytes << 20)
-        if !spool.isEmpty {
-            logger.info("resuming \(spool.pendingBytes) spooled bytes from \(spoolDirectory.path)")
-        }
-        if spool.discardedTailBytes > 0 {
-            logger.warning("spool \(spoolDirectory.path): cut \(spool.discardedTailBytes) bytes of a record torn by a crash")
-        }
+        let spool = try SinkSpool.open(for: configuration, logger: logger)
         let sinkLogger = logger
         inserter = SpooledInserter(
             settings: PostgresSettings(sink: configuration), spool: spool,
