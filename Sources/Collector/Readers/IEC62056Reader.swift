@@ -33,31 +33,10 @@ struct IEC62056Reader: Reader {
         let interval = Double(configuration.interval)
         let maximum = configuration.readoutBaudRate ?? IEC62056ModeCSession.baudRates.last!
         var exchange = IEC62056ModeCExchange(session: IEC62056ModeCSession(maximumBaudRate: maximum))
-        var failures = 0
-        var outage = false
+        var opener = SerialDeviceOpener(port: port, settings: settings, writable: true, logger: logger)
         var failing = false
-        while !stop.isSet {
-            let device: SerialPort
-            do {
-                device = try SerialPort(path: port, settings: settings, writable: true)
-            } catch {
-                if !outage {
-                    outage = true
-                    logger.warning("\(error); retrying until it is back (every \(Int(SerialReader.maximumBackoff)) s at most)")
-                } else {
-                    logger.debug("still unavailable (attempt \(failures + 1)): \(error)")
-                }
-                if !stop.sleep(seconds: SerialReader.backoff(attempt: failures)) { break }
-                failures += 1
-                continue
-            }
-            if outage {
-                logger.warning("\(port) is back; reading at \(settings)")
-            } else {
-                logger.info("reading \(configuration.meter.rawValue) on \(port): sign-on at \(settings), readout up to \(maximum) baud every \(configuration.interval) s")
-            }
-            failures = 0
-            outage = false
+        while let device = opener.open(stop: stop, started: "reading \(configuration.meter.rawValue) on \(port): sign-on at \(settings), readout up to \(maximum) baud every \(configuration.interval) s") {
+            var lost: String?
             readouts: while !stop.isSet {
                 let started = monotonicSeconds()
                 let published = session.published
@@ -75,8 +54,7 @@ struct IEC62056Reader: Reader {
                     failure = reason
                 case .closed(let reason):
                     session.finish()
-                    logger.warning("lost \(port): \(reason); reopening until it is back")
-                    outage = true
+                    lost = reason
                     break readouts
                 case .stopped:
                     break readouts
@@ -104,7 +82,7 @@ struct IEC62056Reader: Reader {
                 }
             }
             device.close()
-            if outage, !stop.sleep(seconds: SerialReader.backoff(attempt: 0)) { break }
+            if let lost, !opener.lost(lost, stop: stop) { break }
         }
         session.finish()
         logger.info("stopped: \(session.summary)")

@@ -1,0 +1,62 @@
+import Logging
+import Protocols
+
+/// Opens a reader's serial device and reopens it after it was lost, forever: a missing, unplugged or failing device
+/// is reported once at WARNING and retried with a growing delay (0.25 s doubling up to 5 s) until it is back.
+struct SerialDeviceOpener {
+    let port: String
+    let settings: MeterType.SerialSettings
+    let writable: Bool
+    let logger: Logger
+    private var failures = 0
+    /// The device is missing or was lost, and its return has not been reported yet.
+    private(set) var outage = false
+
+    static let maximumBackoff = 5.0
+
+    static func backoff(attempt: Int) -> Double {
+        min(maximumBackoff, 0.25 * Double(1 << min(attempt, 5)))
+    }
+
+    init(port: String, settings: MeterType.SerialSettings, writable: Bool = false, logger: Logger) {
+        self.port = port
+        self.settings = settings
+        self.writable = writable
+        self.logger = logger
+    }
+
+    /// The open device, or nil when `stop` was set while waiting. `started` is logged at INFO on the first open;
+    /// after an outage the device's return is logged at WARNING instead.
+    mutating func open(stop: StopFlag, started: @autoclosure () -> String) -> SerialPort? {
+        while !stop.isSet {
+            do {
+                let device = try SerialPort(path: port, settings: settings, writable: writable)
+                if outage {
+                    logger.warning("\(port) is back; reading at \(settings)")
+                } else {
+                    logger.info("\(started())")
+                }
+                failures = 0
+                outage = false
+                return device
+            } catch {
+                if !outage {
+                    outage = true
+                    logger.warning("\(error); retrying until it is back (every \(Int(Self.maximumBackoff)) s at most)")
+                } else {
+                    logger.debug("still unavailable (attempt \(failures + 1)): \(error)")
+                }
+                if !stop.sleep(seconds: Self.backoff(attempt: failures)) { return nil }
+                failures += 1
+            }
+        }
+        return nil
+    }
+
+    /// The open device failed: reports it and pauses before the next `open`. False when `stop` was set meanwhile.
+    mutating func lost(_ reason: String, stop: StopFlag) -> Bool {
+        logger.warning("lost \(port): \(reason); reopening until it is back")
+        outage = true
+        return stop.sleep(seconds: Self.backoff(attempt: 0))
+    }
+}
