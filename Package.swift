@@ -71,7 +71,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ProtocolsTests",
-            dependencies: ["Protocols", "TestSupport"]
+            dependencies: ["Protocols", "TestSupport"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ConfiguratorTests",

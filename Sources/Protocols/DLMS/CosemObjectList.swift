@@ -50,8 +50,8 @@ public struct CosemObjectList: Sendable {
             guard case .structure(let fields) = definition, fields.count == 4,
                   case .longUnsigned(let classID) = fields[0],
                   case .octetString(let name) = fields[1], let obis = ObisCode(logicalName: name),
-                  let attribute = fields[2].number else { return nil }
-            items.append(PushListItem(classID: classID, obis: obis, attribute: Int(attribute)))
+                  let number = fields[2].number, let attribute = Int(exactly: number) else { return nil }
+            items.append(PushListItem(classID: classID, obis: obis, attribute: attribute))
         }
         return items
     }

@@ -132,7 +132,7 @@ enum P1Field {
             while index < end {
                 let digit = bytes[index] &- UInt8(ascii: "0")
                 if digit >= 10 { break }
-                value = value * 10 + Int(digit)
+                value = min(value * 10 + Int(digit), 256)   // saturates: a long digit run must not overflow
                 index += 1
             }
             guard index > start, value <= 255, count < 6 else { return nil }

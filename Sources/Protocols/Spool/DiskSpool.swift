@@ -56,12 +56,18 @@ public final class DiskSpool {
         descriptor = open(dataPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else { throw Failure(description: "cannot open \(dataPath): \(Self.errnoText())") }
         let size = UInt64(max(0, lseek(descriptor, 0, SEEK_END)))
-        physicalHead = min(Self.readHead(headPath) ?? 0, size)
+        let storedHead = Self.readHead(headPath) ?? 0
+        physicalHead = min(storedHead, size)
         physicalEnd = recover(from: physicalHead, size: size)
         if physicalEnd < size {
             discardedTailBytes = Int(size - physicalEnd)
             _ = ftruncate(descriptor, off_t(physicalEnd))
             _ = fdatasync(descriptor)
+        }
+        if physicalHead != storedHead {
+            // A head beyond the end of the data file (the file was replaced or cut short) would, left on disk, point
+            // into the records appended from now on and make the next open discard them.
+            try writeHead()
         }
     }
 
