@@ -60,6 +60,11 @@ let package = Package(
             path: "Benchmarks/DecodeBenchmark"
         ),
         .executableTarget(
+            name: "StreamGenerator",
+            dependencies: ["CLibCrypto"],
+            path: "Benchmarks/StreamGenerator"
+        ),
+        .executableTarget(
             name: "CollectorMQTTBenchmark",
             dependencies: ["Protocols", "TestSupport"],
             path: "Benchmarks/CollectorMQTTBenchmark"

@@ -4,8 +4,16 @@ import Protocols
 // Decode throughput of the DLMS pipeline (bytes -> frames -> APDUs -> readings) on real captures, repeated.
 // Run a release build from the package root:
 //     swift run -c release DecodeBenchmark [messages-per-case] [path-to-shared/testdata]
+// or, on the streams StreamGenerator wrote (see StreamBenchmark.swift):
+//     swift run -c release DecodeBenchmark --streams DIR [--only NAME] [--json FILE]
 
 let arguments = CommandLine.arguments
+if let index = arguments.firstIndex(of: "--streams"), index + 1 < arguments.count {
+    func option(_ name: String) -> String? { arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } }
+    try StreamBenchmark.report(try StreamBenchmark.run(directory: arguments[index + 1], only: option("--only")),
+                               jsonPath: option("--json"))
+    exit(0)
+}
 let repetitions = arguments.count > 1 ? Int(arguments[1]) ?? 100_000 : 100_000
 let testdata = arguments.count > 2 ? arguments[2] : "../shared/testdata"
 
