@@ -2,189 +2,109 @@ import Foundation
 import Protocols
 import TestSupport
 
-// End to end through the real collector: a pseudo-terminal plays an E450, the collector (a release build) decodes
-// and publishes with QoS 1 to a local mosquitto, a subscriber receives. Prints, as a table and as JSON:
-// - latency from the last byte written on the pty to the message at the subscriber (median, p99), one message at a time;
-// - sustained readings/s and MQTT messages/s through QoS 1 when the meter side floods;
-// - the collector's CPU time per reading and its RSS.
-// Run from the package root after `swift build -c release`:
-//     swift run -c release CollectorMQTTBenchmark [latency-samples] [flood-readings]
+// The collector end to end, ours (release build) or the reference, on a pseudo-terminal playing an E450
+// (../shared/testdata/hdlc/lge450-gbt-vse2026.hex). Prints a table and JSON (to standard output or --json FILE).
+// Run from the package root after `swift build -c release --product smartmeter-datacollector`:
+//
+//   swift run -c release CollectorMQTTBenchmark [latency-samples] [flood-readings]
+//       latency pty -> MQTT subscriber (QoS 1, mqttjson and mqtt layouts), sustained readings/s, CPU per reading
+//       (ThroughputRun.swift)
+//   ... --startup RUNS
+//       exec to the first reading at the logger sink (StartUpRun.swift)
+//   ... --rss SECONDS [--rate READINGS_PER_S] [--sample-every SECONDS] [--stream FILE]
+//       RSS over time with an MQTT (TLS) and a CSV sink; --stream sends the readings of a StreamGenerator stream
+//       (FILE and FILE.sizes) instead of the capture (MemoryRun.swift)
+//   ... --collector PATH --reference
+//       measure the reference collector (smartmeter-datacollector 2.0.0's console script) instead: mqtt layout only
+//       (its MQTT sink publishes with QoS 0), no CSV sink
 
-func now() -> Double {
-    var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
-    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-}
-
-/// utime + stime of a process in seconds, and its resident set in kB.
-func usage(of pid: pid_t) -> (cpu: Double, rssKB: Int) {
-    let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-    let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
-    let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-    let cpu = fields.count > 13 ? (Double(fields[11])! + Double(fields[12])!) / ticks : 0
-    let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-    let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
-        .flatMap { Int($0.split(separator: " ")[1]) } ?? 0
-    return (cpu, rss)
-}
-
-final class Arrivals: @unchecked Sendable {
-    private let lock = NSLock()
-    private var times: [Double] = []
-    func add() { lock.withLock { times.append(now()) } }
-    var count: Int { lock.withLock { times.count } }
-    subscript(index: Int) -> Double { lock.withLock { times[index] } }
-}
-
-func progress(_ text: String) {
-    FileHandle.standardError.write(Data("bench: \(text)\n".utf8))
-}
-
-func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = now() + seconds
-    while now() < deadline {
-        if condition() { return true }
-        usleep(200)
+var positional: [String] = []
+var options: [String: String] = [:]
+var isReference = false
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+    if argument == "--reference" {
+        isReference = true
+    } else if argument.hasPrefix("--") {
+        options[String(argument.dropFirst(2))] = arguments.popFirst() ?? ""
+    } else {
+        positional.append(argument)
     }
-    return condition()
 }
 
-@MainActor
-func benchmark() throws {
-    let arguments = CommandLine.arguments
-    let latencySamples = arguments.count > 1 ? Int(arguments[1]) ?? 300 : 300
-    let floodReadings = arguments.count > 2 ? Int(arguments[2]) ?? 20_000 : 20_000
-    let packageRoot = FileManager.default.currentDirectoryPath
-    let collector = packageRoot + "/.build/release/smartmeter-datacollector"
-    let capturePath = packageRoot + "/../shared/testdata/hdlc/lge450-gbt-vse2026.hex"
+let packageRoot = FileManager.default.currentDirectoryPath
+let collector = CollectorUnderTest(
+    executable: options["collector"] ?? packageRoot + "/.build/release/smartmeter-datacollector", isReference: isReference)
+guard FileManager.default.isExecutableFile(atPath: collector.executable) else {
+    print("no collector at \(collector.executable): swift build -c release --product smartmeter-datacollector")
+    exit(1)
+}
+let capture = try Hex.bytes(fromLenient: String(
+    contentsOfFile: packageRoot + "/../shared/testdata/hdlc/lge450-gbt-vse2026.hex", encoding: .utf8))
+let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
+try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+progress("work directory \(directory.path), \(collector.name) collector \(collector.executable)")
 
-    guard FileManager.default.isExecutableFile(atPath: collector) else {
-        print("build the collector first: swift build -c release --product smartmeter-datacollector")
-        exit(1)
+@MainActor func emit(_ json: [String: Any]) throws {
+    let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+    if let path = options["json"] {
+        try data.write(to: URL(fileURLWithPath: path))
+    } else {
+        print(String(decoding: data, as: UTF8.self))
     }
-    let frames = try Hex.bytes(fromLenient: String(contentsOfFile: capturePath, encoding: .utf8))
+}
 
-    var master: Int32 = 0
+if let runs = options["startup"].flatMap({ Int($0) }) {
+    let times = try StartUpRun(collector: collector, reading: capture, directory: directory).measure(runs: runs)
+    let sorted = times.sorted()
+    print(String(format: "%@: start-up to the first reading, %d runs: median %.1f ms, min %.1f ms, max %.1f ms",
+                 collector.name, runs, percentile(sorted, 0.5), sorted.first ?? 0, sorted.last ?? 0))
+    try emit(["collector": collector.name, "startup_ms": times, "startup_median_ms": percentile(sorted, 0.5),
+              "startup_min_ms": sorted.first ?? 0, "startup_max_ms": sorted.last ?? 0])
+} else if let seconds = options["rss"].flatMap({ Double($0) }) {
+    var readings = [capture]
+    if let stream = options["stream"] {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: stream)))
+        let sizes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: stream + ".sizes")))
+        var offset = 0
+        readings = stride(from: 0, to: sizes.count, by: 2).map { index in
+            let size = Int(sizes[index]) | Int(sizes[index + 1]) << 8
+            defer { offset += size }
+            return Array(bytes[offset..<offset + size])
+        }
+    }
+    let rate = options["rate"].flatMap { Double($0) } ?? 1
+    let sampleEvery = options["sample-every"].flatMap { Double($0) } ?? 60
+    let result = try MemoryRun(collector: collector, readings: readings, directory: directory)
+        .measure(seconds: seconds, rate: rate, sampleEvery: sampleEvery)
+    print("\(collector.name): RSS with MQTT (TLS)\(isReference ? "" : " + CSV"), \(result.readingsSent) readings at \(rate)/s")
+    print("     t (s)   readings   RSS (MB)   private (MB)")
+    for sample in result.samples {
+        print(String(format: "%10.0f %10d %10.1f %14.1f", sample.seconds, sample.readingsSent,
+                     Double(sample.rssKB) / 1024, Double(sample.anonymousKB) / 1024))
+    }
+    print(String(format: "CPU %.2f s = %.0f us per reading; %d MQTT messages, %d CSV lines", result.cpuSeconds,
+                 result.cpuSeconds / Double(max(result.readingsSent, 1)) * 1e6, result.mqttMessages, result.csvLines))
+    try emit(result.json.merging(["collector": collector.name, "seconds": seconds, "rate": rate]) { $1 })
+} else {
+    let latencySamples = positional.first.flatMap { Int($0) } ?? 300
+    let floodReadings = positional.dropFirst().first.flatMap { Int($0) } ?? 20_000
     // Unlimited queue towards the subscriber: mosquitto's default (1000) drops QoS 1 messages for a slow subscriber.
     let broker = try MosquittoBroker(listenerOptions: ["max_queued_messages 0"])
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    progress("work directory \(directory.path)")
-
-    func run(format: String, body: (Arrivals, pid_t) throws -> Void) throws {
-        // A new pseudo-terminal per run stands in for the meter's serial port.
-        var slave: Int32 = 0
-        var name = [CChar](repeating: 0, count: 256)
-        guard openpty(&master, &slave, &name, nil, nil) == 0 else { fatalError("openpty failed") }
-        var raw = termios()
-        tcgetattr(master, &raw)
-        cfmakeraw(&raw)
-        tcsetattr(master, TCSANOW, &raw)
-        let ptyPath = String(cString: name)
-        defer { close(master); close(slave) }
-        let config = directory.appendingPathComponent("\(format).ini")
-        try """
-            [reader0]
-            type = lge450
-            port = \(ptyPath)
-            timezone = Europe/Zurich
-            [sink0]
-            type = \(format)
-            host = 127.0.0.1
-            port = \(broker.port)
-            qos = 1
-            client_id = bench-\(format)
-            spool_dir = \(directory.path)/spool-\(format)
-            queue_size = 1000000
-            [logging]
-            default = WARNING
-            """.write(to: config, atomically: true, encoding: .utf8)
-        let arrivals = Arrivals()
-        let subscriber = try MQTTClient(settings: MQTTSettings(port: broker.port, clientID: "bench-subscriber-\(format)")) { event in
-            if case .message(let topic, _) = event, !topic.hasSuffix("/status") { arrivals.add() }
-        }
-        try subscriber.start()
-        usleep(300_000)
-        try subscriber.subscribe("smartmeter/#", qos: 1)
-        try subscriber.subscribe("dt/#", qos: 1)
-        usleep(300_000)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: collector)
-        process.arguments = ["-c", config.path]
-        FileManager.default.createFile(atPath: directory.path + "/\(format).log", contents: nil)
-        process.standardError = FileHandle(forWritingAtPath: directory.path + "/\(format).log")
-        try process.run()
-        usleep(1_500_000)   // opened the port, connected to the broker
-        progress("[\(format)] collector running, pid \(process.processIdentifier)")
-        try body(arrivals, process.processIdentifier)
-        progress("[\(format)] done, \(arrivals.count) messages")
-        process.terminate()
-        process.waitUntilExit()
-        print("[\(format)] collector exited with \(process.terminationStatus)")
-        subscriber.close()
+    let run = ThroughputRun(collector: collector, reading: capture, directory: directory, broker: broker)
+    var phases: [ThroughputRun.Phase] = []
+    // The mqtt layout publishes one message per value: ours floods it with a quarter of the readings.
+    for format in isReference ? ["mqtt"] : ["mqttjson", "mqtt"] {
+        phases.append(try run.phase(format: format, latencySamples: latencySamples,
+                                    floodReadings: format == "mqtt" && !isReference ? floodReadings / 4 : floodReadings))
     }
-
-    func write(_ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(master, $0.baseAddress! + offset, bytes.count - offset) }
-            if n > 0 { offset += n } else { usleep(100) }
-        }
+    print("\(collector.name.padding(toLength: 10, withPad: " ", startingAt: 0)) msgs/reading  latency p50  latency p99  readings/s  messages/s  CPU/reading    RSS")
+    for phase in phases {
+        print(String(format: "%@ %8d %10.2f ms %10.2f ms %11.0f %11.0f %9.1f us %5.1f MB",
+                     phase.format.padding(toLength: 10, withPad: " ", startingAt: 0),
+                     phase.messagesPerReading, percentile(phase.latenciesMS, 0.5), percentile(phase.latenciesMS, 0.99),
+                     phase.readingsPerSecond, phase.readingsPerSecond * Double(phase.messagesPerReading),
+                     phase.cpuMicrosecondsPerReading, Double(phase.rssKB) / 1024))
     }
-
-    var latencies: [Double] = []
-    var results: [String: Double] = [:]
-    try run(format: "mqttjson") { arrivals, pid in
-        for sample in 0..<latencySamples {
-            write(frames)
-            let written = now()
-            guard waitUntil(5, { arrivals.count > sample }) else { print("message \(sample) did not arrive"); break }
-            latencies.append(arrivals[sample] - written)
-            usleep(2_000)
-        }
-        // Flood: readings as fast as the pty takes them.
-        let before = usage(of: pid)
-        let start = now(), base = arrivals.count
-        let burst = [UInt8]([[UInt8]](repeating: frames, count: 100).joined())
-        for _ in 0..<(floodReadings / 100) { write(burst) }
-        if !waitUntil(120, { arrivals.count - base >= floodReadings }) {
-            print("mqttjson flood: only \(arrivals.count - base) of \(floodReadings) readings arrived")
-        }
-        let elapsed = arrivals[arrivals.count - 1] - start
-        let after = usage(of: pid)
-        results["readings_per_s_mqttjson"] = Double(arrivals.count - base) / elapsed
-        results["cpu_us_per_reading"] = (after.cpu - before.cpu) / Double(floodReadings) * 1e6
-        results["rss_kb_after_flood"] = Double(after.rssKB)
-    }
-    try run(format: "mqtt") { arrivals, _ in
-        // The reference layout: one message per numeric value.
-        let start = now()
-        let readings = floodReadings / 4
-        let perReading = 12   // numeric values of this E450 list; the serial number (text) is not published by `mqtt`
-        let burst = [UInt8]([[UInt8]](repeating: frames, count: 100).joined())
-        for _ in 0..<(readings / 100) { write(burst) }
-        if !waitUntil(120, { arrivals.count >= readings * perReading }) {
-            print("mqtt flood: only \(arrivals.count) of \(readings * perReading) messages arrived")
-        }
-        let elapsed = arrivals[arrivals.count - 1] - start
-        results["messages_per_s_mqtt"] = Double(arrivals.count) / elapsed
-        results["readings_per_s_mqtt"] = Double(arrivals.count) / Double(perReading) / elapsed
-    }
-
-    latencies.sort()
-    func percentile(_ p: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1000 }
-    print("figure                                   value")
-    print(String(format: "latency pty -> subscriber, median      %.2f ms", percentile(0.5)))
-    print(String(format: "latency pty -> subscriber, p99         %.2f ms", percentile(0.99)))
-    print(String(format: "readings/s, mqttjson, QoS 1            %.0f", results["readings_per_s_mqttjson"] ?? 0))
-    print(String(format: "messages/s, mqtt (12 per reading)      %.0f", results["messages_per_s_mqtt"] ?? 0))
-    print(String(format: "readings/s, mqtt                       %.0f", results["readings_per_s_mqtt"] ?? 0))
-    print(String(format: "collector CPU per reading (flood)      %.1f us", results["cpu_us_per_reading"] ?? 0))
-    print(String(format: "collector RSS after the flood          %.1f MB", (results["rss_kb_after_flood"] ?? 0) / 1024))
-    let json = results.merging(["latency_median_ms": percentile(0.5), "latency_p99_ms": percentile(0.99)]) { $1 }
-    print(String(data: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), encoding: .utf8)!)
-
+    try emit(["collector": collector.name, "phases": phases.map(\.json)])
 }
-
-
-try benchmark()

@@ -8,6 +8,7 @@ import Foundation
 //   fluvius.txt         Fluvius P1 telegrams with valid CRCs
 //   NAME.chunks         for each stream, the sizes of the reads that deliver it (random, 1 to 512 bytes,
 //                       little-endian UInt16), standing in for the serial port's random segmentation
+//   NAME.sizes          the size of each message (little-endian UInt16), for harnesses that send one at a time
 //   streams.json        what each file holds: message count, bytes, meter type, keys, source captures
 //
 //   swift run -c release StreamGenerator [--out DIR] [--messages N] [--telegrams N] [--seed S]
@@ -42,8 +43,11 @@ try FileManager.default.createDirectory(atPath: output, withIntermediateDirector
     let path = output + "/" + name
     _ = FileManager.default.createFile(atPath: path, contents: nil)
     _ = FileManager.default.createFile(atPath: path + ".chunks", contents: nil)
+    _ = FileManager.default.createFile(atPath: path + ".sizes", contents: nil)
     let data = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
     let chunks = try FileHandle(forWritingTo: URL(fileURLWithPath: path + ".chunks"))
+    let messageSizes = try FileHandle(forWritingTo: URL(fileURLWithPath: path + ".sizes"))
+    var pendingSizes: [UInt8] = []
     var pending: [UInt8] = []
     var total = 0
     var unchunked = 0
@@ -56,11 +60,15 @@ try FileManager.default.createDirectory(atPath: output, withIntermediateDirector
         }
         chunks.write(Data(sizes))
         data.write(Data(pending))
+        messageSizes.write(Data(pendingSizes))
         pending.removeAll(keepingCapacity: true)
+        pendingSizes.removeAll(keepingCapacity: true)
     }
     for _ in 0..<count {
         let message = make(&random)
+        precondition(message.count <= 0xFFFF)
         pending += message
+        pendingSizes += [UInt8(message.count & 0xFF), UInt8(message.count >> 8)]
         total += message.count
         unchunked += message.count
         if pending.count > 1 << 20 { flush(final: false) }
@@ -68,6 +76,7 @@ try FileManager.default.createDirectory(atPath: output, withIntermediateDirector
     flush(final: true)
     try data.close()
     try chunks.close()
+    try messageSizes.close()
     return total
 }
 
