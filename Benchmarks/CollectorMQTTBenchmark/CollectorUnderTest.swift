@@ -22,11 +22,14 @@ struct CollectorUnderTest {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// An MQTT sink section; `spool` is where ours keeps its spool.
-    func mqttSection(index: Int, format: String, port: Int, tlsCA: String?, clientID: String, spool: String) -> String {
+    /// An MQTT sink section; `spool` is where ours keeps its spool. `queueSize` (ours only) holds a flood's
+    /// readings in memory without dropping any; without it the sink has its default queue, as a user's would.
+    func mqttSection(index: Int, format: String, port: Int, tlsCA: String?, clientID: String, spool: String,
+                     queueSize: Int? = nil) -> String {
         var lines = ["[sink\(index)]", "type = \(format)", "host = 127.0.0.1", "port = \(port)"]
         if let tlsCA { lines += ["tls = True", "ca_file_path = \(tlsCA)", "check_hostname = True"] }
-        if !isReference { lines += ["qos = 1", "client_id = \(clientID)", "spool_dir = \(spool)", "queue_size = 1000000"] }
+        if !isReference { lines += ["qos = 1", "client_id = \(clientID)", "spool_dir = \(spool)"] }
+        if !isReference, let queueSize { lines.append("queue_size = \(queueSize)") }
         return lines.joined(separator: "\n") + "\n"
     }
 }

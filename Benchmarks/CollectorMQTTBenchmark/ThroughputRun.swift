@@ -34,7 +34,8 @@ struct ThroughputRun {
         let config = directory.appendingPathComponent("\(collector.name)-\(format).ini")
         try (collector.readerSection(port: pty.path)
             + collector.mqttSection(index: 0, format: format, port: broker.port, tlsCA: nil,
-                                    clientID: "bench-\(format)", spool: directory.path + "/spool-\(format)")
+                                    clientID: "bench-\(format)", spool: directory.path + "/spool-\(format)",
+                                    queueSize: 1_000_000)
             + "[logging]\ndefault = WARNING\n").write(to: config, atomically: true, encoding: .utf8)
         let arrivals = Arrivals()
         let subscriber = try MQTTClient(settings: MQTTSettings(port: broker.port, clientID: "bench-subscriber-\(format)")) { event in

@@ -108,3 +108,6 @@ if let runs = options["startup"].flatMap({ Int($0) }) {
     }
     try emit(["collector": collector.name, "phases": phases.map(\.json)])
 }
+
+// The work directory (configurations, logs, spools, CSV files) is kept only when a run failed.
+try? FileManager.default.removeItem(at: directory)
