@@ -88,6 +88,27 @@ step "decode, ours (100 000 messages per stream)"
 step "decode, ours, counting allocations"
 LD_PRELOAD=$preload "$bin/DecodeBenchmark" --streams "$streams" --json "$out/ours-allocations.json"
 
+step "decode, ours: instructions per message (callgrind, 2000 vs 4000 messages; independent of the machine's load)"
+for n in 2000 4000; do
+    [ -e "$out/streams-$n/streams.json" ] || "$bin/StreamGenerator" --out "$out/streams-$n" --messages $n --telegrams $n >/dev/null
+done
+for name in e450 e570 fluvius; do
+    for n in 2000 4000; do
+        printf '%s %s ' "$name" "$n"
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin/DecodeBenchmark" --streams "$out/streams-$n" \
+            --only "$name" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+    done
+done > "$out/ours-instructions.txt"
+python3 - "$out/ours-instructions.txt" "$out/ours-instructions.json" <<'PY'
+import json, sys
+counts = {}
+for line in open(sys.argv[1]):
+    name, n, instructions = line.split()
+    counts.setdefault(name, {})[int(n)] = int(instructions)
+json.dump({name: (c[4000] - c[2000]) / 2000 for name, c in counts.items()}, open(sys.argv[2], "w"))
+PY
+cat "$out/ours-instructions.json"; echo
+
 step "decode, references (the first messages of the same streams)"
 e570_key=$(python3 -c "import json; s=json.load(open('$streams/streams.json'))['streams']; print([x for x in s if x['file'].startswith('e570')][0]['key'])")
 (cd bench

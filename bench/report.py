@@ -69,6 +69,11 @@ def main():
         ">= 300 MB/s, >= 100x dsmr_parser", lambda o, r: both(o >= 300, r and o / r >= 100))
     add("DSMR parse, Fluvius telegram", "telegrams/s", ours and ours["messages_per_s"],
         reference and reference["readings_per_s"], True, "", None)
+    instructions = load(directory, "ours-instructions.json") or {}
+    for short, label in (("e450", "E450"), ("e570", "E570 AES-GCM"), ("fluvius", "Fluvius")):
+        if short in instructions:
+            add(f"  instructions per decoded message, {label} (callgrind, 4000 minus 2000 messages)", "instructions",
+                instructions[short], None, False, "", None)
     for case, short, label in (("e450-gbt.bin", "e450", "E450"), ("e570-gbt-gcm.bin", "e570", "E570 AES-GCM"),
                                ("fluvius.txt", "fluvius", "Fluvius")):
         ours = by_case(allocations, case)
