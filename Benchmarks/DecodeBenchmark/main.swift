@@ -3,7 +3,8 @@ import Protocols
 
 // Decode throughput of the DLMS pipeline (bytes -> frames -> APDUs -> readings) on real captures, repeated.
 // Run a release build from the package root:
-//     swift run -c release DecodeBenchmark [messages-per-case] [path-to-shared/testdata]
+//     swift run -c release DecodeBenchmark [messages-per-case] [path-to-shared/testdata] [case-name-filter]
+// The filter (a substring of the case name) runs only matching cases, e.g. under valgrind --tool=callgrind.
 // or, on the streams StreamGenerator wrote (see StreamBenchmark.swift):
 //     swift run -c release DecodeBenchmark --streams DIR [--only NAME] [--json FILE]
 
@@ -16,12 +17,15 @@ if let index = arguments.firstIndex(of: "--streams"), index + 1 < arguments.coun
 }
 let repetitions = arguments.count > 1 ? Int(arguments[1]) ?? 100_000 : 100_000
 let testdata = arguments.count > 2 ? arguments[2] : "../shared/testdata"
+let filter = arguments.count > 3 ? arguments[3] : ""
 
 struct BenchCase {
     let name: String
     let file: String
     let meter: MeterType
     let key: String?
+    /// Text captures (P1) are read as they are; the others are hex.
+    var isText = false
 }
 
 let cases = [
@@ -33,6 +37,7 @@ let cases = [
     BenchCase(name: "AM550 HDLC segments", file: "hdlc/iskraam550-segmented.hex", meter: .iskraam550, key: nil),
     BenchCase(name: "Netz NOe M-Bus + AES", file: "mbus/netznoe-kaifa-encrypted.hex", meter: .netznoe,
               key: "36C66639E48A8CA4D6BC8B282A793BBB"),
+    BenchCase(name: "Fluvius P1 telegram", file: "dsmr/fluvius-v171.txt", meter: .fluvius, key: nil, isText: true),
 ]
 
 func cpuSeconds() -> Double {
@@ -44,9 +49,9 @@ func cpuSeconds() -> Double {
 
 print("case                      messages   MB/s    messages/s   us/message")
 var json: [String] = []
-for benchCase in cases {
+for benchCase in cases where filter.isEmpty || benchCase.name.contains(filter) {
     let text = try String(contentsOfFile: "\(testdata)/\(benchCase.file)", encoding: .utf8)
-    let capture = try Hex.bytes(fromLenient: text)
+    let capture = benchCase.isText ? Array(text.utf8) : try Hex.bytes(fromLenient: text)
     let stream = [[UInt8]](repeating: capture, count: repetitions).flatMap { $0 }
     var decoder = try ReadingDecoderFactory.make(DecoderConfiguration(
         meter: benchCase.meter, key: benchCase.key.flatMap { Hex.key($0) },

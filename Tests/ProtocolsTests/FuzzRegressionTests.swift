@@ -58,11 +58,18 @@ struct FuzzRegressionTests {
                 .doubleLongUnsigned(42),
             ])
         }
-        let valid = CosemObjectList(body: list(.integer(2)), meter: .lge450).entries
-        #expect(valid.map(\.obis) == [ObisCode("1-0:1.8.0*255")])
-        #expect(valid.map(\.value) == [.doubleLongUnsigned(42)])
-        let outOfRange = CosemObjectList(body: list(.float64(1e300)), meter: .lge450).entries
-        #expect(!outOfRange.contains { $0.value == .doubleLongUnsigned(42) })
+        // The object list as the reading builder sees it: (OBIS, value) of each entry.
+        let entries: (DLMSValue) -> [(ObisCode, DLMSValue)] = { body in
+            let tape = DecodedNotification(DataNotification(longInvokeID: 0, dateTime: nil, body: body)).body
+            var objects = CosemObjectList()
+            objects.collect(tape, meter: .lge450)
+            return objects.entries.map { ($0.obis, tape.value($0.value)) }
+        }
+        let valid = entries(list(.integer(2)))
+        #expect(valid.map(\.0) == [ObisCode("1-0:1.8.0*255")])
+        #expect(valid.map(\.1) == [.doubleLongUnsigned(42)])
+        let outOfRange = entries(list(.float64(1e300)))
+        #expect(!outOfRange.contains { $0.1 == .doubleLongUnsigned(42) })
     }
 
     @Test("a spool whose head lies beyond the end of its data file keeps what is appended after opening (was: lost)")

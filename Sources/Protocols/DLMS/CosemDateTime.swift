@@ -31,6 +31,13 @@ public struct CosemDateTime: Sendable, Equatable {
         rawStatus = bytes[s + 11]
     }
 
+    /// The 12 bytes as sent on the wire.
+    public var wireBytes: [UInt8] {
+        let deviation = UInt16(bitPattern: rawDeviation)
+        return [UInt8(rawYear >> 8), UInt8(rawYear & 0xFF), rawMonth, rawDay, rawWeekday, rawHour, rawMinute, rawSecond,
+                rawHundredths, UInt8(deviation >> 8), UInt8(deviation & 0xFF), rawStatus]
+    }
+
     public init(year: Int?, month: Int?, day: Int?, hour: Int?, minute: Int?, second: Int?,
                 hundredths: Int? = nil, deviationMinutes: Int? = nil, clockStatus: UInt8? = nil) {
         rawYear = year.map { UInt16(clamping: $0) } ?? 0xFFFF

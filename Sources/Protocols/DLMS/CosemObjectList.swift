@@ -1,4 +1,5 @@
-/// The objects of a notification body, whichever layout the meter uses, as (OBIS, value, scaler/unit) entries.
+/// The objects of a notification body, whichever layout the meter uses, as (OBIS, value, scaler/unit) entries whose
+/// values are nodes of the body's `AXDRTape`. The storage is reused from message to message.
 ///
 /// Layouts found in the field:
 /// - push object list (E450, E570, E360, AM550): `structure { array of (class_id, logical_name, attribute,
@@ -6,106 +7,153 @@
 /// - OBIS/value pairs (Kamstrup, Aidon, Netz NOe, E450 unlisted): `octet-string(6), value[, structure(scaler, unit)]`
 ///   in flat or nested structures and arrays;
 /// - values only (Kaifa Norway): positions imply the OBIS codes (see `MeterType.impliedObisCodes`).
-public struct CosemObjectList: Sendable {
-    public struct Entry: Sendable, Equatable {
-        public var obis: ObisCode
-        public var classID: UInt16?
-        public var value: DLMSValue
+struct CosemObjectList {
+    struct Entry: Equatable {
+        var obis: ObisCode
+        var classID: UInt16?
+        /// Node index of the value in the body's tape.
+        var value: Int
         /// Decimal exponent and DLMS unit code when the meter pushes them.
-        public var scaler: Int?
-        public var unitCode: UInt8?
+        var scaler: Int?
+        var unitCode: UInt8?
     }
 
-    public var entries: [Entry] = []
-    /// Values not labelled with an OBIS code, in wire order.
-    public var unlabelled: [DLMSValue] = []
+    private(set) var entries: [Entry] = []
+    /// Node indices of values not labelled with an OBIS code, in wire order.
+    private(set) var unlabelled: [Int] = []
+    /// The capture-object definitions of a push object list.
+    private var pushList: [PushListItem] = []
 
-    public init(body: DLMSValue, meter: MeterType) {
-        if let list = Self.pushObjectList(body), let values = body.elements {
-            collectPushList(list, values: values)
-        } else {
-            collectPairs(body)
-            if entries.isEmpty, let implied = meter.impliedObisCodes(forListOf: unlabelled.count) {
-                for (obis, value) in zip(implied, unlabelled) {
-                    entries.append(Entry(obis: obis, classID: nil, value: value, scaler: nil, unitCode: nil))
-                }
-                unlabelled.removeAll()
-            }
-        }
+    init() {
+        entries.reserveCapacity(64)
+        unlabelled.reserveCapacity(8)
+        pushList.reserveCapacity(64)
     }
 
     private struct PushListItem {
         var classID: UInt16
         var obis: ObisCode
+        /// The attribute number (pushed as a number of any A-XDR type, that must be a whole number).
         var attribute: Int
+        /// Node index of the value the item describes.
+        var value: Int
     }
 
-    /// The capture-object definitions when `body` starts with one.
-    private static func pushObjectList(_ body: DLMSValue) -> [PushListItem]? {
-        guard case .structure(let elements) = body, case .array(let definitions)? = elements.first,
-              !definitions.isEmpty else { return nil }
-        var items: [PushListItem] = []
-        items.reserveCapacity(definitions.count)
-        for definition in definitions {
-            guard case .structure(let fields) = definition, fields.count == 4,
-                  case .longUnsigned(let classID) = fields[0],
-                  case .octetString(let name) = fields[1], let obis = ObisCode(logicalName: name),
-                  let number = fields[2].number, let attribute = Int(exactly: number) else { return nil }
-            items.append(PushListItem(classID: classID, obis: obis, attribute: attribute))
+    /// Collects the objects of the body (node 0 of `tape`).
+    mutating func collect(_ tape: AXDRTape, meter: MeterType) {
+        entries.removeAll(keepingCapacity: true)
+        unlabelled.removeAll(keepingCapacity: true)
+        if readPushObjectList(tape) {
+            collectPushList(tape)
+        } else {
+            collectPairs(tape, 0)
+            if entries.isEmpty, let implied = meter.impliedObisCodes(forListOf: unlabelled.count) {
+                for (obis, value) in zip(implied, unlabelled) {
+                    entries.append(Entry(obis: obis, classID: nil, value: value, scaler: nil, unitCode: nil))
+                }
+                unlabelled.removeAll(keepingCapacity: true)
+            }
         }
-        return items
     }
 
-    private mutating func collectPushList(_ list: [PushListItem], values: [DLMSValue]) {
-        // Scaler/unit pushed as attribute 3 of registers, applied to their value (attribute 2).
-        var scalers: [ObisCode: (Int, UInt8)]? = nil
-        for (item, value) in zip(list, values) where item.attribute == 3 && (item.classID == 3 || item.classID == 4) {
-            if let su = Self.scalerUnit(value) { scalers = (scalers ?? [:]).merging([item.obis: su]) { $1 } }
+    /// Reads the capture-object definitions into `pushList` when the body starts with them, pairing each with the
+    /// body element at its position (the first definition describes the list itself).
+    private mutating func readPushObjectList(_ tape: AXDRTape) -> Bool {
+        pushList.removeAll(keepingCapacity: true)
+        guard tape.count > 0, tape.tag(0) == .structure, tape.nodes[0].count > 0 else { return false }
+        let list = 1
+        guard tape.tag(list) == .array, tape.nodes[list].count > 0 else { return false }
+        for definition in tape.elements(of: list) {
+            guard tape.tag(definition) == .structure, tape.nodes[definition].count == 4 else { return false }
+            let classNode = definition + 1
+            let nameNode = tape.nodes[classNode].end
+            let attributeNode = tape.nodes[nameNode].end
+            guard let classID = tape.unsigned(classNode, as: .longUnsigned), tape.isOctetString(nameNode, count: 6),
+                  let number = tape.number(attributeNode), let attribute = Int(exactly: number) else { return false }
+            let start = tape.nodes[nameNode].start
+            let b = tape.bytes
+            let obis = ObisCode(b[start], b[start + 1], b[start + 2], b[start + 3], b[start + 4], b[start + 5])
+            pushList.append(PushListItem(classID: UInt16(truncatingIfNeeded: classID), obis: obis,
+                                         attribute: attribute, value: -1))
         }
-        for (index, (item, value)) in zip(list, values).enumerated() where index > 0 {
+        var position = 0
+        for value in tape.elements(of: 0) {
+            guard position < pushList.count else { break }
+            pushList[position].value = value
+            position += 1
+        }
+        if position < pushList.count { pushList.removeSubrange(position...) }
+        return true
+    }
+
+    private mutating func collectPushList(_ tape: AXDRTape) {
+        // Scaler/unit pushed as attribute 3 of registers, applied to their value (attribute 2); the last one wins.
+        let hasScalers = pushList.contains { Self.isScalerUnit($0) }
+        for index in pushList.indices.dropFirst() {
+            let item = pushList[index]
             guard item.attribute == 2, item.classID != 40 else { continue }
-            let su = scalers?[item.obis]
-            entries.append(Entry(obis: item.obis, classID: item.classID, value: value, scaler: su?.0, unitCode: su?.1))
+            var entry = Entry(obis: item.obis, classID: item.classID, value: item.value, scaler: nil, unitCode: nil)
+            if hasScalers, let su = scalerUnit(for: item.obis, tape) {
+                entry.scaler = su.0
+                entry.unitCode = su.1
+            }
+            entries.append(entry)
         }
     }
 
-    private mutating func collectPairs(_ value: DLMSValue) {
-        guard let elements = value.elements else {
-            unlabelled.append(value)
+    private static func isScalerUnit(_ item: PushListItem) -> Bool {
+        item.attribute == 3 && (item.classID == 3 || item.classID == 4)
+    }
+
+    private func scalerUnit(for obis: ObisCode, _ tape: AXDRTape) -> (Int, UInt8)? {
+        for item in pushList.reversed() where item.obis == obis && Self.isScalerUnit(item) {
+            if let su = Self.scalerUnit(tape, item.value) { return su }
+        }
+        return nil
+    }
+
+    private mutating func collectPairs(_ tape: AXDRTape, _ container: Int) {
+        guard tape.isContainer(container) else {
+            unlabelled.append(container)
             return
         }
-        var index = 0
-        while index < elements.count {
-            let element = elements[index]
-            if case .octetString(let bytes) = element, bytes.count == 6, index + 1 < elements.count,
-               let obis = ObisCode(logicalName: bytes) {
-                var entry = Entry(obis: obis, classID: nil, value: elements[index + 1], scaler: nil, unitCode: nil)
-                index += 2
-                if index < elements.count, let su = Self.scalerUnit(elements[index]) {
+        var element = container + 1
+        let end = tape.nodes[container].end
+        while element < end {
+            let next = tape.nodes[element].end
+            if tape.isOctetString(element, count: 6), next < end {
+                let start = tape.nodes[element].start
+                let b = tape.bytes
+                let obis = ObisCode(b[start], b[start + 1], b[start + 2], b[start + 3], b[start + 4], b[start + 5])
+                var entry = Entry(obis: obis, classID: nil, value: next, scaler: nil, unitCode: nil)
+                element = tape.nodes[next].end
+                if element < end, let su = Self.scalerUnit(tape, element) {
                     entry.scaler = su.0
                     entry.unitCode = su.1
-                    index += 1
+                    element = tape.nodes[element].end
                 }
                 entries.append(entry)
-            } else if element.elements != nil {
-                collectPairs(element)
-                index += 1
+            } else if tape.isContainer(element) {
+                collectPairs(tape, element)
+                element = next
             } else {
                 unlabelled.append(element)
-                index += 1
+                element = next
             }
         }
     }
 
     /// `structure { integer scaler, enum unit }`.
-    static func scalerUnit(_ value: DLMSValue) -> (Int, UInt8)? {
-        guard case .structure(let fields) = value, fields.count == 2, case .enumerated(let unit) = fields[1] else {
+    static func scalerUnit(_ tape: AXDRTape, _ index: Int) -> (Int, UInt8)? {
+        guard tape.tag(index) == .structure, tape.nodes[index].count == 2 else { return nil }
+        let scalerNode = index + 1
+        let unitNode = tape.nodes[scalerNode].end
+        guard let unit = tape.unsigned(unitNode, as: .enumerated) else { return nil }
+        switch tape.tag(scalerNode) {
+        case .integer, .unsigned:
+            return (Int(Int8(bitPattern: UInt8(truncatingIfNeeded: tape.nodes[scalerNode].bits))), UInt8(unit))
+        default:
             return nil
-        }
-        switch fields[0] {
-        case .integer(let scaler): return (Int(scaler), unit)
-        case .unsigned(let scaler): return (Int(Int8(bitPattern: scaler)), unit)
-        default: return nil
         }
     }
 }

@@ -8,7 +8,12 @@ public struct GlobalCipheredAPDU: Sendable {
     public static let generalDedicatedCiphering: UInt8 = 0xDC
     public static let tagLength = 12
 
-    public var systemTitle: [UInt8]
+    /// The 8 bytes of the system title, a slice of the decoded APDU.
+    public var systemTitleBytes: ArraySlice<UInt8>
+    public var systemTitle: [UInt8] {
+        get { Array(systemTitleBytes) }
+        set { systemTitleBytes = newValue[...] }
+    }
     public var securityControl: UInt8
     public var invocationCounter: UInt32
     /// Ciphertext followed by the tag when the security control asks for authentication.
@@ -23,6 +28,16 @@ public struct GlobalCipheredAPDU: Sendable {
                        UInt8(invocationCounter >> 8 & 0xFF), UInt8(invocationCounter & 0xFF)]
     }
 
+    /// Calls `body` with the IV (system title || invocation counter) in a stack buffer.
+    func withInitializationVector<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        var iv: (UInt64, UInt32) = (0, 0)
+        return try withUnsafeMutableBytes(of: &iv) { (buffer) throws(E) -> R in
+            buffer.copyBytes(from: systemTitleBytes.prefix(8))
+            buffer.storeBytes(of: invocationCounter.bigEndian, toByteOffset: 8, as: UInt32.self)
+            return try body(UnsafeRawBufferPointer(rebasing: buffer[0..<12]))
+        }
+    }
+
     public init(decoding apdu: ArraySlice<UInt8>) throws(AXDRDecoder.DecodingError) {
         var reader = AXDRDecoder(apdu)
         let tag = try reader.readByte()
@@ -33,7 +48,7 @@ public struct GlobalCipheredAPDU: Sendable {
         guard titleLength == 8 else {
             throw AXDRDecoder.DecodingError(code: .badLength, offset: 1, detail: "system title of \(titleLength) bytes")
         }
-        systemTitle = Array(try reader.readBytes(8))
+        systemTitleBytes = try reader.readBytes(8)
         let length = try reader.readLength()
         guard length >= 5, length == reader.remaining else {
             throw AXDRDecoder.DecodingError(code: .badLength, offset: 10,

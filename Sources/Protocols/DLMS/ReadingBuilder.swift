@@ -27,47 +27,60 @@ public struct ReadingBuilder {
         self.now = now
     }
 
+    /// Reused from message to message.
+    private var objects = CosemObjectList()
+    private var registers = RegisterDefinitionCache()
+
     /// nil when the message holds no values.
     public func reading(from notification: DataNotification) -> Reading? {
-        let objects = CosemObjectList(body: notification.body, meter: meter)
+        var builder = self
+        return builder.reading(from: DecodedNotification(notification))
+    }
+
+    /// nil when the message holds no values.
+    mutating func reading(from notification: DecodedNotification) -> Reading? {
+        let tape = notification.body
+        guard tape.count > 0 else { return nil }
+        objects.collect(tape, meter: meter)
         let entries = objects.entries
-        let idIndex = meterIDIndex(in: entries)
+        let idIndex = meterIDIndex(in: entries, tape)
         let source: String
         if let sourceOverride {
             source = sourceOverride
-        } else if let idIndex, let id = Self.printableText(entries[idIndex].value) {
+        } else if let idIndex, let id = Self.printableText(tape, entries[idIndex].value) {
             source = id
-        } else if let id = objects.unlabelled.reversed().lazy.compactMap({ Self.printableText($0) }).first {
+        } else if let id = objects.unlabelled.reversed().lazy.compactMap({ Self.printableText(tape, $0) }).first {
             source = id
         } else {
             source = fallbackSource
         }
 
-        let clockIndex = entries.firstIndex { $0.obis.a == 0 && $0.obis.hasCDE(1, 0, 0) && $0.value.dateTimeValue != nil }
+        let clockIndex = entries.firstIndex { $0.obis.a == 0 && $0.obis.hasCDE(1, 0, 0) && tape.dateTime($0.value) != nil }
         var timestamp: Int64? = nil
         if !useSystemTime {
-            timestamp = clockIndex.flatMap { entries[$0].value.dateTimeValue?.utcSeconds(in: zone) }
+            let zone = self.zone
+            timestamp = clockIndex.flatMap { tape.dateTime(entries[$0].value)?.utcSeconds(in: zone) }
                 ?? notification.dateTime?.utcSeconds(in: zone)
-                ?? objects.unlabelled.lazy.compactMap { $0.dateTimeValue?.utcSeconds(in: self.zone) }.first
+                ?? objects.unlabelled.lazy.compactMap { tape.dateTime($0)?.utcSeconds(in: zone) }.first
         }
 
         var values: [DataPoint] = []
         values.reserveCapacity(entries.count)
         for index in entries.indices where index != idIndex && index != clockIndex {
-            if let point = dataPoint(entries[index]) { values.append(point) }
+            if let point = dataPoint(entries[index], tape) { values.append(point) }
         }
         guard !values.isEmpty else { return nil }
         return Reading(source: source, timestamp: timestamp ?? now(), values: values)
     }
 
-    private func dataPoint(_ entry: CosemObjectList.Entry) -> DataPoint? {
-        if let raw = entry.value.number {
-            let definition = RegisterMap.definition(for: entry.obis, meter: meter)
+    private mutating func dataPoint(_ entry: CosemObjectList.Entry, _ tape: AXDRTape) -> DataPoint? {
+        if let raw = tape.number(entry.value) {
+            let definition = entry.obis.a == 1 ? registers.definition(entry.obis, meter: meter) : nil
             let exponent = entry.scaler ?? definition?.exponent ?? 0
-            let unit = entry.unitCode.map(DLMSUnit.name(code:)) ?? definition?.unit
+            let unit = entry.unitCode != nil ? DLMSUnit.name(code: entry.unitCode!) : definition?.unit
             return DataPoint(obis: entry.obis, type: definition?.type, value: .number(Self.scale(raw, exponent)), unit: unit)
         }
-        if let text = Self.text(entry.value) {
+        if let text = Self.text(tape, entry.value) {
             return DataPoint(obis: entry.obis, type: nil, value: .text(text), unit: nil)
         }
         return nil
@@ -82,10 +95,10 @@ public struct ReadingBuilder {
     }
 
     /// 0-0:42.0.0 (logical device name), else 0-x:96.1.x (serial numbers), else 1-x:0.0.x, with printable text.
-    private func meterIDIndex(in entries: [CosemObjectList.Entry]) -> Int? {
+    private func meterIDIndex(in entries: [CosemObjectList.Entry], _ tape: AXDRTape) -> Int? {
         for rule in 0..<3 {
             for index in entries.indices where Self.isMeterID(entries[index].obis, rule: rule) {
-                if Self.printableText(entries[index].value) != nil { return index }
+                if Self.printableText(tape, entries[index].value) != nil { return index }
             }
         }
         return nil
@@ -100,20 +113,24 @@ public struct ReadingBuilder {
     }
 
     /// The string as text when every byte is printable ASCII (surrounding spaces and NULs trimmed).
-    static func printableText(_ value: DLMSValue) -> String? {
-        guard let bytes = value.stringBytes else { return nil }
-        let trimmed = bytes.drop { $0 == 0 || $0 == 0x20 }.reversed().drop { $0 == 0 || $0 == 0x20 }.reversed()
-        guard !trimmed.isEmpty, trimmed.allSatisfy({ (0x20..<0x7F).contains($0) }) else { return nil }
-        return String(decoding: trimmed, as: UTF8.self)
+    static func printableText(_ tape: AXDRTape, _ index: Int) -> String? {
+        guard let bytes = tape.stringBytes(index) else { return nil }
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end && (bytes[start] == 0 || bytes[start] == 0x20) { start += 1 }
+        while end > start && (bytes[end - 1] == 0 || bytes[end - 1] == 0x20) { end -= 1 }
+        guard start < end else { return nil }
+        for byte in bytes[start..<end] where !(0x20..<0x7F).contains(byte) { return nil }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
     }
 
     /// Any string as text: printable text as it is, other bytes as hex; a date-time as ISO local time.
-    static func text(_ value: DLMSValue) -> String? {
-        if let printable = printableText(value) { return printable }
-        if let dateTime = value.dateTimeValue, let seconds = dateTime.wallClockSeconds {
+    static func text(_ tape: AXDRTape, _ index: Int) -> String? {
+        if let printable = printableText(tape, index) { return printable }
+        if let dateTime = tape.dateTime(index), let seconds = dateTime.wallClockSeconds {
             return String(CivilTime.iso8601(seconds).dropLast())
         }
-        if let bytes = value.stringBytes { return Hex.string(bytes) }
+        if let bytes = tape.stringBytes(index) { return Hex.string(bytes) }
         return nil
     }
 }

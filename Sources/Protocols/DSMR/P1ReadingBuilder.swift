@@ -15,7 +15,7 @@ struct P1ReadingBuilder {
     var fallbackSource: String
     var sourceOverride: String?
     var now: @Sendable () -> Int64
-    private var registerCache = RegisterTypeCache()
+    private var registerCache = RegisterDefinitionCache()
 
     init(configuration: DecoderConfiguration, now: @escaping @Sendable () -> Int64 = SystemClock.seconds) {
         meter = configuration.meter
@@ -133,29 +133,10 @@ struct P1ReadingBuilder {
     mutating func point(_ obis: ObisCode, _ quantity: P1Field.Quantity, timestamp: Int64?) -> DataPoint {
         var type: DataPointType? = nil
         if obis.a == 1 {
-            let (mapped, unit) = registerCache.lookup(obis, meter: meter)
-            if mapped != nil && unit == quantity.unit { type = mapped }
+            if let definition = registerCache.definition(obis, meter: meter), definition.unit == quantity.unit {
+                type = definition.type
+            }
         }
         return DataPoint(obis: obis, type: type, value: .number(quantity.value), unit: quantity.unit, timestamp: timestamp)
-    }
-}
-
-/// The register map's answers for the codes of the last telegrams, direct-mapped by C.D.E: a telegram every second
-/// asks about the same forty codes, and hashing them into the map's dictionary each time was measurable.
-struct RegisterTypeCache {
-    private struct Entry {
-        var key = UInt32.max
-        var type: DataPointType?
-        var unit: String?
-    }
-    private var entries = [Entry](repeating: Entry(), count: 128)
-
-    mutating func lookup(_ obis: ObisCode, meter: MeterType) -> (DataPointType?, String?) {
-        let key = UInt32(obis.c) << 16 | UInt32(obis.d) << 8 | UInt32(obis.e)
-        let slot = Int(truncatingIfNeeded: (key &* 2_654_435_761) >> 25) & 127
-        if entries[slot].key == key { return (entries[slot].type, entries[slot].unit) }
-        let definition = RegisterMap.definition(for: ObisCode(1, 0, obis.c, obis.d, obis.e), meter: meter)
-        entries[slot] = Entry(key: key, type: definition?.type, unit: definition?.unit)
-        return (definition?.type, definition?.unit)
     }
 }

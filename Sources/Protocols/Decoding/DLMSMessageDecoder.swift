@@ -1,88 +1,100 @@
 /// The application layer of a DLMS push meter: link payloads in, data-notifications out. Handles
 /// general-block-transfer and general-glo-ciphering in whatever nesting the meter uses.
-public struct DLMSMessageDecoder {
-    public enum Output {
-        case notification(DataNotification, offset: Int)
+///
+/// Allocation-free in steady state: the block-transfer buffer, the plaintext and the decoded notification are
+/// reused from message to message.
+struct DLMSMessageDecoder {
+    enum Output {
+        /// A data-notification, decoded into `notification`.
+        case notification(offset: Int)
         case dropped(Drop)
+    }
+
+    /// What one link payload gave: a message it interrupted (a new first block), and its own result if it completed one.
+    struct Result {
+        var interrupted: Drop? = nil
+        var output: Output? = nil
     }
 
     private var blockTransfer = GeneralBlockTransfer()
     private let security: DLMSSecurity
+    private var plaintext: [UInt8] = []
+    /// The last data-notification decoded (valid after an `.notification` output until the next `decode`).
+    private(set) var notification = DecodedNotification()
 
-    public init(security: DLMSSecurity) {
+    init(security: DLMSSecurity) {
         self.security = security
+        plaintext.reserveCapacity(1024)
     }
 
-    /// Decodes one link payload (an APDU or a GBT block), calling `emit` for each result.
-    public mutating func decode(_ apdu: ArraySlice<UInt8>, offset: Int, emit: (Output) -> Void) {
-        guard let tag = apdu.first else { return }
+    /// Decodes one link payload (an APDU or a GBT block).
+    mutating func decode(_ apdu: ArraySlice<UInt8>, offset: Int) -> Result {
+        guard let tag = apdu.first else { return Result() }
         switch tag {
         case GeneralBlockTransfer.tag:
-            var interrupted: Drop? = nil
-            let output = blockTransfer.add(apdu, offset: offset, interrupted: &interrupted)
-            if let interrupted { emit(.dropped(interrupted)) }
-            switch output {
+            var result = Result()
+            switch blockTransfer.add(apdu, offset: offset, interrupted: &result.interrupted) {
             case .apdu(let inner, let innerOffset)?:
                 if inner.first == GeneralBlockTransfer.tag {
-                    emit(.dropped(Drop(.malformedAPDU, offset: innerOffset, detail: "block transfer inside block transfer")))
+                    result.output = .dropped(Drop(.malformedAPDU, offset: innerOffset,
+                                                  detail: "block transfer inside block transfer"))
                 } else {
-                    decode(inner, offset: innerOffset, emit: emit)
+                    result.output = decode(inner, offset: innerOffset).output
                 }
             case .dropped(let drop)?:
-                emit(.dropped(drop))
+                result.output = .dropped(drop)
             case nil:
                 break
             }
+            return result
         case GlobalCipheredAPDU.generalGlobalCiphering, GlobalCipheredAPDU.generalDedicatedCiphering:
-            decodeCiphered(apdu, offset: offset, emit: emit)
+            return Result(output: decodeCiphered(apdu, offset: offset))
         case DataNotification.tag:
             do {
-                emit(.notification(try DataNotification(decoding: apdu), offset: offset))
+                try notification.decode(apdu)
+                return Result(output: .notification(offset: offset))
             } catch {
-                emit(.dropped(Drop(.malformedAPDU, offset: offset, detail: error.description)))
+                return Result(output: .dropped(Drop(.malformedAPDU, offset: offset, detail: error.description)))
             }
         default:
-            emit(.dropped(Drop(.unsupportedAPDU, offset: offset, detail: "tag 0x\(Hex.string([tag]))")))
+            return Result(output: .dropped(Drop(.unsupportedAPDU, offset: offset, detail: "tag 0x\(Hex.string([tag]))")))
         }
     }
 
-    private func decodeCiphered(_ apdu: ArraySlice<UInt8>, offset: Int, emit: (Output) -> Void) {
+    private mutating func decodeCiphered(_ apdu: ArraySlice<UInt8>, offset: Int) -> Output {
         let ciphered: GlobalCipheredAPDU
         do {
             ciphered = try GlobalCipheredAPDU(decoding: apdu)
         } catch {
-            emit(.dropped(Drop(.malformedAPDU, offset: offset, detail: error.description)))
-            return
+            return .dropped(Drop(.malformedAPDU, offset: offset, detail: error.description))
         }
-        let plaintext: [UInt8]
         do {
-            plaintext = try security.unprotect(ciphered)
+            try security.unprotect(ciphered, into: &plaintext)
         } catch {
-            let systemTitle = "system title \(Hex.string(ciphered.systemTitle))"
+            let systemTitle = "system title \(Hex.string(ciphered.systemTitleBytes))"
             switch error {
-            case .noKey: emit(.dropped(Drop(.noKey, offset: offset, detail: systemTitle)))
+            case .noKey: return .dropped(Drop(.noKey, offset: offset, detail: systemTitle))
             case .unsupportedSecurity(let control):
-                emit(.dropped(Drop(.unsupportedSecurity, offset: offset, detail: "0x\(Hex.string([control]))")))
-            case .tagMismatch: emit(.dropped(Drop(.authenticationFailed, offset: offset, detail: systemTitle)))
-            case .malformed: emit(.dropped(Drop(.malformedAPDU, offset: offset, detail: "ciphered APDU too short")))
+                return .dropped(Drop(.unsupportedSecurity, offset: offset, detail: "0x\(Hex.string([control]))"))
+            case .tagMismatch: return .dropped(Drop(.authenticationFailed, offset: offset, detail: systemTitle))
+            case .malformed: return .dropped(Drop(.malformedAPDU, offset: offset, detail: "ciphered APDU too short"))
             }
-            return
         }
         guard plaintext.first == DataNotification.tag else {
             // Unauthenticated decryption with a wrong key yields noise: never hand it on.
             let detail = "plaintext starts with 0x\(plaintext.first.map { Hex.string([$0]) } ?? "--"), " +
-                "system title \(Hex.string(ciphered.systemTitle))"
-            emit(.dropped(Drop(.decryptionFailed, offset: offset, detail: detail)))
-            return
+                "system title \(Hex.string(ciphered.systemTitleBytes))"
+            return .dropped(Drop(.decryptionFailed, offset: offset, detail: detail))
         }
         do {
-            emit(.notification(try DataNotification(decoding: plaintext[...]), offset: offset))
+            try notification.decode(plaintext[...])
+            return .notification(offset: offset)
         } catch {
-            emit(.dropped(Drop(.decryptionFailed, offset: offset, detail: error.description)))
+            return .dropped(Drop(.decryptionFailed, offset: offset, detail: error.description))
         }
     }
 
-    public mutating func finish(emit: (Output) -> Void) {
-        if let drop = blockTransfer.finish() { emit(.dropped(drop)) }
+    mutating func finish() -> Drop? {
+        blockTransfer.finish()
     }
 }

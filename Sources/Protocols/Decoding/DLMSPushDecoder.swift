@@ -10,11 +10,11 @@ public struct DLMSPushDecoder: ReadingDecoder {
     static let sliceSize = 4096
 
     private var link: any LinkLayerDecoder
-    /// Link outputs of the slice being processed (kept to reuse its storage).
-    private var linkOutputs: [LinkOutput] = []
-    private var messages: DLMSMessageDecoder
-    private var builder: ReadingBuilder
-    public private(set) var statistics = DecoderStatistics()
+    private var stages: MessageStages
+    public private(set) var statistics: DecoderStatistics {
+        get { stages.statistics }
+        set { stages.statistics = newValue }
+    }
 
     public init(configuration: DecoderConfiguration) throws(AESGCMDecryptor.Failure) {
         switch configuration.meter.linkLayer {
@@ -25,77 +25,79 @@ public struct DLMSPushDecoder: ReadingDecoder {
             preconditionFailure("\(configuration.meter.rawValue) is not a DLMS push meter: use ReadingDecoderFactory")
         }
         let security = try DLMSSecurity(key: configuration.key, authenticationKey: configuration.authenticationKey)
-        messages = DLMSMessageDecoder(security: security)
-        builder = ReadingBuilder(meter: configuration.meter, zone: configuration.zone,
-                                 useSystemTime: configuration.useSystemTime,
-                                 fallbackSource: configuration.fallbackSource,
-                                 sourceOverride: configuration.sourceOverride)
+        stages = MessageStages(
+            messages: DLMSMessageDecoder(security: security),
+            builder: ReadingBuilder(meter: configuration.meter, zone: configuration.zone,
+                                    useSystemTime: configuration.useSystemTime,
+                                    fallbackSource: configuration.fallbackSource,
+                                    sourceOverride: configuration.sourceOverride))
     }
 
     /// For tests: a fixed clock for messages without a time.
     public mutating func setClock(_ now: @escaping @Sendable () -> Int64) {
-        builder.now = now
+        stages.builder.now = now
     }
 
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, emit: (DecoderEvent) -> Void) {
-        statistics.bytes += bytes.count
+        stages.statistics.bytes += bytes.count
         var position = 0
         while position < bytes.count {
             let end = min(position + Self.sliceSize, bytes.count)
-            let slice = UnsafeRawBufferPointer(rebasing: bytes[position..<end])
-            var outputs = linkOutputs
-            linkOutputs = []
-            link.feed(slice) { outputs.append($0) }
-            handle(outputs, emit: emit)
-            outputs.removeAll(keepingCapacity: true)
-            linkOutputs = outputs
+            Self.feed(UnsafeRawBufferPointer(rebasing: bytes[position..<end]), link: &link, stages: &stages, emit: emit)
             position = end
         }
     }
 
     /// End of input: reports a frame or message cut short.
     public mutating func finish(emit: (DecoderEvent) -> Void) {
-        var outputs: [LinkOutput] = []
-        link.finish { outputs.append($0) }
-        handle(outputs, emit: emit)
-        var drops: [Drop] = []
-        messages.finish { output in if case .dropped(let drop) = output { drops.append(drop) } }
-        for drop in drops { report(drop, emit: emit) }
+        link.finish { stages.handle($0, emit: emit) }
+        stages.statistics.skippedBytes = link.skippedBytes
+        if let drop = stages.messages.finish() { stages.report(drop, emit: emit) }
     }
 
-    // MARK: - stages
+    /// Link outputs go straight on to the message stages (no buffering, so payload slices are used up before the
+    /// link layer reuses their storage).
+    private static func feed(_ slice: UnsafeRawBufferPointer, link: inout any LinkLayerDecoder,
+                             stages: inout MessageStages, emit: (DecoderEvent) -> Void) {
+        link.feed(slice) { stages.handle($0, emit: emit) }
+        stages.statistics.skippedBytes = link.skippedBytes
+    }
+}
 
-    private mutating func handle(_ outputs: [LinkOutput], emit: (DecoderEvent) -> Void) {
-        for output in outputs {
-            switch output {
-            case .frame: statistics.frames += 1
-            case .payload(let payload, let offset): handlePayload(payload, offset: offset, emit: emit)
-            case .dropped(let drop): report(drop, emit: emit)
-            }
+/// Everything after the link layer: APDUs -> data-notifications -> readings, and the counters.
+private struct MessageStages {
+    var messages: DLMSMessageDecoder
+    var builder: ReadingBuilder
+    var statistics = DecoderStatistics()
+
+    mutating func handle(_ output: LinkOutput, emit: (DecoderEvent) -> Void) {
+        switch output {
+        case .frame: statistics.frames += 1
+        case .payload(let payload, let offset): handlePayload(payload, offset: offset, emit: emit)
+        case .dropped(let drop): report(drop, emit: emit)
         }
-        statistics.skippedBytes = link.skippedBytes
     }
 
     private mutating func handlePayload(_ payload: ArraySlice<UInt8>, offset: Int, emit: (DecoderEvent) -> Void) {
-        var outputs: [DLMSMessageDecoder.Output] = []
-        messages.decode(payload, offset: offset) { outputs.append($0) }
-        for output in outputs {
-            switch output {
-            case .notification(let notification, let offset):
-                statistics.messages += 1
-                if let reading = builder.reading(from: notification) {
-                    statistics.readings += 1
-                    emit(.reading(reading))
-                } else {
-                    report(Drop(.noValues, offset: offset), emit: emit)
-                }
-            case .dropped(let drop):
-                report(drop, emit: emit)
+        let result = messages.decode(payload, offset: offset)
+        if let interrupted = result.interrupted { report(interrupted, emit: emit) }
+        switch result.output {
+        case .notification(let offset)?:
+            statistics.messages += 1
+            if let reading = builder.reading(from: messages.notification) {
+                statistics.readings += 1
+                emit(.reading(reading))
+            } else {
+                report(Drop(.noValues, offset: offset), emit: emit)
             }
+        case .dropped(let drop)?:
+            report(drop, emit: emit)
+        case nil:
+            break
         }
     }
 
-    private mutating func report(_ drop: Drop, emit: (DecoderEvent) -> Void) {
+    mutating func report(_ drop: Drop, emit: (DecoderEvent) -> Void) {
         statistics.count(drop)
         emit(.dropped(drop))
     }

@@ -21,7 +21,14 @@ public struct DLMSSecurity {
 
     /// The plaintext APDU.
     public func unprotect(_ apdu: GlobalCipheredAPDU) throws(Failure) -> [UInt8] {
-        let control = apdu.securityControl
+        var plaintext: [UInt8] = []
+        try unprotect(apdu, into: &plaintext)
+        return plaintext
+    }
+
+    /// The plaintext APDU into `plaintext` (its storage reused from message to message).
+    func unprotect(_ apdu: GlobalCipheredAPDU, into plaintext: inout [UInt8]) throws(Failure) {
+        var control = apdu.securityControl
         // Suite 0 only; compression (0x80) and key-set bits (0x40) are not used by push meters.
         guard control & 0xCF == 0, control & 0x30 != 0 else { throw .unsupportedSecurity(control) }
         guard let decryptor else { throw .noKey }
@@ -32,23 +39,36 @@ public struct DLMSSecurity {
             tag = ciphertext.suffix(GlobalCipheredAPDU.tagLength)
             ciphertext = ciphertext.dropLast(GlobalCipheredAPDU.tagLength)
         }
-        let checkTag = tag != nil && authenticationKey != nil
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
         if !apdu.isEncrypted {
             // Authenticated only: the "ciphertext" is the plaintext and is part of the AAD.
-            guard let authenticationKey, let tag else { return Array(ciphertext) }
-            do {
-                _ = try decryptor.decrypt(ciphertext: [], iv: apdu.initializationVector,
-                                          aad: [control] + authenticationKey + Array(ciphertext), tag: tag)
-            } catch { throw .tagMismatch }
-            return Array(ciphertext)
+            plaintext.removeAll(keepingCapacity: true)
+            plaintext.append(contentsOf: ciphertext)
+            guard let authenticationKey, let tag else { return }
+            var ignored: [UInt8] = []
+            let failure = withUnsafeBytes(of: &control) { controlByte in
+                authenticationKey.withUnsafeBytes { key in
+                    plaintext.withUnsafeBytes { text in
+                        apdu.withInitializationVector { iv in
+                            decryptor.decrypt(ciphertext: [], iv: iv, aad: .init(controlByte, key, text), tag: tag,
+                                              into: &ignored)
+                        }
+                    }
+                }
+            }
+            if failure != nil { throw .tagMismatch }
+            return
         }
-        do {
-            return try decryptor.decrypt(
-                ciphertext: ciphertext, iv: apdu.initializationVector,
-                aad: checkTag ? [control] + authenticationKey! : [],
-                tag: checkTag ? tag : nil)
-        } catch {
-            throw .tagMismatch
+        let checkTag = tag != nil && authenticationKey != nil
+        let failure = withUnsafeBytes(of: &control) { controlByte in
+            (authenticationKey ?? []).withUnsafeBytes { key in
+                apdu.withInitializationVector { iv in
+                    decryptor.decrypt(ciphertext: ciphertext, iv: iv,
+                                      aad: checkTag ? .init(controlByte, key) : .init(empty),
+                                      tag: checkTag ? tag : nil, into: &plaintext)
+                }
+            }
         }
+        if failure != nil { throw .tagMismatch }
     }
 }
