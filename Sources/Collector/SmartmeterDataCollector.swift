@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import Protocols
 import ServiceLifecycle
@@ -44,7 +45,7 @@ struct SmartmeterDataCollector: AsyncParsableCommand {
             var text = "smartmeter-datacollector: invalid configuration (\(errors.problems.count) problem"
                 + (errors.problems.count == 1 ? ")\n" : "s)\n")
             for problem in errors.problems { text += "  \(problem)\n" }
-            FileHandle.standardError.write(Data(text.utf8))
+            writeStandardError(text)
             throw ExitCode(2)
         }
         LogLabels.bootstrap(configuration.logging, development: dev)
@@ -69,29 +70,30 @@ struct SmartmeterDataCollector: AsyncParsableCommand {
     }
 
     private func saveDefaultConfiguration() throws -> Never {
-        if FileManager.default.fileExists(atPath: config) && !force {
-            FileHandle.standardError.write(Data("smartmeter-datacollector: \(config) exists; use --force to overwrite it\n".utf8))
-            Foundation.exit(1)
+        if FileSystem.kind(of: config) != .missing && !force {
+            writeStandardError("smartmeter-datacollector: \(config) exists; use --force to overwrite it\n")
+            Glibc.exit(1)
         }
         do {
-            try DefaultConfiguration.text.write(toFile: config, atomically: true, encoding: .utf8)
+            // 0640: the file will hold keys and passwords.
+            try FileSystem.writeAtomically(DefaultConfiguration.text, to: config, mode: 0o640)
         } catch {
-            FileHandle.standardError.write(Data("smartmeter-datacollector: cannot write \(config): \(error.localizedDescription)\n".utf8))
-            Foundation.exit(1)
+            writeStandardError("smartmeter-datacollector: \(error)\n")
+            Glibc.exit(1)
         }
         print("wrote the default configuration to \(config)")
-        Foundation.exit(0)
+        Glibc.exit(0)
     }
 
     /// The file with the environment applied, or the built-in default when there is no file.
     private func loadDocument() throws -> (IniDocument, ConfigurationLocation) {
         var document: IniDocument
         var location = ConfigurationLocation.file(config)
-        if FileManager.default.fileExists(atPath: config) {
+        if FileSystem.kind(of: config) != .missing {
             do {
                 document = try IniDocument.load(path: config)
             } catch {
-                FileHandle.standardError.write(Data("smartmeter-datacollector: cannot load \(error)\n".utf8))
+                writeStandardError("smartmeter-datacollector: cannot load \(error)\n")
                 throw ExitCode(2)
             }
         } else {
@@ -112,4 +114,8 @@ struct SmartmeterDataCollector: AsyncParsableCommand {
             }
         }
     }
+}
+
+private func writeStandardError(_ text: String) {
+    _ = FileSystem.writeAll(STDERR_FILENO, text)
 }

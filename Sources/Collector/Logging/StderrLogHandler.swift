@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import Protocols
 
@@ -37,8 +38,7 @@ struct StderrLogHandler: LogHandler {
             line += " \(key)=\(all[key]!)"
         }
         line += "\n"
-        var bytes = line
-        bytes.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        _ = FileSystem.writeAll(STDERR_FILENO, line)
     }
 
     static func syslogPriority(_ level: Logger.Level) -> Int {

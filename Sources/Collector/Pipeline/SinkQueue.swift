@@ -1,11 +1,12 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Protocols
 
 /// The bounded queue in front of one sink. Readers push without ever waiting; when the queue is full the oldest
 /// reading is dropped and counted, so a slow or dead sink costs only its own data.
 final class SinkQueue: @unchecked Sendable {
     let capacity: Int
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var ring: [Reading?]
     private var head = 0
     private var count = 0

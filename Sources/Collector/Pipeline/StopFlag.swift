@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import Protocols
 import Synchronization
 
 /// Set once to ask a reader or sink thread to stop; the threads poll it between their timed waits.
@@ -26,12 +28,10 @@ final class StopFlag: Sendable {
 /// `fsync(2)` never hold a thread of the cooperative pool.
 func runOnThread(name: String, _ body: @escaping @Sendable () -> Void) async {
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-        let thread = Thread {
+        startDetachedThread(name: name) {
             body()
             continuation.resume()
         }
-        thread.name = name
-        thread.start()
     }
 }
 

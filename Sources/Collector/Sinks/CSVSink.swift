@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import Protocols
 
@@ -17,9 +18,9 @@ final class CSVSink: Sink {
         directory = configuration["directory"]!
         self.logger = logger
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileSystem.createDirectories(directory)
         } catch {
-            throw SinkError(description: "cannot create directory \(directory): \(error.localizedDescription)")
+            throw SinkError(description: "cannot create directory \(directory): \(error)")
         }
     }
 
@@ -78,6 +79,6 @@ final class CSVSink: Sink {
     /// RFC 4180 quoting when needed.
     static func field(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return "\"" + text.replacing("\"", with: "\"\"") + "\""
     }
 }

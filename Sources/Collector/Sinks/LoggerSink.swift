@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Protocols
 
 /// `type = logger`: one line per value on standard output in the reference collector's form,
@@ -13,16 +14,8 @@ final class LoggerSink: Sink {
     func write(_ readings: [Reading]) throws {
         var out = ""
         for reading in readings { out += Self.lines(reading) }
-        try out.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Foundation.write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw SinkError(description: "cannot write standard output: \(String(cString: strerror(errno)))")
-                }
-                offset += written
-            }
+        if let code = FileSystem.writeAll(STDOUT_FILENO, out) {
+            throw SinkError(description: "cannot write standard output: \(FileSystem.errorText(code))")
         }
     }
 

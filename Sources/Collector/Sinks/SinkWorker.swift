@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import Protocols
 import ServiceLifecycle
@@ -31,12 +32,10 @@ final class SinkWorker: Service, @unchecked Sendable {
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 await done.wait {
-                    let thread = Thread {
+                    startDetachedThread(name: self.name) {
                         self.drain()
                         done.fire()
                     }
-                    thread.name = self.name
-                    thread.start()
                 }
             } onCancel: {
                 // A sink blocked in a write (a full pipe, a hung network file system) is left behind: the thread

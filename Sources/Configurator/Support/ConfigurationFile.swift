@@ -46,45 +46,12 @@ enum ConfigurationFile {
         return document
     }
 
-    /// Writes `text` to `path` atomically: a temporary file in the same folder, flushed, then renamed over the old
-    /// file. A new file gets mode 0640; an existing file keeps its mode, owner and group.
+    /// Writes `text` to `path` atomically with mode 0640 for a new file (see `FileSystem.writeAtomically`).
     static func writeAtomically(_ text: String, to path: String) throws(WriteError) {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path
-        var existing = stat()
-        let exists = stat(path, &existing) == 0
-        if !exists && !FileManager.default.fileExists(atPath: folder) {
-            do {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            } catch {
-                throw WriteError(description: "cannot create \(folder): \(error.localizedDescription)")
-            }
-        }
-        let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard descriptor >= 0 else {
-            throw WriteError(description: "cannot write in \(folder): \(String(cString: strerror(errno)))"
-                             + (errno == EACCES ? " (try sudo)" : ""))
-        }
-        var failure: String?
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count, failure == nil {
-            let count = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 { failure = String(cString: strerror(errno)) } else { offset += count }
-        }
-        if exists {
-            _ = fchown(descriptor, existing.st_uid, existing.st_gid)
-            fchmod(descriptor, existing.st_mode & 0o7777)
-        } else {
-            fchmod(descriptor, mode)
-        }
-        if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }
-        close(descriptor)
-        if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
-        if let failure {
-            unlink(temporary)
-            throw WriteError(description: "cannot write \(path): \(failure)")
+        do {
+            try FileSystem.writeAtomically(text, to: path, mode: mode)
+        } catch {
+            throw WriteError(description: error.text)
         }
     }
 }

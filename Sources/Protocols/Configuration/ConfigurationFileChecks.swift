@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Checks of what the configuration points at on this machine: certificate, key and CA files, replayed captures and
 /// serial devices. `smartmeter-config validate` runs them after `ConfigurationValidator`; the collector does not, so
@@ -70,11 +71,11 @@ public struct ConfigurationFileChecks: Sendable {
         func problem(_ message: String) -> [ConfigurationProblem] {
             [ConfigurationProblem(message, at: entry.location, section: section, key: entry.key)]
         }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            return problem("\(path): no such file")
+        switch FileSystem.kind(of: path) {
+        case .missing: return problem("\(path): no such file")
+        case .directory: return problem("\(path) is a directory, not a file")
+        case .other: break
         }
-        if isDirectory.boolValue { return problem("\(path) is a directory, not a file") }
         guard access(path, R_OK) == 0 else { return problem("\(path) is not readable by this user") }
         guard let pem else { return [] }
         guard let data = FileManager.default.contents(atPath: path) else {

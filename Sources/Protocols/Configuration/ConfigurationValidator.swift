@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Checks an `IniDocument` against the schema and builds the typed configuration. Every problem is collected, with
 /// its location, section and key, so one run shows the user everything to fix.
@@ -200,7 +201,7 @@ public struct ConfigurationValidator: Sendable {
             return count == 32 ? "'\(value)' holds characters that are not hex digits; a key is 32 hex characters (16 bytes)"
                 : "must be 32 hex characters (16 bytes), got \(count) characters"
         case .timeZone:
-            return TimeZone(identifier: value) == nil ? "unknown time zone '\(value)' (use a name like Europe/Zurich)" : nil
+            return TimeZoneRules(identifier: value) == nil ? "unknown time zone '\(value)' (use a name like Europe/Zurich)" : nil
         case .meterType:
             let names = MeterType.allCases.map(\.rawValue)
             return MeterType(rawValue: value.lowercased()) != nil ? nil

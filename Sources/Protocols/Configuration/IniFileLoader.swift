@@ -1,5 +1,6 @@
 internal import CIniParser
-import Foundation
+import FoundationEssentials
+import Glibc
 
 extension IniDocument {
     public struct LoadError: Error, Sendable, CustomStringConvertible {
@@ -12,11 +13,11 @@ extension IniDocument {
     /// sections and keys, so a line scan of the same text supplies the order, the line numbers and the repeats.
     /// Syntax errors are returned in `syntaxProblems` (all of them, with their lines), not thrown.
     public static func load(path: String) throws(LoadError) -> IniDocument {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw LoadError(path: path, reason: "no such file")
+        switch FileSystem.kind(of: path) {
+        case .missing: throw LoadError(path: path, reason: "no such file")
+        case .directory: throw LoadError(path: path, reason: "is a directory")
+        case .other: break
         }
-        guard !isDirectory.boolValue else { throw LoadError(path: path, reason: "is a directory") }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LoadError(path: path, reason: "not readable")
         }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Turns P1 wall-clock times (`YYMMDDhhmmss` with `S`/`W`) into UTC in the reader's zone.
 ///
 /// The zone gives the offset; the `S`/`W` suffix picks the occurrence in the repeated hour at the end of summer
@@ -42,12 +40,11 @@ struct P1Clock {
         guard season != 0 else { return offset }
         let zone = resolver.zone
         let summer = season == UInt8(ascii: "S")
-        let isDaylight = zone.isDaylightSavingTime(for: Date(timeIntervalSince1970: TimeInterval(wall - offset)))
+        let isDaylight = zone.isDaylightSavingTime(atUTC: wall - offset)
         guard isDaylight != summer else { return offset }
         // The suffix disagrees: take the other reading of this wall clock if the zone has one (repeated hour).
         let other = summer ? offset + 3_600 : offset - 3_600
-        let instant = Date(timeIntervalSince1970: TimeInterval(wall - other))
-        if Int64(zone.secondsFromGMT(for: instant)) == other { return other }
+        if zone.secondsFromUTC(atUTC: wall - other) == other { return other }
         return offset
     }
 }

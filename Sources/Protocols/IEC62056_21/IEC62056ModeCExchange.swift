@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Performs one IEC 62056-21 mode C readout on a serial port by driving `IEC62056ModeCSession`: the collector's
 /// reader calls it on every interval, `smartmeter-config detect` once at 300 7E1.

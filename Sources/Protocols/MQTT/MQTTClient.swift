@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
+import FoundationEssentials
 internal import CMosquitto
 
 /// An MQTT client over libmosquitto: one instance owns one `struct mosquitto`, runs libmosquitto's network loop on
@@ -25,7 +25,7 @@ public final class MQTTClient: @unchecked Sendable {
     public let settings: MQTTSettings
     private let handle: OpaquePointer
     private let onEvent: @Sendable (Event) -> Void
-    private let lock = NSLock()
+    private let lock = ConditionLock()
     private var started = false
     private var closed = false
     private var connectedNow = false

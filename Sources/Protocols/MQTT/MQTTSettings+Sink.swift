@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 extension MQTTSettings {
     /// The settings of an `mqtt`, `mqttrldsp` or `mqttjson` sink section: one mapping for the collector's sink and

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Publishes through a disk spool so that nothing is lost while the broker is away: every message is first
 /// appended to the spool, sent when connected, and removed only after the broker acknowledged it (QoS 1/2) or
@@ -18,7 +19,7 @@ public final class SpooledPublisher: @unchecked Sendable {
     public let window: Int
     private let spool: DiskSpool
     private var client: MQTTClient!
-    private let lock = NSRecursiveLock()
+    private let lock = ConditionLock(recursive: true)
     private let report: @Sendable (String) -> Void
     private var connected = false
     private var sendCursor: DiskSpool.Offset

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Backup of the premises tables to one CSV file per table (`<table>.csv`, a header line with the column names,
 /// times as PostgreSQL writes them in UTC, e.g. `2020-05-12 11:54:09+00`) and restore from such files. Restore
@@ -20,17 +21,14 @@ public enum PremisesBackup {
 
     /// Writes the four tables; returns the rows written per table.
     public static func backup(_ connection: PostgresConnection, filter: Filter, to directory: URL) throws -> [(String, Int)] {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileSystem.createDirectories(directory.path)
         try connection.execute("SET TIME ZONE 'UTC'")
         var counts: [(String, Int)] = []
         for table in PremisesSchema.tables {
             let columns = PremisesSchema.columns[table]!
             let path = directory.appendingPathComponent("\(table).csv").path
-            guard FileManager.default.createFile(atPath: path, contents: nil),
-                  let handle = FileHandle(forWritingAtPath: path) else {
-                throw PostgresConnection.Failure(description: "cannot write \(path)", sqlState: nil, connectionLost: false)
-            }
-            defer { try? handle.close() }
+            let file = try FileAppender(path: path, truncate: true)
+            defer { file.close() }
             var buffer = CSV.line(columns)
             var count = 0
             let select = columns.map { "\($0)::text" }.joined(separator: ", ")
@@ -43,11 +41,11 @@ public enum PremisesBackup {
                 buffer += CSV.line(row)
                 count += 1
                 if buffer.utf8.count > 1 << 16 {
-                    handle.write(Data(buffer.utf8))
+                    try file.append(buffer)
                     buffer = ""
                 }
             }
-            handle.write(Data(buffer.utf8))
+            try file.append(buffer)
             counts.append((table, count))
         }
         return counts
@@ -106,7 +104,7 @@ enum CSV {
         fields.map { field -> String in
             guard let field else { return "" }
             if field.isEmpty || field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-                return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                return "\"" + field.replacing("\"", with: "\"\"") + "\""
             }
             return field
         }.joined(separator: ",") + "\n"

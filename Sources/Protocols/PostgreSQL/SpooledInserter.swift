@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Stores rows in PostgreSQL through a disk spool so that nothing is lost while the server is down or restarting:
 /// every reading's rows are first appended to the spool (durably), inserted by a thread of its own in batches, and
@@ -26,14 +27,14 @@ public final class SpooledInserter: @unchecked Sendable {
     public let batchReadings: Int
     private let spool: DiskSpool
     private let report: @Sendable (Event) -> Void
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var statistics_ = Statistics()
     private var stopping = false
     private var stopDeadline = Date.distantFuture
     private var retryAt = Date.distantPast
     private var backoff = 1.0
     private var finished = false
-    private var thread: Thread?
+    private var started = false
     private var lastFailure: String?
 
     public init(settings: PostgresSettings, spool: DiskSpool, batchReadings: Int = 500,
@@ -45,10 +46,8 @@ public final class SpooledInserter: @unchecked Sendable {
     }
 
     public func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "postgresql"
-        self.thread = thread
-        thread.start()
+        condition.withLock { started = true }
+        startDetachedThread(name: "postgresql") { [self] in run() }
     }
 
     /// Appends the rows to the spool (one record per reading, one fdatasync) and wakes the inserting thread.
@@ -78,7 +77,7 @@ public final class SpooledInserter: @unchecked Sendable {
         stopDeadline = Date().addingTimeInterval(seconds)
         condition.broadcast()
         let giveUp = Date().addingTimeInterval(seconds + 2)
-        while !finished, thread != nil, Date() < giveUp { _ = condition.wait(until: giveUp) }
+        while !finished, started, Date() < giveUp { _ = condition.wait(until: giveUp) }
         condition.unlock()
     }
 

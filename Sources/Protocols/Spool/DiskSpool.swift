@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
+import FoundationEssentials
 
 /// A bounded first-in-first-out queue of records on disk, for sinks that must not lose data while their server is
 /// away. Records survive a restart and a crash:
@@ -49,9 +49,9 @@ public final class DiskSpool {
         dataPath = directory.appendingPathComponent("spool.dat").path
         headPath = directory.appendingPathComponent("spool.head").path
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try FileSystem.createDirectories(directory.path)
         } catch {
-            throw Failure(description: "cannot create spool directory \(directory.path): \(error.localizedDescription)")
+            throw Failure(description: "cannot create spool directory \(directory.path): \(error)")
         }
         descriptor = open(dataPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else { throw Failure(description: "cannot open \(dataPath): \(Self.errnoText())") }
@@ -276,5 +276,5 @@ public final class DiskSpool {
         return CRC32.checksum(bytes[0..<8]) == crc ? offset : nil
     }
 
-    private static func errnoText() -> String { String(cString: strerror(errno)) }
+    private static func errnoText() -> String { FileSystem.errorText() }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// An open serial device configured with termios: raw mode, the meter's speed, parity, data and stop bits.
 /// Reads wait with `poll(2)` so a hang-up (USB adapter unplugged, pty closed) is seen at once.
@@ -78,7 +79,7 @@ public final class SerialPort {
         }
         if ready == 0 { return .timeout }
         if request.revents & Int16(POLLIN) != 0 {
-            let count = Foundation.read(descriptor, buffer.baseAddress, buffer.count)
+            let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
             if count > 0 { return .data(count) }
             if count == 0 { return .closed("end of input (device gone)") }
             if errno == EAGAIN || errno == EINTR { return .timeout }
@@ -93,7 +94,7 @@ public final class SerialPort {
     public func write(_ bytes: [UInt8]) throws(Failure) {
         var offset = 0
         while offset < bytes.count {
-            let count = bytes[offset...].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+            let count = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EAGAIN || errno == EINTR { usleep(1000); continue }
                 throw Failure(description: "cannot write to \(path): \(Self.lastError())")
@@ -126,7 +127,7 @@ public final class SerialPort {
     /// Idempotent.
     public func close() {
         if descriptor >= 0 {
-            _ = Foundation.close(descriptor)
+            _ = Glibc.close(descriptor)
             descriptor = -1
         }
     }
@@ -142,5 +143,5 @@ public final class SerialPort {
         return table[baudrate].map { speed_t($0) }
     }
 
-    private static func lastError() -> String { String(cString: strerror(errno)) }
+    private static func lastError() -> String { FileSystem.errorText() }
 }

@@ -1,0 +1,94 @@
+import Glibc
+
+/// The few file-system questions the collector asks, answered with plain system calls and errno's text (the
+/// messages users read name the file and the system's reason, e.g. "Permission denied").
+public enum FileSystem {
+    public enum Kind: Equatable {
+        case missing
+        case directory
+        case other
+    }
+
+    /// The system's text for an errno value (the current one by default).
+    public static func errorText(_ code: Int32 = errno) -> String {
+        String(cString: strerror(code))
+    }
+
+    /// Writes all of `bytes` to `descriptor`, retrying short and interrupted writes; nil, or the errno that stopped it.
+    public static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            offset += written
+        }
+        return nil
+    }
+
+    /// `writeAll` of a string's UTF-8.
+    public static func writeAll(_ descriptor: Int32, _ text: String) -> Int32? {
+        var text = text
+        return text.withUTF8 { writeAll(descriptor, UnsafeRawBufferPointer($0)) }
+    }
+
+    public static func kind(of path: String) -> Kind {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return .missing }
+        return status.st_mode & S_IFMT == S_IFDIR ? .directory : .other
+    }
+
+    /// Creates `path` and its missing parents (like `mkdir -p`); the reason in the error is errno's text.
+    public static func createDirectories(_ path: String, mode: mode_t = 0o755) throws(FailureReason) {
+        if kind(of: path) == .directory { return }
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, mode) != 0 && errno != EEXIST { throw FailureReason(text: errorText()) }
+        }
+        guard kind(of: path) == .directory else { throw FailureReason(text: "not a directory") }
+    }
+
+    /// Writes `text` to `path` atomically: a temporary file in the same folder, flushed, then renamed over the old
+    /// file. A new file gets `mode`; an existing file keeps its mode, owner and group. Missing folders are created.
+    public static func writeAtomically(_ text: String, to path: String, mode: mode_t) throws(FailureReason) {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        var existing = stat()
+        let exists = stat(path, &existing) == 0
+        if !exists && kind(of: folder) == .missing {
+            do {
+                try createDirectories(folder)
+            } catch {
+                throw FailureReason(text: "cannot create \(folder): \(error.text)")
+            }
+        }
+        let temporary = (folder == "/" ? "" : folder) + "/." + name + ".tmp-\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard descriptor >= 0 else {
+            throw FailureReason(text: "cannot write in \(folder): \(errorText())" + (errno == EACCES ? " (try sudo)" : ""))
+        }
+        var failure = writeAll(descriptor, text).map { errorText($0) }
+        if exists {
+            _ = fchown(descriptor, existing.st_uid, existing.st_gid)
+            fchmod(descriptor, existing.st_mode & 0o7777)
+        } else {
+            fchmod(descriptor, mode)
+        }
+        if failure == nil, fsync(descriptor) != 0 { failure = errorText() }
+        close(descriptor)
+        if failure == nil, rename(temporary, path) != 0 { failure = errorText() }
+        if let failure {
+            unlink(temporary)
+            throw FailureReason(text: "cannot write \(path): \(failure)")
+        }
+    }
+
+    public struct FailureReason: Error, CustomStringConvertible {
+        public let text: String
+        public var description: String { text }
+    }
+}
