@@ -10,6 +10,29 @@ struct CRC16Tests {
         #expect(CRC16.arc.checksum(input) == 0xBB3D)
     }
 
+    /// The textbook bit-at-a-time form, as the reference for the sliced tables.
+    static func bitwise(_ bytes: [UInt8], polynomial: UInt16, initial: UInt16, finalXor: UInt16) -> UInt16 {
+        var crc = initial
+        for byte in bytes {
+            crc ^= UInt16(byte)
+            for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ polynomial : crc >> 1 }
+        }
+        return crc ^ finalXor
+    }
+
+    @Test("eight bytes per step equals the bit-at-a-time CRC at every length and alignment")
+    func slicedEqualsBitwise() {
+        var generator = SeededGenerator(seed: 1)
+        let bytes = (0..<300).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for length in 0...bytes.count {
+            let prefix = Array(bytes[..<length])
+            #expect(CRC16.x25.checksum(prefix) == Self.bitwise(prefix, polynomial: 0x8408, initial: 0xFFFF, finalXor: 0xFFFF))
+            #expect(CRC16.arc.checksum(prefix) == Self.bitwise(prefix, polynomial: 0xA001, initial: 0, finalXor: 0))
+            #expect(CRC16.arc.checksum(bytes[1..<max(length, 1)]) == Self.bitwise(Array(bytes[1..<max(length, 1)]),
+                                                                                    polynomial: 0xA001, initial: 0, finalXor: 0))
+        }
+    }
+
     @Test("HCS and FCS of a real E450 frame")
     func realFrame() throws {
         let frame = try TestData.frames("hdlc", "lge450-gbt-vse2026")[1]

@@ -27,17 +27,6 @@ struct DSMRFieldTests {
         }
     }
 
-    @Test("the sliced CRC-16/ARC equals the byte-wise one at every length")
-    func checksum() {
-        var generator = SeededGenerator(seed: 1)
-        let bytes = DSMRFixtures.noise(count: 300, using: &generator)
-        for length in 0...bytes.count {
-            let prefix = Array(bytes[..<length])
-            #expect(prefix.withUnsafeBytes { P1Checksum.arc($0) } == CRC16.arc.checksum(prefix), "length \(length)")
-        }
-        #expect(Array("123456789".utf8).withUnsafeBytes { P1Checksum.arc($0) } == 0xBB3D)
-    }
-
     @Test("OBIS codes in the P1 and IEC forms")
     func obisCodes() {
         let cases: [(String, ObisCode?)] = [

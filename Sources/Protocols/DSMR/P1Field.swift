@@ -171,16 +171,22 @@ enum P1Field {
 
     private static func printableHex(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String? {
         guard !range.isEmpty, range.count % 2 == 0 else { return nil }
-        var decoded: [UInt8] = []
-        decoded.reserveCapacity(range.count / 2)
-        var index = range.lowerBound
-        while index < range.upperBound {
+        @inline(__always) func decoded(at index: Int) -> UInt8? {
             guard let high = Hex.nibbleValue(bytes[index]), let low = Hex.nibbleValue(bytes[index + 1]) else { return nil }
             let byte = high << 4 | low
-            guard (0x20..<0x7F).contains(byte) else { return nil }
-            decoded.append(byte)
-            index += 2
+            return (0x20..<0x7F).contains(byte) ? byte : nil
         }
-        return String(decoding: decoded, as: UTF8.self)
+        // Check first, then write the text in place (no intermediate array; short texts need no allocation).
+        for index in stride(from: range.lowerBound, to: range.upperBound, by: 2) where decoded(at: index) == nil {
+            return nil
+        }
+        return String(unsafeUninitializedCapacity: range.count / 2) { text in
+            var out = 0
+            for index in stride(from: range.lowerBound, to: range.upperBound, by: 2) {
+                text[out] = decoded(at: index)!
+                out += 1
+            }
+            return out
+        }
     }
 }

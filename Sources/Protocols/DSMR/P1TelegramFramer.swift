@@ -155,7 +155,7 @@ struct P1TelegramFramer {
             return .dropped(Drop(.telegramChecksum, offset: telegramOffset, detail: "no CRC, but earlier telegrams had one"))
         }
         if digits > 0 {
-            let computed = telegram.withUnsafeBytes { P1Checksum.arc($0) }
+            let computed = telegram.withUnsafeBytes { CRC16.arc.checksum(buffer: $0) }
             if computed != value {
                 let detail = "CRC \(Hex.string([UInt8(value >> 8), UInt8(value & 0xFF)])), computed "
                     + Hex.string([UInt8(computed >> 8), UInt8(computed & 0xFF)])

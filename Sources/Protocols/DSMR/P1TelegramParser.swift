@@ -21,6 +21,7 @@ struct P1TelegramParser {
     private(set) var objects: [Object] = []
     private(set) var groups: [Range<Int>] = []
     private(set) var skippedLines = 0
+    private var codes = ObisTextCache()
 
     init() {
         objects.reserveCapacity(64)
@@ -69,13 +70,9 @@ struct P1TelegramParser {
 
     /// One `code(group)(group)...`; returns where reading goes on.
     private mutating func readObject(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
-        var index = start
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "(") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") { break }
-            index += 1
-        }
-        guard index < bytes.count, bytes[index] == UInt8(ascii: "("), let obis = P1Field.obis(bytes, start..<index) else {
+        let index = ByteScan.firstIndex(in: bytes, from: start, to: bytes.count, of: UInt8(ascii: "("),
+                                        UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: "\n"))
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "("), let obis = codes.obis(bytes, start..<index) else {
             skippedLines += 1
             return Self.endOfLine(bytes, from: index)
         }
@@ -94,14 +91,9 @@ struct P1TelegramParser {
         var index = start
         while index < bytes.count && bytes[index] == UInt8(ascii: "(") {
             let open = index + 1
-            var close = open
-            while close < bytes.count {
-                let byte = bytes[close]
-                if byte == UInt8(ascii: ")") { break }
-                if byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "(") { return nil }
-                close += 1
-            }
-            guard close < bytes.count else { return nil }
+            let close = ByteScan.firstIndex(in: bytes, from: open, to: bytes.count, of: UInt8(ascii: ")"),
+                                            UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: "("))
+            guard close < bytes.count, bytes[close] == UInt8(ascii: ")") else { return nil }
             groups.append(open..<close)
             index = close + 1
         }
@@ -109,10 +101,7 @@ struct P1TelegramParser {
     }
 
     private static func endOfLine(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
-        var index = start
-        while index < bytes.count && bytes[index] != UInt8(ascii: "\n") && bytes[index] != UInt8(ascii: "\r") {
-            index += 1
-        }
-        return index
+        ByteScan.firstIndex(in: bytes, from: start, to: bytes.count, of: UInt8(ascii: "\n"), UInt8(ascii: "\r"),
+                            UInt8(ascii: "\r"), UInt8(ascii: "\r"))
     }
 }

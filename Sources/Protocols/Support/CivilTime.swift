@@ -51,21 +51,26 @@ public enum CivilTime {
     /// ISO 8601 UTC text, `2021-07-06T12:58:18Z`.
     public static func iso8601(_ seconds: Int64) -> String {
         let c = components(ofSeconds: seconds)
-        var out: [UInt8] = []
-        out.reserveCapacity(20)
-        func digits(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            var v = value
-            while divisor > 0 {
-                out.append(UInt8(ascii: "0") + UInt8(v / divisor % 10))
-                v %= divisor
-                divisor /= 10
+        return String(unsafeUninitializedCapacity: 20) { out in
+            var position = 0
+            func digits(_ value: Int, _ width: Int) {
+                var divisor = 1
+                for _ in 1..<width { divisor *= 10 }
+                var v = value
+                while divisor > 0 {
+                    out[position] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: v / divisor % 10)
+                    position += 1
+                    v %= divisor
+                    divisor /= 10
+                }
             }
+            func character(_ ascii: Unicode.Scalar) {
+                out[position] = UInt8(ascii: ascii)
+                position += 1
+            }
+            digits(c.year, 4); character("-"); digits(c.month, 2); character("-"); digits(c.day, 2); character("T")
+            digits(c.hour, 2); character(":"); digits(c.minute, 2); character(":"); digits(c.second, 2); character("Z")
+            return position
         }
-        digits(c.year, 4); out.append(UInt8(ascii: "-")); digits(c.month, 2); out.append(UInt8(ascii: "-"))
-        digits(c.day, 2); out.append(UInt8(ascii: "T")); digits(c.hour, 2); out.append(UInt8(ascii: ":"))
-        digits(c.minute, 2); out.append(UInt8(ascii: ":")); digits(c.second, 2); out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
     }
 }
