@@ -120,6 +120,38 @@ struct MQTTClientTests {
         #expect(!log.all.contains(.connected))
     }
 
+    @Test("an expired broker certificate: the reason says so; retried until the renewed certificate is accepted")
+    func expiredCertificateIsRetried() throws {
+        let certificates = TestCertificates.shared
+        let port = FreePort.find()
+        var broker: MosquittoBroker? = try MosquittoBroker(
+            listenerOptions: certificates.brokerTLSOptions(certificate: certificates.expiredServerCertificate), port: port)
+        let settings = MQTTSettings(host: "localhost", port: port, tls: true, caFile: certificates.caCertificate,
+                                    clientID: "renewal")
+        let (client, log) = try Self.client(settings)
+        defer { client.close() }
+        let failure = log.wait(for: EventLog.isFailure)
+        #expect(EventLog.failureText(failure).contains("the broker's certificate was not accepted: certificate has expired"),
+                "\(EventLog.failureText(failure))")
+        broker = nil   // libmosquitto's own loop stopped here for good after a TLS error
+        broker = try MosquittoBroker(listenerOptions: certificates.brokerTLSOptions(), port: port)
+        #expect(log.wait(seconds: 20, for: EventLog.isConnected) != nil, "\(log.all)")
+        _ = broker
+    }
+
+    @Test("a refused login is one failure event per attempt, the same text each time")
+    func refusalIsOneEventPerAttempt() throws {
+        let broker = try MosquittoBroker(passwords: ["meter": "s3cret"])
+        let (client, log) = try Self.client(MQTTSettings(port: broker.port, username: "meter", password: "wrong",
+                                                         clientID: "refused"))
+        defer { client.close() }
+        usleep(3_500_000)   // attempts at 0, 1 and 3 s
+        let failures = log.all.filter(EventLog.isFailure).map(EventLog.failureText)
+        #expect((2...4).contains(failures.count), "\(failures)")
+        #expect(Set(failures) == ["mqtt://127.0.0.1:\(broker.port) refused the connection: Connection Refused: not authorised."],
+                "\(failures)")
+    }
+
     @Test("broker down at start: failure reported, connects by itself when the broker comes up")
     func reconnect() throws {
         let port = FreePort.find()

@@ -37,10 +37,8 @@ struct SpooledPublisherTests {
 
     /// Every number of 0..<count arrived at least once, and first arrivals are in order.
     static func checkComplete(_ received: [Int], count: Int) {
-        var seen = Set<Int>()
-        var firsts: [Int] = []
-        for number in received where seen.insert(number).inserted { firsts.append(number) }
-        #expect(firsts == Array(0..<count), "missing: \(Set(0..<count).subtracting(seen).sorted().prefix(20))")
+        let check = DeliveryCheck(arrivals: received, count: count)
+        #expect(check.isCompleteInOrder, "\(check)")
     }
 
     static func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {

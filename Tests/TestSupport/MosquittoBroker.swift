@@ -17,8 +17,7 @@ public final class MosquittoBroker {
         lines += listenerOptions
         if let passwords {
             let file = directory.appendingPathComponent("passwords")
-            try passwords.map { "\($0.key):\($0.value)" }.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
-            try Shell.run("/usr/bin/mosquitto_passwd", ["-U", file.path])
+            try Self.write(passwords, to: file)
             lines += ["allow_anonymous false", "password_file \(file.path)"]
         } else {
             lines += ["allow_anonymous true"]
@@ -29,6 +28,19 @@ public final class MosquittoBroker {
     }
 
     private var pid: pid_t = 0
+
+    /// Replaces the password file of a broker made with `passwords`; a running broker reads it at `reload()`.
+    public func writePasswords(_ passwords: [String: String]) throws {
+        try Self.write(passwords, to: directory.appendingPathComponent("passwords"))
+    }
+
+    private static func write(_ passwords: [String: String], to file: URL) throws {
+        try passwords.map { "\($0.key):\($0.value)" }.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        try Shell.run("/usr/bin/mosquitto_passwd", ["-U", file.path])
+    }
+
+    /// SIGHUP: mosquitto reloads its configuration and password file; connected clients stay connected.
+    public func reload() { if pid > 0 { Glibc.kill(pid, SIGHUP) } }
 
     /// Starts mosquitto (see `ChildProcess` for why not `Process`).
     public func start() throws {

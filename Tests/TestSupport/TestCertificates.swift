@@ -13,6 +13,8 @@ public struct TestCertificates: Sendable {
     public var mismatchedServerKey: String { directory.appendingPathComponent("otherhost.key").path }
     /// A second CA that signed nothing the broker uses.
     public var otherCACertificate: String { directory.appendingPathComponent("other-ca.crt").path }
+    /// For `localhost`, signed by the CA, with the server's key, valid only on 1 January 2020: expired.
+    public var expiredServerCertificate: String { directory.appendingPathComponent("expired.crt").path }
 
     public static let shared: TestCertificates = try! TestCertificates()
 
@@ -39,11 +41,30 @@ public struct TestCertificates: Sendable {
                  "-out", "client.csr"])
         try run(["x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
                  "-days", "2", "-out", "client.crt"])
+        // `openssl x509` cannot date a certificate in the past; `openssl ca` with a throw-away database can.
+        try """
+            [ca]
+            default_ca = expired
+            [expired]
+            database = expired-index.txt
+            new_certs_dir = .
+            serial = expired.srl
+            default_md = sha256
+            policy = any
+            [any]
+            commonName = supplied
+
+            """.write(to: directory.appendingPathComponent("expired-ca.cnf"), atomically: true, encoding: .utf8)
+        try "".write(to: directory.appendingPathComponent("expired-index.txt"), atomically: true, encoding: .utf8)
+        try "01\n".write(to: directory.appendingPathComponent("expired.srl"), atomically: true, encoding: .utf8)
+        try run(["ca", "-batch", "-config", "expired-ca.cnf", "-cert", "ca.crt", "-keyfile", "ca.key", "-in", "server.csr",
+                 "-out", "expired.crt", "-startdate", "20200101000000Z", "-enddate", "20200102000000Z",
+                 "-extfile", "server.ext", "-notext"])
     }
 
     /// Listener lines for mosquitto.conf.
-    public func brokerTLSOptions(requireClientCertificate: Bool = false) -> [String] {
-        var lines = ["cafile \(caCertificate)", "certfile \(serverCertificate)", "keyfile \(serverKey)"]
+    public func brokerTLSOptions(requireClientCertificate: Bool = false, certificate: String? = nil) -> [String] {
+        var lines = ["cafile \(caCertificate)", "certfile \(certificate ?? serverCertificate)", "keyfile \(serverKey)"]
         if requireClientCertificate { lines += ["require_certificate true"] }
         return lines
     }

@@ -4,9 +4,13 @@ import Glibc
 import FoundationEssentials
 internal import CMosquitto
 
-/// An MQTT client over libmosquitto: one instance owns one `struct mosquitto`, runs libmosquitto's network loop on
-/// its own thread, reconnects by itself (exponential backoff from 1 s up to 30 s, forever) and reports what happens
-/// through `onEvent`, called on that network thread.
+/// An MQTT client over libmosquitto: one instance owns one `struct mosquitto`, drives its network loop on a thread of
+/// its own, reconnects by itself (1 s doubling up to 30 s, forever) and reports what happens through `onEvent`, called
+/// on that network thread. Each failed connection attempt is reported once, with its reason.
+///
+/// The thread is ours, not `mosquitto_loop_start`'s: libmosquitto's own loop gives up for good after a TLS error (an
+/// expired or untrusted certificate) or a failed name lookup, so a broker that renews its certificate or a DNS
+/// server that comes back would never be reached again.
 public final class MQTTClient: @unchecked Sendable {
     public enum Event: Sendable, Equatable {
         case connected
@@ -25,10 +29,19 @@ public final class MQTTClient: @unchecked Sendable {
     public let settings: MQTTSettings
     private let handle: OpaquePointer
     private let onEvent: @Sendable (Event) -> Void
-    private let lock = ConditionLock()
+    /// Guards the state below; `wake` interrupts the network thread's wait between attempts.
+    private let wake = ConditionLock()
     private var started = false
     private var closed = false
+    private var threadFinished = false
+    /// After `close`: how long the network thread keeps trying to send DISCONNECT.
+    private var closeDeadline = Date.distantFuture
     private var connectedNow = false
+    /// The current connection attempt was already reported as failed (a refusal is followed by a disconnect).
+    private var attemptReported = false
+    /// Seconds before the next attempt after a failure.
+    private var retryDelay = 1.0
+    static let maximumRetryDelay = 30.0
     /// The last error line libmosquitto logged (TLS errors arrive this way), to explain a failure.
     private var lastLoggedError: String?
 
@@ -66,7 +79,8 @@ public final class MQTTClient: @unchecked Sendable {
         let version = settings.mqtt5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311
         try check(mosquitto_int_option(handle, MOSQ_OPT_PROTOCOL_VERSION, Int32(version)), "protocol version")
         try check(mosquitto_int_option(handle, MOSQ_OPT_TCP_NODELAY, 1), "TCP_NODELAY")
-        try check(mosquitto_reconnect_delay_set(handle, 1, 30, true), "reconnect delay")
+        // Our network thread calls mosquitto_loop; publishing from other threads must only queue packets.
+        try check(mosquitto_threaded_set(handle, true), "threaded mode")
         try check(mosquitto_max_inflight_messages_set(handle, 100), "inflight window")
         if let username = settings.username {
             try check(mosquitto_username_pw_set(handle, username, settings.password), "username/password")
@@ -102,7 +116,7 @@ public final class MQTTClient: @unchecked Sendable {
         }
         mosquitto_log_callback_set(handle) { _, context, level, text in
             guard level & Int32(MOSQ_LOG_ERR) != 0, let text, let client = MQTTClient.from(context) else { return }
-            client.loggedError(String(cString: text))
+            client.loggedError(String(cString: text), certificateProblem: TLSVerification.failure(of: client.handle))
         }
     }
 
@@ -110,17 +124,25 @@ public final class MQTTClient: @unchecked Sendable {
         context.map { Unmanaged<MQTTClient>.fromOpaque($0).takeUnretainedValue() }
     }
 
-    /// libmosquitto reports TLS and socket failures of its background reconnects only through its log.
-    private func loggedError(_ text: String) {
-        let isConnected = lock.withLock { () -> Bool in
-            lastLoggedError = text
-            return connectedNow
+    /// libmosquitto explains TLS failures only through its log; the reason is kept for the failure that follows.
+    /// When the broker's certificate failed verification, OpenSSL's reason (expired, not yet valid, untrusted) says
+    /// more than libmosquitto's "certificate verify failed".
+    private func loggedError(_ text: String, certificateProblem: String?) {
+        let line = certificateProblem.map { "the broker's certificate was not accepted: \($0)" } ?? text
+        wake.withLock {
+            // The certificate's reason stays ahead of the generic lines logged after it.
+            if certificateProblem != nil || lastLoggedError?.hasPrefix("the broker's certificate") != true {
+                lastLoggedError = line
+            }
         }
-        if !isConnected { onEvent(.connectionFailed("\(settings.address): \(text)")) }
     }
 
     private func connected(code: Int32) {
-        lock.withLock { connectedNow = code == 0 }
+        wake.withLock {
+            connectedNow = code == 0
+            attemptReported = code != 0
+            if code == 0 { retryDelay = 1 }
+        }
         if code == 0 {
             if let topic = settings.statusTopic {
                 mosquitto_publish(handle, nil, topic, 6, "online", 1, true)
@@ -132,9 +154,21 @@ public final class MQTTClient: @unchecked Sendable {
     }
 
     private func disconnected(code: Int32) {
-        lock.withLock { connectedNow = false }
-        guard code != 0 else { return }   // our own disconnect
-        onEvent(.disconnected(reason(error: code)))
+        guard code != 0 else {   // our own disconnect
+            wake.withLock { connectedNow = false }
+            return
+        }
+        connectionEnded(code: code)
+    }
+
+    /// A connection attempt that failed before libmosquitto had a socket (refused, unreachable, name unknown).
+    private func attemptFailed(code: Int32) {
+        let text = reason(error: code)
+        let reported = wake.withLock { () -> Bool in
+            defer { attemptReported = true }
+            return attemptReported
+        }
+        if !reported { onEvent(.connectionFailed(text)) }
     }
 
     private func reason(connack code: Int32) -> String {
@@ -143,26 +177,76 @@ public final class MQTTClient: @unchecked Sendable {
     }
 
     private func reason(error code: Int32) -> String {
-        var text = String(cString: mosquitto_strerror(code))
-        if let logged = lock.withLock({ lastLoggedError.take() }) { text += " (\(logged))" }
+        var text = String(cString: mosquitto_strerror(code))   // MOSQ_ERR_ERRNO: strerror(errno)
+        if let logged = wake.withLock({ lastLoggedError.take() }) { text += " (\(logged))" }
         return "\(settings.address): \(text)"
     }
 
     /// Starts connecting in the background; failures arrive as events and are retried forever.
     public func start() throws(Failure) {
-        let alreadyStarted = lock.withLock { () -> Bool in
+        let alreadyStarted = wake.withLock { () -> Bool in
             defer { started = true }
             return started
         }
         guard !alreadyStarted else { return }
         let code = mosquitto_connect_async(handle, settings.host, Int32(settings.port), Int32(settings.keepalive))
-        try check(mosquitto_loop_start(handle), "network thread")
         if code != MOSQ_ERR_SUCCESS.rawValue {
-            // The loop thread keeps retrying; report why the first attempt failed.
-            onEvent(.connectionFailed(reason(error: code)))
-            if code == MOSQ_ERR_ERRNO.rawValue || code == MOSQ_ERR_EAI.rawValue || code == MOSQ_ERR_NO_CONN.rawValue {
-                mosquitto_reconnect_async(handle)
+            if code == MOSQ_ERR_INVAL.rawValue { throw Failure(description: "\(settings.address): invalid host or port") }
+            attemptFailed(code: code)
+        }
+        startDetachedThread(name: "mqtt") { [self] in runNetwork(connecting: code == MOSQ_ERR_SUCCESS.rawValue) }
+    }
+
+    /// The network thread: reads and writes while a connection is up; when it is down (or never came up), waits
+    /// and tries again, until `close`.
+    private func runNetwork(connecting: Bool) {
+        var connecting = connecting
+        defer { wake.withLock { threadFinished = true; wake.broadcast() } }
+        while true {
+            if !connecting {
+                guard waitBeforeRetry() else { return }
+                wake.withLock { attemptReported = false }
+                let code = mosquitto_reconnect_async(handle)
+                if code != MOSQ_ERR_SUCCESS.rawValue {
+                    attemptFailed(code: code)
+                    continue
+                }
+                connecting = true
             }
+            let code = mosquitto_loop(handle, 500, 1)
+            // Closed: done once DISCONNECT went out and libmosquitto dropped the socket, or at the deadline (the
+            // socket is then closed by mosquitto_destroy).
+            if wake.withLock({ closed && (mosquitto_socket(handle) < 0 || Date() >= closeDeadline) }) { return }
+            guard code != MOSQ_ERR_SUCCESS.rawValue else { continue }
+            // This connection or attempt is over. libmosquitto tells the disconnect callback, except when the TLS
+            // handshake failed: report it here unless the callback did (the next attempt closes a socket left open).
+            connectionEnded(code: code)
+            connecting = false
+        }
+    }
+
+    /// A connection (or an attempt) ended with `code`: reported as a disconnect when it was up, else as the
+    /// attempt's failure unless that was reported already (a refusal is followed by a disconnect).
+    private func connectionEnded(code: Int32) {
+        let text = reason(error: code)   // first, while errno still holds the cause
+        let (wasConnected, reported) = wake.withLock { () -> (Bool, Bool) in
+            defer { connectedNow = false; attemptReported = true }
+            return (connectedNow, attemptReported)
+        }
+        if wasConnected {
+            onEvent(.disconnected(text))
+        } else if !reported {
+            onEvent(.connectionFailed(text))
+        }
+    }
+
+    /// Sleeps the retry delay and doubles it (up to 30 s); false when the client was closed meanwhile.
+    private func waitBeforeRetry() -> Bool {
+        wake.withLock {
+            let deadline = Date().addingTimeInterval(retryDelay)
+            retryDelay = min(retryDelay * 2, Self.maximumRetryDelay)
+            while !closed, Date() < deadline { _ = wake.wait(until: deadline) }
+            return !closed
         }
     }
 
@@ -181,10 +265,11 @@ public final class MQTTClient: @unchecked Sendable {
         try check(mosquitto_subscribe(handle, nil, topic, Int32(qos)), "subscribe to \(topic)")
     }
 
-    /// Disconnects cleanly and stops the network thread. Idempotent.
+    /// Disconnects cleanly (the `offline` status and DISCONNECT are sent when connected) and stops the network
+    /// thread, waiting at most a second for the broker. Idempotent.
     public func close() {
-        let wasOpen = lock.withLock { () -> Bool in
-            defer { closed = true }
+        let wasOpen = wake.withLock { () -> Bool in
+            defer { closed = true; closeDeadline = Date().addingTimeInterval(1); wake.broadcast() }
             return !closed && started
         }
         guard wasOpen else { return }
@@ -192,7 +277,7 @@ public final class MQTTClient: @unchecked Sendable {
             mosquitto_publish(handle, nil, topic, 7, "offline", 1, true)
         }
         mosquitto_disconnect(handle)
-        mosquitto_loop_stop(handle, false)
+        wake.withLock { while !threadFinished { wake.wait(seconds: 1) } }
     }
 }
 
