@@ -40,10 +40,13 @@ final class MQTTSink: Sink {
         try publisher.submit(messages)
     }
 
-    /// Gives the broker a moment to acknowledge what is in flight; the rest stays spooled for the next start.
+    /// Gives the broker a moment to acknowledge what is in flight (or to accept the connection still being made);
+    /// the rest stays spooled for the next start.
     func close() {
         let deadline = Date().addingTimeInterval(1.0)
-        while publisher.statistics.connected, publisher.statistics.pendingBytes > 0, Date() < deadline {
+        while Date() < deadline {
+            let now = publisher.statistics
+            guard now.pendingBytes > 0, now.connected || now.failure == nil else { break }
             usleep(20_000)
         }
         let left = publisher.statistics

@@ -11,6 +11,9 @@ public final class SpooledPublisher: @unchecked Sendable {
         public var pendingBytes = 0
         public var droppedBecauseFull = 0
         public var connected = false
+        /// Why the broker cannot be reached, since the last connection; nil while connected or still trying the
+        /// first time.
+        public var failure: String?
     }
 
     public let qos: Int
@@ -55,7 +58,7 @@ public final class SpooledPublisher: @unchecked Sendable {
     public var statistics: Statistics {
         lock.withLock {
             Statistics(acknowledged: acknowledged, pendingBytes: spool.pendingBytes,
-                       droppedBecauseFull: spool.droppedRecords, connected: connected)
+                       droppedBecauseFull: spool.droppedRecords, connected: connected, failure: lastFailure)
         }
     }
 
