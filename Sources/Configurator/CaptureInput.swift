@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Protocols
 
 /// Reads a capture as users give it: a file or standard input, hex text or raw bytes.
@@ -9,16 +10,13 @@ enum CaptureInput {
 
     static func read(path: String?) throws -> [UInt8] {
         if path == nil || path == "-" {
-            return [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+            return FileSystem.readAll(STDIN_FILENO)
         }
         let path = path!
-        guard let data = FileManager.default.contents(atPath: path) else {
+        if FileSystem.kind(of: path) == .directory { throw ReadError(description: "'\(path)' is a directory") }
+        guard let bytes = FileSystem.contents(of: path) else {
             throw ReadError(description: "cannot read '\(path)': no such file or not readable")
         }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw ReadError(description: "'\(path)' is a directory")
-        }
-        return [UInt8](data)
+        return bytes
     }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
+import Protocols
 
 @main
 struct SmartmeterConfig: ParsableCommand {
@@ -19,8 +21,8 @@ struct SmartmeterConfig: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             guard code == .validationFailure else { exit(withError: error) }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            Foundation.exit(2)
+            _ = FileSystem.writeAll(STDERR_FILENO, fullMessage(for: error) + "\n")
+            Glibc.exit(2)
         }
     }
 }

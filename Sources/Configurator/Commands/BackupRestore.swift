@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Protocols
 
 /// Which database `backup` and `restore` use: `--db`, else the first postgresql/timescaledb sink of the configuration.

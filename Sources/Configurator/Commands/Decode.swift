@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Protocols
 
 /// `smartmeter-config decode`: decodes a capture offline and prints one JSON object per reading.
@@ -51,7 +52,7 @@ struct Decode: ParsableCommand {
         do {
             input = try CaptureInput.read(path: file)
         } catch {
-            FileHandle.standardError.write(Data("smartmeter-config decode: \(error)\n".utf8))
+            _ = FileSystem.writeAll(STDERR_FILENO, "smartmeter-config decode: \(error)\n")
             throw ExitCode(2)
         }
         let bytes = Hex.bytes(fromCapture: input)
@@ -75,13 +76,13 @@ struct Decode: ParsableCommand {
                 }
             }
             if output.utf8.count > 1 << 16 {
-                FileHandle.standardOutput.write(Data(output.utf8))
+                _ = FileSystem.writeAll(STDOUT_FILENO, output)
                 output = ""
             }
         }
         decoder.feed(bytes, emit: emit)
         decoder.finish(emit: emit)
-        FileHandle.standardOutput.write(Data(output.utf8))
-        FileHandle.standardError.write(Data((problems + decoder.statistics.summary + "\n").utf8))
+        _ = FileSystem.writeAll(STDOUT_FILENO, output)
+        _ = FileSystem.writeAll(STDERR_FILENO, problems + decoder.statistics.summary + "\n")
     }
 }

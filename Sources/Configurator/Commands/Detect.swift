@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Protocols
 
 /// `smartmeter-config detect --port DEV`
@@ -105,7 +106,7 @@ struct Detect: ParsableCommand {
                       "databits = \(settings.dataBits)", "stopbits = \(settings.stopBits)"]
         }
         if verdict.encrypted == true {
-            lines.append(verdict.keyWorks == true ? "key = \(key!.replacingOccurrences(of: " ", with: "").uppercased())"
+            lines.append(verdict.keyWorks == true ? "key = \(key!.replacing(" ", with: "").uppercased())"
                          : "key = (the 32 hex characters from your grid operator)")
         }
         Console.out("Suggested section (add it with 'smartmeter-config add-reader' or the wizard):\n")

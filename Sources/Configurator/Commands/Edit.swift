@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Protocols
 
 /// `smartmeter-config set SECTION.KEY=VALUE ...`
@@ -175,7 +176,7 @@ struct Remove: ParsableCommand {
     var section: String
 
     func run() throws {
-        let name = section.trimmingCharacters(in: CharacterSet(charactersIn: "[] ")).lowercased()
+        let name = section.trimmed(where: { $0 == "[" || $0 == "]" || $0 == " " }).lowercased()
         try ConfigurationEdit.apply(to: options.config, command: "remove") { editor in
             guard editor.removeSection(name) else {
                 let sections = editor.sectionNames.map { "[\($0)]" }.joined(separator: ", ")

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Protocols
 
 /// `smartmeter-config test-sinks`
@@ -82,9 +83,9 @@ struct TestSinks: ParsableCommand {
     }
 
     private func testFolder(_ path: String, create: Bool) -> Result<String, Failure> {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { return .failure(Failure(text: "\(path) is not a folder")) }
+        let kind = FileSystem.kind(of: path)
+        if kind != .missing {
+            guard kind == .directory else { return .failure(Failure(text: "\(path) is not a folder")) }
             return access(path, W_OK) == 0 ? .success("\(path) is writable")
                 : .failure(Failure(text: "\(path) is not writable by this user (the service's user must write it)"))
         }
@@ -97,7 +98,7 @@ struct TestSinks: ParsableCommand {
     private func testMQTT(_ sink: SinkConfiguration) -> Result<String, Failure> {
         let settings = MQTTSettings(sink: sink, clientIDSuffix: "-test", statusTopic: false)
         final class Outcome: @unchecked Sendable {
-            let lock = NSLock()
+            let lock = ConditionLock()
             var event: MQTTClient.Event?
             func set(_ new: MQTTClient.Event) { lock.withLock { if event == nil { event = new } } }
             var value: MQTTClient.Event? { lock.withLock { event } }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Protocols
 
 /// `smartmeter-config validate`: every problem of the configuration, as the collector would see it.

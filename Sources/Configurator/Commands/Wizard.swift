@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Protocols
 
 /// `smartmeter-config wizard`: a first configuration by question and answer.
@@ -94,11 +95,11 @@ struct Wizard: ParsableCommand {
             return Self.checkKey(answer)
         }
         guard !key.isEmpty else { return [] }
-        var entries = [("key", key.replacingOccurrences(of: " ", with: "").uppercased())]
+        var entries = [("key", key.replacing(" ", with: "").uppercased())]
         let auth = try ask.checked("Authentication key (empty if you got none)", default: "") { answer in
             answer.isEmpty ? nil : Self.checkKey(answer)
         }
-        if !auth.isEmpty { entries.append(("auth_key", auth.replacingOccurrences(of: " ", with: "").uppercased())) }
+        if !auth.isEmpty { entries.append(("auth_key", auth.replacing(" ", with: "").uppercased())) }
         return entries
     }
 

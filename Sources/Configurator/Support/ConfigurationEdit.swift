@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Protocols
 
 /// The shared path of `set`, `add-reader`, `add-sink` and `remove`: read the file's text, change only the lines
@@ -57,8 +58,8 @@ enum ConfigurationEdit {
     /// `KEY=VALUE`, split at the first '='.
     static func assignment(_ text: String) -> (key: String, value: String)? {
         guard let equals = text.firstIndex(of: "=") else { return nil }
-        let key = String(text[..<equals]).trimmingCharacters(in: .whitespaces).lowercased()
+        let key = text[..<equals].trimmed.lowercased()
         guard !key.isEmpty, !key.contains(" ") else { return nil }
-        return (key, String(text[text.index(after: equals)...]).trimmingCharacters(in: .whitespaces))
+        return (key, text[text.index(after: equals)...].trimmed)
     }
 }

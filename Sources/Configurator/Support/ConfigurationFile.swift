@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import Protocols
 
 /// Reading, checking and writing the configuration file.

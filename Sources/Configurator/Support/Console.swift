@@ -1,13 +1,15 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import Protocols
 
 /// Unbuffered output, so prompts and messages appear in order on a terminal and in a pipe.
 enum Console {
     static func out(_ text: String, terminator: String = "\n") {
-        FileHandle.standardOutput.write(Data((text + terminator).utf8))
+        _ = FileSystem.writeAll(STDOUT_FILENO, text + terminator)
     }
 
     static func err(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        _ = FileSystem.writeAll(STDERR_FILENO, text + "\n")
     }
 
     /// `smartmeter-config <command>: message` on standard error.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Questions and answers on standard input/output, for a person at a terminal or a script piping answers in.
 /// On a terminal secrets are read without echo; at the end of the input every question fails with `EndOfInput`.
@@ -28,7 +29,7 @@ struct Prompter {
             if !isTerminal || !secret { Console.out("") }
             throw EndOfInput()
         }
-        let trimmed = answer.trimmingCharacters(in: .whitespaces)
+        let trimmed = answer.trimmed
         if !isTerminal { Console.out(secret && !trimmed.isEmpty ? "********" : trimmed) }
         return trimmed.isEmpty ? (defaultValue ?? "") : trimmed
     }

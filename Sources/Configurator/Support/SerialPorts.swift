@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The serial ports a meter adapter shows up as: stable `/dev/serial/by-id/*` names first, then `ttyUSB*`,
 /// `ttyACM*` (USB adapters) and `ttyAMA*` (the Raspberry Pi's UART). `SMARTMETER_DEVICE_DIR` replaces `/dev` in tests.
@@ -28,10 +29,33 @@ enum SerialPorts {
         let order = ["ttyUSB", "ttyACM", "ttyAMA"]
         for name in names.sorted(by: { a, b in
             let ra = order.firstIndex { a.hasPrefix($0) }!, rb = order.firstIndex { b.hasPrefix($0) }!
-            return ra != rb ? ra < rb : a.localizedStandardCompare(b) == .orderedAscending
+            return ra != rb ? ra < rb : Self.naturalOrder(a, b)
         }) {
             ports.append(Port(path: directory + "/" + name, target: nil))
         }
         return ports
+    }
+
+    /// Names compared with their digit runs as numbers: ttyUSB2 before ttyUSB10.
+    static func naturalOrder(_ a: String, _ b: String) -> Bool {
+        func parts(_ name: String) -> [(text: String, number: Int?)] {
+            var result: [(String, Int?)] = []
+            var current = "", digits = false
+            for character in name {
+                if character.isASCII && character.isNumber != digits && !current.isEmpty {
+                    result.append((current, digits ? Int(current) : nil))
+                    current = ""
+                }
+                digits = character.isASCII && character.isNumber
+                current.append(character)
+            }
+            if !current.isEmpty { result.append((current, digits ? Int(current) : nil)) }
+            return result
+        }
+        for (left, right) in zip(parts(a), parts(b)) where left.text != right.text {
+            if let x = left.number, let y = right.number, x != y { return x < y }
+            return left.text < right.text
+        }
+        return parts(a).count < parts(b).count
     }
 }

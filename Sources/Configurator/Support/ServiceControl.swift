@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// `systemctl` for our service: restart, status and the last log lines, with the failures a user meets explained.
 struct ServiceControl {
@@ -25,28 +26,9 @@ struct ServiceControl {
         }
     }
 
-    struct Run {
-        var status: Int32
-        var output: String
-    }
-
-    func run(_ arguments: [String]) -> Run {
-        guard let systemctl else { return Run(status: 127, output: "") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: systemctl)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return Run(status: 127, output: "cannot run \(systemctl): \(error.localizedDescription)")
-        }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    func run(_ arguments: [String]) -> CommandRunner.Run {
+        guard let systemctl else { return CommandRunner.Run(status: 127, output: "") }
+        return CommandRunner.run(systemctl, arguments)
     }
 
     func restart() -> Outcome {
@@ -55,7 +37,7 @@ struct ServiceControl {
         }
         let result = run(["restart", unit])
         if result.status == 0 { return .restarted }
-        let text = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = result.output.trimmed
         let lower = text.lowercased()
         if lower.contains("not been booted with systemd") || lower.contains("failed to connect to bus")
             || lower.contains("system has not been booted") {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Protocols
 
 /// What the bytes heard at one serial setting are: each meter type that uses this setting decodes them, and the one

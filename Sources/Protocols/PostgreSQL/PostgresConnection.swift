@@ -142,9 +142,7 @@ public final class PostgresConnection {
 
     private static func text(_ pointer: UnsafePointer<CChar>?) -> String {
         guard let pointer else { return "" }
-        let text = String(cString: pointer)
-        let trimmed = text.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()
-        return String(trimmed).replacing("\n", with: "; ")
+        return String(cString: pointer).trimmed.replacing("\n", with: "; ")
     }
 
     private static func withCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {

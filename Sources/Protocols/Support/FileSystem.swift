@@ -34,6 +34,27 @@ public enum FileSystem {
         return text.withUTF8 { writeAll(descriptor, UnsafeRawBufferPointer($0)) }
     }
 
+    /// Everything readable from `descriptor` until end of file (at most `limit` bytes).
+    public static func readAll(_ descriptor: Int32, limit: Int = 1 << 30) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while bytes.count < limit {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            bytes += chunk[0..<min(count, limit - bytes.count)]
+        }
+        return bytes
+    }
+
+    /// The contents of the file at `path`, or nil when it cannot be opened.
+    public static func contents(of path: String, limit: Int = 1 << 30) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        return readAll(descriptor, limit: limit)
+    }
+
     public static func kind(of path: String) -> Kind {
         var status = stat()
         guard stat(path, &status) == 0 else { return .missing }
