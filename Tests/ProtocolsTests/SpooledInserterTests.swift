@@ -1,0 +1,31 @@
+import Foundation
+import Protocols
+import Testing
+import TestSupport
+
+@Suite("Spooled PostgreSQL inserter")
+struct SpooledInserterTests {
+    /// Found by the AddressSanitizer run (LeakSanitizer): the inserter's thread held the inserter and the inserter
+    /// held its thread, so neither it nor its spool were ever released.
+    @Test("closed, the inserter and its spool are released")
+    func releasedAfterClose() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("inserter-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        weak var released: SpooledInserter?
+        weak var releasedSpool: DiskSpool?
+        do {
+            let spool = try DiskSpool(directory: directory, maximumBytes: 1 << 20)
+            // Nothing listens on the port: the thread fails to connect and waits to retry until closed.
+            let settings = PostgresSettings(host: "127.0.0.1", port: FreePort.find(), user: "nobody")
+            let inserter = SpooledInserter(settings: settings, spool: spool) { _ in }
+            released = inserter
+            releasedSpool = spool
+            inserter.start()
+            inserter.close(waitingUpTo: 0)
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while released != nil, Date() < deadline { usleep(10_000) }
+        #expect(released == nil)
+        #expect(releasedSpool == nil)
+    }
+}
