@@ -90,9 +90,6 @@ public final class SpooledInserter: @unchecked Sendable {
             condition.withLock {
                 finished = true
                 statistics_.connected = false
-                // The thread's closure holds this inserter: dropping the thread ends the cycle so the inserter and
-                // its spool (whose release writes the delivered head) are freed.
-                thread = nil
                 condition.broadcast()
             }
         }
