@@ -5,7 +5,7 @@ import Protocols
 // Run a release build from the package root:
 //     swift run -c release DecodeBenchmark [messages-per-case] [path-to-shared/testdata] [case-name-filter]
 // The filter (a substring of the case name) runs only matching cases, e.g. under valgrind --tool=callgrind.
-// or, on the streams StreamGenerator wrote (see StreamBenchmark.swift):
+// On the large streams StreamGenerator writes (see StreamBenchmark.swift; bench/compare.sh runs it):
 //     swift run -c release DecodeBenchmark --streams DIR [--only NAME] [--json FILE]
 
 let arguments = CommandLine.arguments
