@@ -75,4 +75,39 @@ struct AXDRTapeTests {
             #expect(Self.tape(encoded) == value)
         }
     }
+
+    @Test("a capture-object list repeated from the previous message is reused, at any offset, and only when equal")
+    func repeatedList() throws {
+        let definition: (UInt8) -> DLMSValue = { c in
+            .structure([.longUnsigned(3), .octetString([1, 0, c, 7, 0, 255]), .integer(2), .longUnsigned(0)])
+        }
+        let list = DLMSValue.array((1...12).map(definition))
+        let otherList = DLMSValue.array((1...12).map { definition($0 + 20) })
+        let bodies: [(DLMSValue, prefix: Int)] = [
+            (.structure([list, .doubleLongUnsigned(1), .octetString(ArraySlice("LGZ1".utf8))]), 0),
+            (.structure([list, .doubleLongUnsigned(2), .octetString(ArraySlice("LGZ12".utf8))]), 0),
+            (.structure([list, .structure([.unsigned(3), .unsigned(4)]), .visibleString(ArraySlice("x".utf8))]), 5),
+            (.structure([otherList, .doubleLongUnsigned(5)]), 3),
+            (.structure([otherList, .doubleLongUnsigned(6), .null]), 0),
+            (.array([otherList, .doubleLongUnsigned(7)]), 0),
+            (.structure([otherList]), 2),
+            (.structure([list, .long64(-8)]), 1),
+        ]
+        var tape = AXDRTape()
+        var reused: [Bool] = []
+        for (body, prefix) in bodies {
+            var encoded = [UInt8](repeating: 0xEE, count: prefix)
+            body.encodeAXDR(into: &encoded)
+            try tape.decode(encoded[...], from: prefix)
+            #expect(tape.value(0) == body)
+            reused.append(tape.reusedList)
+            // A list cut short must not be taken from the memory.
+            var truncated = [UInt8](repeating: 0xEE, count: prefix)
+            body.encodeAXDR(into: &truncated)
+            var copy = tape
+            #expect(throws: AXDRTape.Malformed.self) { try copy.decode(truncated.dropLast(1), from: prefix) }
+        }
+        #expect(reused == [false, true, true, false, true, false, false, false])
+    }
 }
+

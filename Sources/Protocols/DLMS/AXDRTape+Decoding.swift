@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Decoding into an `AXDRTape`: the checks of `AXDRDecoder`, one by one, writing nodes instead of building values.
 extension AXDRTape {
     /// Malformed input; `AXDRDecoder` on the same bytes says what and where.
@@ -30,7 +36,10 @@ extension AXDRTape {
         var descriptions = descriptionScratch
         descriptionScratch = []
         var parsed = 0
+        var firstElement = 0..<0
+        var reused = false
         let input = bytes
+        let list = repeatedList
         let outcome = input.withUnsafeBufferPointer { p -> Parser.Outcome in
             nodes.withUnsafeMutableBufferPointer { storage -> Parser.Outcome in
                 var parser = Parser(p: p, nodes: storage, descriptions: descriptions, index: offset)
@@ -38,9 +47,11 @@ extension AXDRTape {
                 defer {
                     descriptions = parser.descriptions
                     parsed = parser.count
+                    firstElement = parser.firstElement
+                    reused = parser.reusedList
                 }
                 do throws(Parser.Outcome) {
-                    try parser.value(depth: 0)
+                    try parser.root(reusing: list)
                 } catch {
                     return error
                 }
@@ -49,6 +60,8 @@ extension AXDRTape {
         }
         descriptionScratch = descriptions
         count = parsed
+        reusedList = outcome == .decoded && reused
+        if outcome == .decoded && !reused { rememberList(bytes: firstElement) }
         return outcome
     }
 }
@@ -75,6 +88,10 @@ extension AXDRTape {
         var descriptions: [CompactTypeDescription]
         var index: Int
         var count = 0
+        /// Bytes of the root structure's first element, once parsed.
+        var firstElement = 0..<0
+        /// Whether the root's first element was taken from the list remembered from the previous message.
+        var reusedList = false
 
         init(p: UnsafeBufferPointer<UInt8>, nodes: UnsafeMutableBufferPointer<Node>,
              descriptions: [CompactTypeDescription], index: Int) {
@@ -132,6 +149,34 @@ extension AXDRTape {
             return index
         }
 
+        /// The root value, its first element copied from `list` when the bytes are those of the list.
+        mutating func root(reusing list: RepeatedList?) throws(Outcome) {
+            let structure = DLMSValue.Tag.structure.rawValue
+            if let list, index < p.count, p[index] == structure {
+                let start = index
+                index += 1
+                let elements = try length()
+                if elements > 0, list.bytes.count <= p.count - index,
+                   list.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p.baseAddress! + index, $0.count) }) == 0 {
+                    try append(Node(tag: structure, count: elements, end: 0, start: 0, bits: 0))
+                    guard count + list.nodes.count <= nodes.count else { throw .full }
+                    let shift = index - list.start
+                    for node in list.nodes {
+                        nodes[count] = node
+                        if shift != 0 { nodes[count].start += shift }
+                        count += 1
+                    }
+                    firstElement = index..<(index + list.bytes.count)
+                    index += list.bytes.count
+                    reusedList = true
+                    try self.elements(elements, of: 0, depth: 0, from: 1)
+                    return
+                }
+                index = start
+            }
+            try value(depth: 0)
+        }
+
         mutating func value(depth: Int) throws(Outcome) {
             guard depth < AXDRDecoder.maximumDepth else { throw .malformed }
             let tag = try byte()
@@ -140,13 +185,31 @@ extension AXDRTape {
                 let elements = try length()
                 let container = count
                 try append(Node(tag: tag, count: elements, end: 0, start: 0, bits: 0))
-                for _ in 0..<elements { try value(depth: depth + 1) }
-                nodes[container].end = count
+                try self.elements(elements, of: container, depth: depth)
             case DLMSValue.Tag.compactArray.rawValue:
                 try compactArray(depth: depth)
             default:
                 try untagged(tag)
             }
+        }
+
+        /// The elements `first..<number` of a container at `depth`. Leaves are read here, only containers recurse.
+        mutating func elements(_ number: Int, of container: Int, depth: Int, from first: Int = 0) throws(Outcome) {
+            if number > first { guard depth + 1 < AXDRDecoder.maximumDepth else { throw .malformed } }
+            for element in first..<max(number, first) {
+                guard index < p.count else { throw .malformed }
+                let start = index
+                let tag = p[index]
+                if tag == DLMSValue.Tag.array.rawValue || tag == DLMSValue.Tag.structure.rawValue
+                    || tag == DLMSValue.Tag.compactArray.rawValue {
+                    try value(depth: depth + 1)
+                } else {
+                    index += 1
+                    try untagged(tag)
+                }
+                if depth == 0 && element == 0 && container == 0 { firstElement = start..<index }
+            }
+            nodes[container].end = count
         }
 
         /// The contents of a value whose tag is known (not a container).

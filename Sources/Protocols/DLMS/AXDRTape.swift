@@ -32,6 +32,29 @@ struct AXDRTape {
     var bytes: [UInt8] = []
     /// Reused storage of compact-array layouts while decoding.
     var descriptionScratch: [CompactTypeDescription] = []
+    /// The root structure's first element when it is an array (the capture-object list push meters repeat in every
+    /// message), as bytes and nodes: a next message whose list has the same bytes copies the nodes, unparsed.
+    var repeatedList: RepeatedList? = nil
+    /// Whether the last decode took the root's first element from `repeatedList`.
+    var reusedList = false
+
+    struct RepeatedList {
+        var bytes: [UInt8]
+        /// Nodes 1..<end of the message it was read from.
+        var nodes: [Node]
+        /// Offset in that message of its first byte.
+        var start: Int
+    }
+
+    /// Keeps the list just decoded (`range` of `bytes`) for the next message, when the root has one worth keeping.
+    mutating func rememberList(bytes range: Range<Int>) {
+        guard count > 2, tag(0) == .structure, tag(1) == .array, nodes[1].end - 1 >= 8 else {
+            repeatedList = nil
+            return
+        }
+        repeatedList = RepeatedList(bytes: Array(bytes[range]), nodes: Array(nodes[1..<nodes[1].end]),
+                                    start: range.lowerBound)
+    }
 
     init() {
         nodes = [Node](repeating: Node(tag: 0, count: 0, end: 0, start: 0, bits: 0), count: 256)

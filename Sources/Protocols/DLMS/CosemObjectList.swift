@@ -21,8 +21,12 @@ struct CosemObjectList {
     private(set) var entries: [Entry] = []
     /// Node indices of values not labelled with an OBIS code, in wire order.
     private(set) var unlabelled: [Int] = []
-    /// The capture-object definitions of a push object list.
+    /// The capture-object definitions of a push object list; the first `paired` have a value in the message.
     private var pushList: [PushListItem] = []
+    private var paired = 0
+    /// Whether `pushList` holds the definitions of the list the tape reused from the previous message (then they
+    /// are not read again, only paired with the new values).
+    private var definitionsRead = false
 
     init() {
         entries.reserveCapacity(64)
@@ -44,6 +48,7 @@ struct CosemObjectList {
         entries.removeAll(keepingCapacity: true)
         unlabelled.removeAll(keepingCapacity: true)
         if readPushObjectList(tape) {
+            pairValues(tape)
             collectPushList(tape)
         } else {
             collectPairs(tape, 0)
@@ -56,9 +61,14 @@ struct CosemObjectList {
         }
     }
 
-    /// Reads the capture-object definitions into `pushList` when the body starts with them, pairing each with the
-    /// body element at its position (the first definition describes the list itself).
+    /// Reads the capture-object definitions into `pushList` when the body starts with them.
     private mutating func readPushObjectList(_ tape: AXDRTape) -> Bool {
+        if tape.reusedList && definitionsRead { return true }
+        definitionsRead = readDefinitions(tape)
+        return definitionsRead
+    }
+
+    private mutating func readDefinitions(_ tape: AXDRTape) -> Bool {
         pushList.removeAll(keepingCapacity: true)
         guard tape.count > 0, tape.tag(0) == .structure, tape.nodes[0].count > 0 else { return false }
         let list = 1
@@ -76,20 +86,23 @@ struct CosemObjectList {
             pushList.append(PushListItem(classID: UInt16(truncatingIfNeeded: classID), obis: obis,
                                          attribute: attribute, value: -1))
         }
-        var position = 0
-        for value in tape.elements(of: 0) {
-            guard position < pushList.count else { break }
-            pushList[position].value = value
-            position += 1
-        }
-        if position < pushList.count { pushList.removeSubrange(position...) }
         return true
+    }
+
+    /// Pairs each definition with the body element at its position (the first describes the list itself).
+    private mutating func pairValues(_ tape: AXDRTape) {
+        paired = 0
+        for value in tape.elements(of: 0) {
+            guard paired < pushList.count else { break }
+            pushList[paired].value = value
+            paired += 1
+        }
     }
 
     private mutating func collectPushList(_ tape: AXDRTape) {
         // Scaler/unit pushed as attribute 3 of registers, applied to their value (attribute 2); the last one wins.
-        let hasScalers = pushList.contains { Self.isScalerUnit($0) }
-        for index in pushList.indices.dropFirst() {
+        let hasScalers = pushList[..<paired].contains { Self.isScalerUnit($0) }
+        for index in pushList.indices.prefix(paired).dropFirst() {
             let item = pushList[index]
             guard item.attribute == 2, item.classID != 40 else { continue }
             var entry = Entry(obis: item.obis, classID: item.classID, value: item.value, scaler: nil, unitCode: nil)
@@ -106,7 +119,7 @@ struct CosemObjectList {
     }
 
     private func scalerUnit(for obis: ObisCode, _ tape: AXDRTape) -> (Int, UInt8)? {
-        for item in pushList.reversed() where item.obis == obis && Self.isScalerUnit(item) {
+        for item in pushList[..<paired].reversed() where item.obis == obis && Self.isScalerUnit(item) {
             if let su = Self.scalerUnit(tape, item.value) { return su }
         }
         return nil
