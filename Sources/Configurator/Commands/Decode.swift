@@ -42,7 +42,7 @@ struct Decode: ParsableCommand {
         if let key, Hex.key(key) == nil { throw ValidationError("--key must be 32 hex characters") }
         if let authKey, Hex.key(authKey) == nil { throw ValidationError("--auth-key must be 32 hex characters") }
         if authKey != nil && key == nil { throw ValidationError("--auth-key needs --key") }
-        if let timezone, TimeZone(identifier: timezone) == nil {
+        if let timezone, TimeZoneRules(identifier: timezone) == nil {
             throw ValidationError("unknown time zone '\(timezone)' (use a name like Europe/Zurich)")
         }
     }
