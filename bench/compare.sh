@@ -6,13 +6,14 @@
 # figure; everything it measured stays in RESULTS_DIR as JSON (results.json is the table).
 # Not part of the tests or CI. About 6 minutes on 2 cores once the release build exists.
 #
-#   bench/compare.sh [--out RESULTS_DIR] [--rss-seconds N] [--rss-rate R] [--deb]
-#   bench/compare.sh --rss-hours H [--out RESULTS_DIR]
+#   bench/compare.sh [--out RESULTS_DIR] [--rss-seconds N] [--rss-rate R] [--deb] [--no-build]
+#   bench/compare.sh --rss-hours H [--out RESULTS_DIR] [--no-build]
 #
 # --rss-seconds/--rss-rate: the memory run (MQTT over TLS + CSV), default 60 s at 10 readings/s.
 # --rss-hours H: only the long memory run of ours (H hours at 1 reading/s, RSS every minute, into
 #   ours-rss-long.json), then the table again with the other figures of the last full run in RESULTS_DIR.
 # --deb: build the .deb with scripts/build-deb when dist/ has none (a full release build, several minutes).
+# --no-build: use the release binaries in .build as they are (e.g. while a long memory run uses them).
 #
 # Heap allocations are counted by bench/malloc-count.c, preloaded (LD_PRELOAD): it replaces malloc, calloc,
 # realloc and the aligned allocators with glibc's own plus a counter the harnesses read before and after the
@@ -26,6 +27,7 @@ rss_seconds=60
 rss_rate=10
 rss_hours=""
 build_deb=no
+build=yes
 while [ $# -gt 0 ]; do
     case "$1" in
         --out) out=$(realpath -m "$2"); shift 2 ;;
@@ -33,17 +35,20 @@ while [ $# -gt 0 ]; do
         --rss-rate) rss_rate=$2; shift 2 ;;
         --rss-hours) rss_hours=$2; shift 2 ;;
         --deb) build_deb=yes; shift ;;
-        *) sed -n '2,22p' "$0"; exit 2 ;;
+        --no-build) build=no; shift ;;
+        *) sed -n '2,23p' "$0"; exit 2 ;;
     esac
 done
 mkdir -p "$out"
 streams=$root/.build/bench-streams
 step() { echo "== $(date +%H:%M:%S) $*" >&2; }
 
-step "release build"
-for product in smartmeter-datacollector DecodeBenchmark CollectorMQTTBenchmark StreamGenerator; do
-    swift build -c release --product "$product" 2>&1 | grep -E "error|Compiling|Build" >&2 || true
-done
+if [ "$build" = yes ]; then
+    step "release build"
+    for product in smartmeter-datacollector DecodeBenchmark CollectorMQTTBenchmark StreamGenerator; do
+        swift build -c release --product "$product" 2>&1 | grep -E "error|Compiling|Build" >&2 || true
+    done
+fi
 bin=$root/.build/release
 [ -x "$bin/smartmeter-datacollector" ] && [ -x "$bin/DecodeBenchmark" ] || { echo "release build failed" >&2; exit 1; }
 
