@@ -146,6 +146,15 @@ step "memory: $rss_seconds s at $rss_rate readings/s, MQTT (TLS) + CSV"
     --stream "$streams/e450-gbt.bin" --reference --collector "$venv/bin/smartmeter-datacollector" \
     --json "$out/reference-rss.json"
 
+if [ -x .build-deb/release/smartmeter-datacollector ]; then
+    step "memory, the same with the binary of the last scripts/build-deb (Swift runtime linked in statically)"
+    "$bin/CollectorMQTTBenchmark" --rss "$rss_seconds" --rate "$rss_rate" --sample-every 10 \
+        --stream "$streams/e450-gbt.bin" --collector "$root/.build-deb/release/smartmeter-datacollector" \
+        --json "$out/ours-deb-rss.json"
+else
+    rm -f "$out/ours-deb-rss.json"
+fi
+
 deb=$(ls -t dist/smartmeter-datacollector_*.deb 2>/dev/null | head -1 || true)
 if [ -z "$deb" ] && [ "$build_deb" = yes ]; then
     step "building the .deb"
