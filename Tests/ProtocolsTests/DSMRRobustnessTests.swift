@@ -20,6 +20,16 @@ struct DSMRRobustnessTests {
         }
     }
 
+    @Test("split in two reads at every byte position: the same reading each time", arguments: validCases)
+    func splitAtEveryPosition(_ name: String) throws {
+        let bytes = try DSMRFixtures.telegram(name)
+        let whole = try TextDecodeRun(.dsmr, chunks: Chunking.whole(bytes))
+        for position in 1..<bytes.count {
+            let split = try TextDecodeRun(.dsmr, chunks: [Array(bytes[..<position]), Array(bytes[position...])])
+            #expect(split.readings == whole.readings, "split at \(position)")
+        }
+    }
+
     @Test("noise before, between and after repeated telegrams: every telegram still comes out", arguments: validCases)
     func noiseBetweenTelegrams(_ name: String) throws {
         let bytes = try DSMRFixtures.telegram(name)

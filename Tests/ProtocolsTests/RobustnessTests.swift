@@ -29,6 +29,17 @@ struct RobustnessTests {
         }
     }
 
+    @Test("split in two reads at every byte position: the same readings each time", arguments: validCases)
+    func splitAtEveryPosition(_ testCase: Case) throws {
+        let bytes = try TestData.bytes(testCase.folder, testCase.name)
+        let whole = try DecodeRun(testCase.meter, key: testCase.key, chunks: [bytes])
+        for position in 1..<bytes.count {
+            let split = try DecodeRun(testCase.meter, key: testCase.key,
+                                      chunks: [Array(bytes[..<position]), Array(bytes[position...])])
+            #expect(split.readings == whole.readings, "split at \(position)")
+        }
+    }
+
     @Test("garbage before, between and after repeated captures: every message still comes out", arguments: validCases)
     func garbageBetweenMessages(_ testCase: Case) throws {
         let frames = try TestData.frames(testCase.folder, testCase.name)

@@ -1,5 +1,6 @@
 import Foundation
 import Protocols
+import TestSupport
 
 /// Access to the real meter captures in ../shared/testdata (see its README for formats and sources).
 enum TestData {
@@ -92,15 +93,5 @@ enum Chunking {
     }
 }
 
-/// A small deterministic generator (SplitMix64) so failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The shared deterministic generator, by its short name for the decoder tests.
+typealias SeededGenerator = TestSupport.SeededGenerator
