@@ -55,6 +55,19 @@ final class PtyPair {
         }
     }
 
+    /// Reads and discards what waits on the meter side (in the pty and in socat) until nothing came for `quiet`
+    /// seconds: what a meter sent while no collector had the port open.
+    func discardPending(quiet: Double = 0.3) {
+        let descriptor = open(meter, O_RDONLY | O_NOCTTY | O_NONBLOCK)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var lastData = Date()
+        while Date().timeIntervalSince(lastData) < quiet {
+            if read(descriptor, &buffer, buffer.count) > 0 { lastData = Date() } else { usleep(10_000) }
+        }
+    }
+
     deinit { unplug() }
 }
 

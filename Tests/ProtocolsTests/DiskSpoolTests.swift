@@ -1,5 +1,5 @@
 import Foundation
-import Protocols
+@testable import Protocols
 import Testing
 
 @Suite("Disk spool")
@@ -153,5 +153,48 @@ struct DiskSpoolTests {
         #expect(recovered == (12..<25).map { "reading-\($0)" }, "replays 12...16, loses nothing")
         try spool.flush()
         #expect(try Self.drain(DiskSpool(directory: directory, maximumBytes: 1 << 20)) == (17..<25).map { "reading-\($0)" })
+    }
+
+    /// Records whose lengths have zero low bytes (256, 512, 65 536) end a punched range inside their header.
+    static func sizedRecords(_ sizes: [Int]) -> [[UInt8]] {
+        sizes.enumerated().map { index, size in Array(repeating: UInt8(0x41 + index), count: size) }
+    }
+
+    @Test("a head left inside a punched range (blocks given back on a full disk) skips the zeros to the next waiting record",
+          arguments: [[1, 2, 3, 4, 5, 6, 7, 8], [256, 512, 13, 65_536, 256, 9, 512, 1024], [65_536, 131_072, 3, 256, 4096, 77, 1, 2]])
+    func headInsidePunchedRange(_ sizes: [Int]) throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let records = Self.sizedRecords(sizes)
+        let headFile = directory.appendingPathComponent("spool.head")
+        var staleHeads: [Data?] = [nil]   // no head file at all: replay from the start
+        do {
+            let spool = try DiskSpool(directory: directory, maximumBytes: 1 << 20)
+            try spool.append(records)
+            var cursor = spool.head
+            for index in 0..<5 {
+                cursor = spool.record(at: cursor)!.next
+                try spool.acknowledge(upTo: cursor)
+                try spool.flush()
+                if index < 4 { staleHeads.append(try Data(contentsOf: headFile)) }   // heads that lag behind
+            }
+            // Records 0...4 delivered; their blocks go back to the file system.
+            let before = try Self.allocatedBlocks(directory)
+            #expect(spool.punchHole(upTo: spool.physicalHead))
+            #expect(try Self.allocatedBlocks(directory) <= before)
+        }
+        let expected = records[5...].map { String(decoding: $0, as: UTF8.self) }
+        for stale in staleHeads {
+            if let stale { try stale.write(to: headFile) } else { try? FileManager.default.removeItem(at: headFile) }
+            let reopened = try DiskSpool(directory: directory, maximumBytes: 1 << 20)
+            #expect(try Self.drain(reopened) == expected, "sizes \(sizes)")
+            #expect(reopened.discardedTailBytes == 0)
+        }
+    }
+
+    static func allocatedBlocks(_ directory: URL) throws -> Int {
+        var status = stat()
+        #expect(stat(directory.appendingPathComponent("spool.dat").path, &status) == 0)
+        return Int(status.st_blocks)
     }
 }

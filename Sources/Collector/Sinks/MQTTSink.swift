@@ -11,6 +11,7 @@ final class MQTTSink: Sink {
     private let topicPrefix: String
     private let topicGroup: String
     private let logger: Logger
+    private var drops: SpoolDropLog
 
     init(_ configuration: SinkConfiguration, logger: Logger) throws {
         guard let format = MQTTPayloadFormat(rawValue: configuration.type) else {
@@ -24,6 +25,7 @@ final class MQTTSink: Sink {
         topicGroup = options["topic_group"] ?? "mqttrldsp"
         let settings = MQTTSettings(sink: configuration)
         let spool = try SinkSpool.open(for: configuration, logger: logger)
+        drops = SpoolDropLog(spool, logger: logger)
         let sinkLogger = logger
         publisher = try SpooledPublisher(settings: settings, spool: spool, qos: options["qos"].flatMap { Int($0) } ?? 1,
                                          retain: flag("retain") ?? false) { event in
@@ -36,6 +38,10 @@ final class MQTTSink: Sink {
         var messages: [MQTTMessage] = []
         for reading in readings {
             messages += format.messages(for: reading, topicPrefix: topicPrefix, topicGroup: topicGroup)
+        }
+        defer {
+            let now = publisher.statistics
+            drops.update(dropped: now.droppedBecauseFull, droppedForSpace: now.droppedForSpace, diskFull: now.diskFull)
         }
         try publisher.submit(messages)
     }
@@ -53,6 +59,7 @@ final class MQTTSink: Sink {
         if left.pendingBytes > 0 {
             logger.info("\(left.pendingBytes) bytes stay spooled until the next start")
         }
+        drops.finish(dropped: left.droppedBecauseFull, droppedForSpace: left.droppedForSpace)
         publisher.close()
     }
 }

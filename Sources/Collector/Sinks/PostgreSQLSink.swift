@@ -9,6 +9,7 @@ import Protocols
 final class PostgreSQLSink: Sink {
     private let inserter: SpooledInserter
     private let logger: Logger
+    private var drops: SpoolDropLog
 
     static let defaultBatchReadings = 500
 
@@ -16,6 +17,7 @@ final class PostgreSQLSink: Sink {
         self.logger = logger
         let options = configuration.options
         let spool = try SinkSpool.open(for: configuration, logger: logger)
+        drops = SpoolDropLog(spool, logger: logger)
         let sinkLogger = logger
         inserter = SpooledInserter(
             settings: PostgresSettings(sink: configuration), spool: spool,
@@ -30,6 +32,10 @@ final class PostgreSQLSink: Sink {
     }
 
     func write(_ readings: [Reading]) throws {
+        defer {
+            let now = inserter.statistics
+            drops.update(dropped: now.droppedBecauseFull, droppedForSpace: now.droppedForSpace, diskFull: now.diskFull)
+        }
         try inserter.submit(readings.map(PremisesRows.init))
     }
 
@@ -41,5 +47,6 @@ final class PostgreSQLSink: Sink {
         if left.pendingBytes > 0 {
             logger.info("\(left.pendingBytes) bytes stay spooled until the next start")
         }
+        drops.finish(dropped: left.droppedBecauseFull, droppedForSpace: left.droppedForSpace)
     }
 }

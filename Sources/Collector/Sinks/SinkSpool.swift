@@ -28,3 +28,45 @@ enum SinkSpool {
         return URL(fileURLWithPath: base).appendingPathComponent("spool").appendingPathComponent(sinkName)
     }
 }
+
+/// Logs what a sink's spool drops: the disk filling up (once, and once more with the count when there is space
+/// again), the `spool_max_mb` bound reached (once), and the total at shutdown; not a line per write.
+struct SpoolDropLog {
+    let directory: String
+    let logger: Logger
+    private var diskFull = false
+    private var droppedForSpaceBefore = 0
+    /// The count at the previous write: the drops of the write that found the disk full count too.
+    private var droppedForSpaceSeen = 0
+    private var boundReported = false
+    private let limitMegabytes: Int
+
+    init(_ spool: DiskSpool, logger: Logger) {
+        directory = spool.directory.path
+        limitMegabytes = spool.maximumBytes >> 20
+        self.logger = logger
+    }
+
+    /// After each write, with the spool's counters.
+    mutating func update(dropped: Int, droppedForSpace: Int, diskFull full: Bool) {
+        if full && !diskFull {
+            logger.warning("spool \(directory): no space left on the disk; the oldest spooled records are dropped to make room")
+            droppedForSpaceBefore = droppedForSpaceSeen
+        } else if !full && diskFull {
+            logger.warning("spool \(directory): space again; \(droppedForSpace - droppedForSpaceBefore) oldest spooled records were dropped while the disk was full")
+        }
+        diskFull = full
+        droppedForSpaceSeen = droppedForSpace
+        if dropped > droppedForSpace && !boundReported {
+            boundReported = true
+            logger.warning("spool \(directory) reached spool_max_mb = \(limitMegabytes); the oldest spooled records are dropped")
+        }
+    }
+
+    /// At shutdown.
+    func finish(dropped: Int, droppedForSpace: Int) {
+        guard dropped > 0 else { return }
+        let reasons = "\(droppedForSpace) for a full disk, \(dropped - droppedForSpace) beyond spool_max_mb"
+        logger.warning("spool \(directory): \(dropped) records dropped since the start (\(reasons))")
+    }
+}

@@ -9,7 +9,11 @@ public final class SpooledPublisher: @unchecked Sendable {
     public struct Statistics: Sendable, Equatable {
         public var acknowledged = 0
         public var pendingBytes = 0
+        /// Records dropped because the spool or its disk was full.
         public var droppedBecauseFull = 0
+        /// Of those, dropped because the disk was full; `diskFull` while the last append had to make room.
+        public var droppedForSpace = 0
+        public var diskFull = false
         public var connected = false
         /// Why the broker cannot be reached, since the last connection; nil while connected or still trying the
         /// first time.
@@ -58,7 +62,8 @@ public final class SpooledPublisher: @unchecked Sendable {
     public var statistics: Statistics {
         lock.withLock {
             Statistics(acknowledged: acknowledged, pendingBytes: spool.pendingBytes,
-                       droppedBecauseFull: spool.droppedRecords, connected: connected, failure: lastFailure)
+                       droppedBecauseFull: spool.droppedRecords, droppedForSpace: spool.droppedForSpace,
+                       diskFull: spool.diskFull, connected: connected, failure: lastFailure)
         }
     }
 

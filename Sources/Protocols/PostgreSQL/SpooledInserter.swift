@@ -12,7 +12,11 @@ public final class SpooledInserter: @unchecked Sendable {
         /// Rows the server added.
         public var insertedRows = 0
         public var pendingBytes = 0
+        /// Readings dropped because the spool or its disk was full.
         public var droppedBecauseFull = 0
+        /// Of those, dropped because the disk was full; `diskFull` while the last append had to make room.
+        public var droppedForSpace = 0
+        public var diskFull = false
         /// Readings the server refused as data errors (skipped so they do not block the spool).
         public var rejectedReadings = 0
         public var connected = false
@@ -65,6 +69,8 @@ public final class SpooledInserter: @unchecked Sendable {
             var copy = statistics_
             copy.pendingBytes = spool.pendingBytes
             copy.droppedBecauseFull = spool.droppedRecords
+            copy.droppedForSpace = spool.droppedForSpace
+            copy.diskFull = spool.diskFull
             return copy
         }
     }
@@ -78,6 +84,8 @@ public final class SpooledInserter: @unchecked Sendable {
         condition.broadcast()
         let giveUp = Date().addingTimeInterval(seconds + 2)
         while !finished, started, Date() < giveUp { _ = condition.wait(until: giveUp) }
+        // The head of what was committed reaches the disk now, not a second later (the process may be exiting).
+        do { try spool.flush() } catch { report(.failed("spool: \(error)")) }
         condition.unlock()
     }
 

@@ -11,7 +11,8 @@ import FoundationEssentials
 ///
 /// Appends are written with `pwrite` and made durable with `fdatasync` once per batch. On open, the records after the
 /// head are checked and a torn tail (a crash mid-write) is cut off. The head is replaced atomically (write a temporary
-/// file, rename). When the records waiting exceed `maximumBytes`, the oldest are dropped and counted.
+/// file, rename). When the records waiting exceed `maximumBytes`, the oldest are dropped and counted; so are they
+/// when the disk itself is full (see `DiskSpool+Room.swift`).
 public final class DiskSpool {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -22,22 +23,30 @@ public final class DiskSpool {
 
     public let directory: URL
     public let maximumBytes: Int
-    private let dataPath: String
+    let dataPath: String
     private let headPath: String
-    private var descriptor: Int32
+    var descriptor: Int32
     /// First record not delivered, in the data file.
-    private var physicalHead: UInt64 = 0
+    var physicalHead: UInt64 = 0
     /// End of the last complete record, in the data file.
-    private var physicalEnd: UInt64 = 0
+    var physicalEnd: UInt64 = 0
     /// Offsets handed out are logical and never move: the file position plus what compaction cut off before it.
-    private var base: UInt64 = 0
+    var base: UInt64 = 0
+    /// The data file's blocks before this position were given back to the file system (a full disk).
+    var punchedUpTo: UInt64 = 0
+    /// Bytes the data file took on disk when an append last had to make room.
+    var allocatedWhenFull: UInt64 = 0
 
     /// First record not delivered.
     public var head: Offset { base + physicalHead }
     /// End of the last complete record.
     public var end: Offset { base + physicalEnd }
-    /// Records dropped because the spool was full, since it was opened.
-    public private(set) var droppedRecords = 0
+    /// Records dropped because the spool or its disk was full, since it was opened.
+    public internal(set) var droppedRecords = 0
+    /// Of those, the records dropped because the disk was full.
+    public internal(set) var droppedForSpace = 0
+    /// The last append found the disk full and made room by dropping the oldest records.
+    public internal(set) var diskFull = false
     /// Bytes cut off a torn tail when the spool was opened.
     public private(set) var discardedTailBytes = 0
 
@@ -57,7 +66,7 @@ public final class DiskSpool {
         guard descriptor >= 0 else { throw Failure(description: "cannot open \(dataPath): \(Self.errnoText())") }
         let size = UInt64(max(0, lseek(descriptor, 0, SEEK_END)))
         let storedHead = Self.readHead(headPath) ?? 0
-        physicalHead = min(storedHead, size)
+        physicalHead = skipPunched(from: min(storedHead, size), size: size)
         physicalEnd = recover(from: physicalHead, size: size)
         if physicalEnd < size {
             discardedTailBytes = Int(size - physicalEnd)
@@ -93,7 +102,7 @@ public final class DiskSpool {
             batch.append(contentsOf: record)
         }
         guard !batch.isEmpty else { return }
-        try writeFully(batch, at: physicalEnd)
+        try writeMakingRoom(batch)
         guard fdatasync(descriptor) == 0 else { throw Failure(description: "fdatasync \(dataPath): \(Self.errnoText())") }
         physicalEnd += UInt64(batch.count)
         try enforceBound()
@@ -129,13 +138,17 @@ public final class DiskSpool {
             base += physicalEnd
             physicalHead = 0
             physicalEnd = 0
+            punchedUpTo = 0
+            allocatedWhenFull = 0
             try writeHead()
             guard ftruncate(descriptor, 0) == 0 else { throw Failure(description: "truncate \(dataPath): \(Self.errnoText())") }
             return
         }
-        if physicalHead > UInt64(min(maximumBytes, Self.compactThreshold)) {
-            try compact()
-            return
+        if physicalHead > UInt64(min(maximumBytes, Self.compactThreshold)) && physicalHead >= nextCompaction {
+            if compact() { return }
+            // No room for the copy (a full disk): give the delivered blocks back instead, and try again later.
+            punchHole(upTo: physicalHead)
+            nextCompaction = physicalHead + UInt64(Self.compactThreshold)
         }
         headDirty = true
         if Self.monotonicSeconds() - lastHeadWrite >= headSyncInterval { try writeHead() }
@@ -148,8 +161,10 @@ public final class DiskSpool {
 
     /// Seconds between head writes while records are acknowledged.
     public var headSyncInterval: Double = 1.0
-    private var headDirty = false
+    var headDirty = false
     private var lastHeadWrite: Double = 0
+    /// Compaction is not tried again before the head passes this (after one failed for want of space).
+    private var nextCompaction: UInt64 = 0
     /// A fully delivered file is emptied once it is this long (shorter ones just move the head).
     static let truncateThreshold: UInt64 = 64 << 10
     /// Delivered bytes at the start of the file beyond which the waiting records are moved to a new file.
@@ -166,16 +181,20 @@ public final class DiskSpool {
     /// Walks the records from `start`; returns the end of the last valid one.
     private func recover(from start: Offset, size: UInt64) -> Offset {
         var offset = start
-        while offset + UInt64(Self.headerSize) <= size, let (length, crc) = readHeader(at: offset) {
-            let next = offset + UInt64(Self.headerSize) + UInt64(length)
-            guard next <= size, let payload = read(count: Int(length), at: offset + UInt64(Self.headerSize)),
-                  CRC32.checksum(payload) == crc else { break }
-            offset = next
-        }
+        while let next = recordEnd(at: offset, size: size) { offset = next }
         return offset
     }
 
-    private func readHeader(at offset: Offset) -> (UInt32, UInt32)? {
+    /// The end of the record at `offset` when it is complete within `size` and its CRC checks out.
+    func recordEnd(at offset: Offset, size: UInt64) -> Offset? {
+        guard offset + UInt64(Self.headerSize) <= size, let (length, crc) = readHeader(at: offset) else { return nil }
+        let next = offset + UInt64(Self.headerSize) + UInt64(length)
+        guard next <= size, let payload = read(count: Int(length), at: offset + UInt64(Self.headerSize)),
+              CRC32.checksum(payload) == crc else { return nil }
+        return next
+    }
+
+    func readHeader(at offset: Offset) -> (UInt32, UInt32)? {
         guard let bytes = read(count: Self.headerSize, at: offset) else { return nil }
         let length = bytes[0..<4].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         let crc = bytes[4..<8].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
@@ -183,7 +202,7 @@ public final class DiskSpool {
         return (length, crc)
     }
 
-    private func read(count: Int, at offset: Offset) -> [UInt8]? {
+    func read(count: Int, at offset: Offset) -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
@@ -196,15 +215,18 @@ public final class DiskSpool {
         return buffer
     }
 
-    private func writeFully(_ bytes: [UInt8], at offset: Offset) throws(Failure) {
+    /// Writes all of `bytes` at `offset`; nil, or the errno that stopped it.
+    func write(_ bytes: [UInt8], at offset: Offset) -> Int32? {
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes {
                 pwrite(descriptor, $0.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
             }
-            guard n > 0 else { throw Failure(description: "write \(dataPath): \(Self.errnoText())") }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return n < 0 ? errno : ENOSPC }
             done += n
         }
+        return nil
     }
 
     /// Drops the oldest records until what waits fits the bound.
@@ -219,39 +241,45 @@ public final class DiskSpool {
     }
 
     /// Moves the waiting records to the start of a new file so the delivered prefix does not grow without end.
-    private func compact() throws(Failure) {
+    /// False when the copy could not be written (a full disk); nothing has changed then.
+    private func compact() -> Bool {
         let temporary = dataPath + ".compact"
         let target = open(temporary, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
-        guard target >= 0 else { throw Failure(description: "cannot create \(temporary): \(Self.errnoText())") }
+        guard target >= 0 else { return false }
+        func abandon() -> Bool {
+            close(target)
+            unlink(temporary)
+            return false
+        }
         var offset = physicalHead
         var written: UInt64 = 0
         while offset < physicalEnd {
             let chunk = Int(min(UInt64(1 << 20), physicalEnd - offset))
-            guard let bytes = read(count: chunk, at: offset) else { break }
+            guard let bytes = read(count: chunk, at: offset) else { return abandon() }
             let n = bytes.withUnsafeBytes { pwrite(target, $0.baseAddress!, chunk, off_t(written)) }
-            guard n == chunk else {
-                close(target)
-                throw Failure(description: "write \(temporary): \(Self.errnoText())")
-            }
+            guard n == chunk else { return abandon() }
             offset += UInt64(chunk)
             written += UInt64(chunk)
         }
-        _ = fdatasync(target)
+        guard fdatasync(target) == 0 else { return abandon() }
         // Head to 0 first: a crash before the rename then replays delivered records (duplicates), never skips any.
+        let (oldBase, oldHead) = (base, physicalHead)
         base += physicalHead
         physicalHead = 0
-        try writeHead()
-        guard rename(temporary, dataPath) == 0 else {
-            close(target)
-            throw Failure(description: "rename \(temporary): \(Self.errnoText())")
+        guard (try? writeHead()) != nil, rename(temporary, dataPath) == 0 else {
+            (base, physicalHead) = (oldBase, oldHead)
+            headDirty = true
+            return abandon()
         }
         close(descriptor)
         descriptor = target
         physicalEnd = written
+        punchedUpTo = 0
+        nextCompaction = 0
+        return true
     }
 
-    private func writeHead() throws(Failure) {
-        headDirty = false
+    func writeHead() throws(Failure) {
         lastHeadWrite = Self.monotonicSeconds()
         var bytes = [UInt8](repeating: 0, count: 12)
         for i in 0..<8 { bytes[i] = UInt8(truncatingIfNeeded: physicalHead >> (8 * UInt64(i))) }
@@ -260,12 +288,17 @@ public final class DiskSpool {
         let temporary = headPath + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw Failure(description: "cannot write \(temporary): \(Self.errnoText())") }
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, 12) }
+        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress!, 12) }
+        let reason = n == 12 ? nil : (n < 0 ? Self.errnoText() : "short write")
         _ = fdatasync(fd)
         close(fd)
-        guard n == 12, rename(temporary, headPath) == 0 else {
-            throw Failure(description: "cannot replace \(headPath): \(Self.errnoText())")
+        guard reason == nil, rename(temporary, headPath) == 0 else {
+            let text = reason ?? Self.errnoText()
+            unlink(temporary)
+            headDirty = true
+            throw Failure(description: "cannot replace \(headPath): \(text)")
         }
+        headDirty = false
     }
 
     private static func readHead(_ path: String) -> Offset? {
@@ -276,5 +309,5 @@ public final class DiskSpool {
         return CRC32.checksum(bytes[0..<8]) == crc ? offset : nil
     }
 
-    private static func errnoText() -> String { FileSystem.errorText() }
+    static func errnoText(_ code: Int32 = errno) -> String { FileSystem.errorText(code) }
 }
