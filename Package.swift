@@ -61,7 +61,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "StreamGenerator",
-            dependencies: ["CLibCrypto"],
+            dependencies: ["CLibCrypto", "TestSupport"],
             path: "Benchmarks/StreamGenerator"
         ),
         .executableTarget(

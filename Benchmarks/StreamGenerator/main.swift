@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 // Writes large generated meter streams for the decode benchmarks, so that our decoder and the reference
 // implementations (bench/compare.sh) decode the very same bytes:
@@ -37,9 +38,9 @@ func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02X", $0) }.
 try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
 
 /// Writes `count` messages from `make` into `name` and the random read sizes into `name.chunks`.
-@MainActor func writeStream(_ name: String, count: Int, seed: UInt64, _ make: (inout SplitMix64) -> [UInt8]) throws -> Int {
-    var random = SplitMix64(seed: seed)
-    var reads = SplitMix64(seed: seed ^ 0x5EED)
+@MainActor func writeStream(_ name: String, count: Int, seed: UInt64, _ make: (inout SeededGenerator) -> [UInt8]) throws -> Int {
+    var random = SeededGenerator(seed: seed)
+    var reads = SeededGenerator(seed: seed ^ 0x5EED)
     let path = output + "/" + name
     _ = FileManager.default.createFile(atPath: path, contents: nil)
     _ = FileManager.default.createFile(atPath: path + ".chunks", contents: nil)
