@@ -95,25 +95,23 @@ struct AXDRTape {
     /// The value as a number when it is one (integers, floats, enum, bcd, boolean), as `DLMSValue.number`.
     func number(_ index: Int) -> Double? {
         let bits = nodes[index].bits
-        switch tag(index) {
-        case .doubleLong: return Double(Int32(bitPattern: UInt32(truncatingIfNeeded: bits)))
-        case .doubleLongUnsigned: return Double(UInt32(truncatingIfNeeded: bits))
-        case .bcd, .integer: return Double(Int8(bitPattern: UInt8(truncatingIfNeeded: bits)))
-        case .long: return Double(Int16(bitPattern: UInt16(truncatingIfNeeded: bits)))
-        case .unsigned, .enumerated: return Double(UInt8(truncatingIfNeeded: bits))
-        case .longUnsigned: return Double(UInt16(truncatingIfNeeded: bits))
-        case .long64: return Double(Int64(bitPattern: bits))
-        case .long64Unsigned: return Double(bits)
-        case .float32:
+        switch nodes[index].tag {                                    // raw tags: this runs for every value
+        case 5: return Double(Int32(bitPattern: UInt32(truncatingIfNeeded: bits)))           // double-long
+        case 6: return Double(UInt32(truncatingIfNeeded: bits))                               // double-long-unsigned
+        case 13, 15: return Double(Int8(bitPattern: UInt8(truncatingIfNeeded: bits)))       // bcd, integer
+        case 16: return Double(Int16(bitPattern: UInt16(truncatingIfNeeded: bits)))          // long
+        case 17, 22: return Double(UInt8(truncatingIfNeeded: bits))                           // unsigned, enum
+        case 18: return Double(UInt16(truncatingIfNeeded: bits))                              // long-unsigned
+        case 20: return Double(Int64(bitPattern: bits))                                       // long64
+        case 21: return Double(bits)                                                          // long64-unsigned
+        case 23:                                                                              // float32
             let value = Float(bitPattern: UInt32(truncatingIfNeeded: bits))
             return value.isFinite ? Double(value) : nil
-        case .float64:
+        case 24:                                                                              // float64
             let value = Double(bitPattern: bits)
             return value.isFinite ? value : nil
-        case .boolean: return bits != 0 ? 1 : 0
-        case .null, .array, .structure, .bitString, .octetString, .visibleString, .utf8String, .compactArray,
-             .dateTime, .date, .time, .dontCare:
-            return nil
+        case 3: return bits != 0 ? 1 : 0                                                      // boolean
+        default: return nil
         }
     }
 

@@ -20,6 +20,43 @@ public struct GeneralBlockTransfer {
     /// Feeds one GBT APDU; returns the complete inner APDU after the last block. A message interrupted by a new
     /// block 1 is dropped (reported through `interrupted`).
     public mutating func add(_ apdu: ArraySlice<UInt8>, offset: Int, interrupted: inout Drop?) -> Output? {
+        let block: (isLast: Bool, number: UInt16, data: ArraySlice<UInt8>)
+        if let parsed = Self.wellFormedBlock(apdu) {
+            block = parsed
+        } else {
+            switch Self.malformedBlock(apdu, offset: offset) {
+            case .dropped(let drop): return .dropped(drop)
+            case .block(let parsed): block = parsed
+            }
+        }
+        return add(block, offset: offset, interrupted: &interrupted)
+    }
+
+    /// The common case read directly: `E0 ctrl number(2) acked(2) length data` with a one- or two-byte length
+    /// that ends exactly at the end of the APDU. nil for anything else (then `malformedBlock` explains).
+    @inline(__always)
+    private static func wellFormedBlock(_ apdu: ArraySlice<UInt8>) -> (isLast: Bool, number: UInt16, data: ArraySlice<UInt8>)? {
+        let s = apdu.startIndex
+        guard apdu.count >= 7, apdu[s] == tag else { return nil }
+        var dataStart = s + 7
+        var length = Int(apdu[s + 6])
+        if length >= 0x80 {
+            guard length == 0x81 || length == 0x82, apdu.count >= 7 + (length & 0x7F) else { return nil }
+            let width = length & 0x7F
+            length = width == 1 ? Int(apdu[s + 7]) : Int(apdu[s + 7]) << 8 | Int(apdu[s + 8])
+            dataStart += width
+        }
+        guard apdu.endIndex - dataStart == length else { return nil }
+        return (apdu[s + 1] & 0x80 != 0, UInt16(apdu[s + 2]) << 8 | UInt16(apdu[s + 3]), apdu[dataStart...])
+    }
+
+    private enum Parsed {
+        case block((isLast: Bool, number: UInt16, data: ArraySlice<UInt8>))
+        case dropped(Drop)
+    }
+
+    /// The block read with the A-XDR decoder, for its error messages.
+    private static func malformedBlock(_ apdu: ArraySlice<UInt8>, offset: Int) -> Parsed {
         var reader = AXDRDecoder(apdu)
         let block: (isLast: Bool, number: UInt16, data: ArraySlice<UInt8>)
         do {
@@ -36,7 +73,11 @@ public struct GeneralBlockTransfer {
         } catch {
             return .dropped(Drop(.malformedBlock, offset: offset, detail: error.description))
         }
+        return .block(block)
+    }
 
+    private mutating func add(_ block: (isLast: Bool, number: UInt16, data: ArraySlice<UInt8>), offset: Int,
+                              interrupted: inout Drop?) -> Output? {
         if block.number == 1 {
             if lastBlock != nil {
                 interrupted = Drop(.incompleteMessage, offset: messageOffset, detail: "new block 1 before the last block")

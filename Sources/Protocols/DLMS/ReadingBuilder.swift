@@ -30,6 +30,7 @@ public struct ReadingBuilder {
     /// Reused from message to message.
     private var objects = CosemObjectList()
     private var registers = RegisterDefinitionCache()
+    private var lastSource: (bytes: [UInt8], text: String) = ([], "")
 
     /// nil when the message holds no values.
     public func reading(from notification: DataNotification) -> Reading? {
@@ -47,8 +48,8 @@ public struct ReadingBuilder {
         let source: String
         if let sourceOverride {
             source = sourceOverride
-        } else if let idIndex, let id = Self.printableText(tape, entries[idIndex].value) {
-            source = id
+        } else if let idIndex, let range = Self.printableRange(tape, entries[idIndex].value) {
+            source = sourceText(tape, range)
         } else if let id = objects.unlabelled.reversed().lazy.compactMap({ Self.printableText(tape, $0) }).first {
             source = id
         } else {
@@ -67,23 +68,24 @@ public struct ReadingBuilder {
         var values: [DataPoint] = []
         values.reserveCapacity(entries.count)
         for index in entries.indices where index != idIndex && index != clockIndex {
-            if let point = dataPoint(entries[index], tape) { values.append(point) }
+            appendDataPoint(entries[index], tape, to: &values)
         }
         guard !values.isEmpty else { return nil }
         return Reading(source: source, timestamp: timestamp ?? now(), values: values)
     }
 
-    private mutating func dataPoint(_ entry: CosemObjectList.Entry, _ tape: AXDRTape) -> DataPoint? {
+    /// The entry's value as a data point (built in place: a returned optional was copied once more).
+    private mutating func appendDataPoint(_ entry: CosemObjectList.Entry, _ tape: AXDRTape,
+                                          to values: inout [DataPoint]) {
         if let raw = tape.number(entry.value) {
             let definition = entry.obis.a == 1 ? registers.definition(entry.obis, meter: meter) : nil
             let exponent = entry.scaler ?? definition?.exponent ?? 0
             let unit = entry.unitCode != nil ? DLMSUnit.name(code: entry.unitCode!) : definition?.unit
-            return DataPoint(obis: entry.obis, type: definition?.type, value: .number(Self.scale(raw, exponent)), unit: unit)
+            values.append(DataPoint(obis: entry.obis, type: definition?.type, value: .number(Self.scale(raw, exponent)),
+                                    unit: unit))
+        } else if let text = Self.text(tape, entry.value) {
+            values.append(DataPoint(obis: entry.obis, type: nil, value: .text(text), unit: nil))
         }
-        if let text = Self.text(tape, entry.value) {
-            return DataPoint(obis: entry.obis, type: nil, value: .text(text), unit: nil)
-        }
-        return nil
     }
 
     /// raw x 10^exponent, dividing for negative exponents so that 2347 x 10^-1 is exactly 234.7.
@@ -98,7 +100,7 @@ public struct ReadingBuilder {
     private func meterIDIndex(in entries: [CosemObjectList.Entry], _ tape: AXDRTape) -> Int? {
         for rule in 0..<3 {
             for index in entries.indices where Self.isMeterID(entries[index].obis, rule: rule) {
-                if Self.printableText(tape, entries[index].value) != nil { return index }
+                if Self.printableRange(tape, entries[index].value) != nil { return index }
             }
         }
         return nil
@@ -112,16 +114,40 @@ public struct ReadingBuilder {
         }
     }
 
+    /// The meter id as text; the same id as in the last message gives the same String (no allocation).
+    private mutating func sourceText(_ tape: AXDRTape, _ range: Range<Int>) -> String {
+        let same = lastSource.bytes.count == range.count && tape.bytes.withUnsafeBytes { bytes in
+            lastSource.bytes.withUnsafeBytes { last in memcmp(last.baseAddress!, bytes.baseAddress! + range.lowerBound, range.count) == 0 }
+        }
+        if !same {
+            lastSource = (Array(tape.bytes[range]), String(decoding: tape.bytes[range], as: UTF8.self))
+        }
+        return lastSource.text
+    }
+
+    /// Where in `tape.bytes` the string is text: every byte printable ASCII once surrounding spaces and NULs are
+    /// trimmed; nil for other values.
+    static func printableRange(_ tape: AXDRTape, _ index: Int) -> Range<Int>? {
+        let node = tape.nodes[index]
+        switch tape.tag(index) {
+        case .octetString, .visibleString, .utf8String: break
+        default: return nil
+        }
+        return tape.bytes.withUnsafeBufferPointer { bytes -> Range<Int>? in
+            var start = node.start
+            var end = node.start + node.count
+            while start < end && (bytes[start] == 0 || bytes[start] == 0x20) { start += 1 }
+            while end > start && (bytes[end - 1] == 0 || bytes[end - 1] == 0x20) { end -= 1 }
+            guard start < end else { return nil }
+            for index in start..<end where bytes[index] < 0x20 || bytes[index] >= 0x7F { return nil }
+            return start..<end
+        }
+    }
+
     /// The string as text when every byte is printable ASCII (surrounding spaces and NULs trimmed).
     static func printableText(_ tape: AXDRTape, _ index: Int) -> String? {
-        guard let bytes = tape.stringBytes(index) else { return nil }
-        var start = bytes.startIndex
-        var end = bytes.endIndex
-        while start < end && (bytes[start] == 0 || bytes[start] == 0x20) { start += 1 }
-        while end > start && (bytes[end - 1] == 0 || bytes[end - 1] == 0x20) { end -= 1 }
-        guard start < end else { return nil }
-        for byte in bytes[start..<end] where !(0x20..<0x7F).contains(byte) { return nil }
-        return String(decoding: bytes[start..<end], as: UTF8.self)
+        guard let range = printableRange(tape, index) else { return nil }
+        return String(decoding: tape.bytes[range], as: UTF8.self)
     }
 
     /// Any string as text: printable text as it is, other bytes as hex; a date-time as ISO local time.

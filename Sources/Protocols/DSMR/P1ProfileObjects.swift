@@ -25,7 +25,7 @@ extension P1ReadingBuilder {
             if let month = P1Field.wallClock(bytes, groups[base]) {
                 var period = obis
                 period.f = index
-                values.append(DataPoint(obis: period, type: nil, value: .text(CivilTime.iso8601(clock.utcSeconds(month))),
+                values.append(DataPoint(obis: period, type: nil, value: .text(monthText(clock.utcSeconds(month))),
                                         unit: nil))
             }
         }

@@ -16,6 +16,8 @@ struct P1ReadingBuilder {
     var sourceOverride: String?
     var now: @Sendable () -> Int64
     private var registerCache = RegisterDefinitionCache()
+    /// ISO texts of the month starts in the maximum demand history: the same thirteen every telegram.
+    private var monthTexts: [(seconds: Int64, text: String)] = []
 
     init(configuration: DecoderConfiguration, now: @escaping @Sendable () -> Int64 = SystemClock.seconds) {
         meter = configuration.meter
@@ -129,14 +131,19 @@ struct P1ReadingBuilder {
         }
     }
 
+    /// `CivilTime.iso8601(seconds)`, the same String as last time for a month start seen before (no allocation).
+    mutating func monthText(_ seconds: Int64) -> String {
+        if let known = monthTexts.first(where: { $0.seconds == seconds }) { return known.text }
+        let text = CivilTime.iso8601(seconds)
+        if monthTexts.count >= 16 { monthTexts.removeFirst() }
+        monthTexts.append((seconds, text))
+        return text
+    }
+
     /// A numeric data point, typed when the register map knows the code and the unit agrees.
+    @inline(__always)
     mutating func point(_ obis: ObisCode, _ quantity: P1Field.Quantity, timestamp: Int64?) -> DataPoint {
-        var type: DataPointType? = nil
-        if obis.a == 1 {
-            if let definition = registerCache.definition(obis, meter: meter), definition.unit == quantity.unit {
-                type = definition.type
-            }
-        }
+        let type = obis.a == 1 ? registerCache.type(obis, meter: meter, unit: quantity.unit) : nil
         return DataPoint(obis: obis, type: type, value: .number(quantity.value), unit: quantity.unit, timestamp: timestamp)
     }
 }

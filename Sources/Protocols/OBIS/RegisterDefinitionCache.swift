@@ -11,11 +11,23 @@ struct RegisterDefinitionCache {
     init() {}
 
     mutating func definition(_ obis: ObisCode, meter: MeterType) -> RegisterDefinition? {
+        entries[slot(obis, meter: meter)].definition
+    }
+
+    /// The register's type when its unit is `unit` (what text protocols ask: their units are on the wire).
+    mutating func type(_ obis: ObisCode, meter: MeterType, unit: String?) -> DataPointType? {
+        let slot = slot(obis, meter: meter)
+        return entries[slot].definition?.unit == unit ? entries[slot].definition?.type : nil
+    }
+
+    /// The slot holding the code's answer, filled on a miss.
+    private mutating func slot(_ obis: ObisCode, meter: MeterType) -> Int {
         let key = UInt32(obis.c) << 16 | UInt32(obis.d) << 8 | UInt32(obis.e)
         let slot = Int(truncatingIfNeeded: (key &* 2_654_435_761) >> 25) & 127
-        if entries[slot].key == key { return entries[slot].definition }
-        let definition = RegisterMap.definition(for: ObisCode(1, 0, obis.c, obis.d, obis.e), meter: meter)
-        entries[slot] = Entry(key: key, definition: definition)
-        return definition
+        if entries[slot].key != key {
+            let definition = RegisterMap.definition(for: ObisCode(1, 0, obis.c, obis.d, obis.e), meter: meter)
+            entries[slot] = Entry(key: key, definition: definition)
+        }
+        return slot
     }
 }
