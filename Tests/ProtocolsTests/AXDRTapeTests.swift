@@ -1,4 +1,5 @@
 @testable import Protocols
+import TestSupport
 import Testing
 
 /// The flat decoder of the hot path (`AXDRTape`) must accept exactly what the tree decoder (`AXDRDecoder`) accepts
