@@ -9,7 +9,10 @@ public struct DLMSPushDecoder: ReadingDecoder {
     /// Input is processed in slices of this size so the framer's buffer stays bounded whatever the caller passes.
     static let sliceSize = 4096
 
-    private var link: any LinkLayerDecoder
+    /// The meter's link layer, one of the two. Concrete types rather than `any LinkLayerDecoder`: through the
+    /// existential the framing ran as unspecialised generic code (runtime metadata and enum calls per frame).
+    private var hdlc: FramedLink<HDLCFramer, HDLCSegmentAssembler>?
+    private var mbus: FramedLink<MBusFramer, MBusSegmentAssembler>?
     private var stages: MessageStages
     public private(set) var statistics: DecoderStatistics {
         get { stages.statistics }
@@ -18,8 +21,8 @@ public struct DLMSPushDecoder: ReadingDecoder {
 
     public init(configuration: DecoderConfiguration) throws(AESGCMDecryptor.Failure) {
         switch configuration.meter.linkLayer {
-        case .hdlc: link = FramedLink(framer: HDLCFramer(), assembler: HDLCSegmentAssembler())
-        case .mbus: link = FramedLink(framer: MBusFramer(), assembler: MBusSegmentAssembler())
+        case .hdlc: hdlc = FramedLink(framer: HDLCFramer(), assembler: HDLCSegmentAssembler())
+        case .mbus: mbus = FramedLink(framer: MBusFramer(), assembler: MBusSegmentAssembler())
         case .p1, .encryptedP1, .iec62056_21:
             // Text-protocol meters have their own decoders; ReadingDecoderFactory never routes them here.
             preconditionFailure("\(configuration.meter.rawValue) is not a DLMS push meter: use ReadingDecoderFactory")
@@ -43,22 +46,36 @@ public struct DLMSPushDecoder: ReadingDecoder {
         var position = 0
         while position < bytes.count {
             let end = min(position + Self.sliceSize, bytes.count)
-            Self.feed(UnsafeRawBufferPointer(rebasing: bytes[position..<end]), link: &link, stages: &stages, emit: emit)
+            let slice = UnsafeRawBufferPointer(rebasing: bytes[position..<end])
+            if hdlc != nil {
+                Self.feed(slice, link: &hdlc!, stages: &stages, emit: emit)
+            } else {
+                Self.feed(slice, link: &mbus!, stages: &stages, emit: emit)
+            }
             position = end
         }
     }
 
     /// End of input: reports a frame or message cut short.
     public mutating func finish(emit: (DecoderEvent) -> Void) {
+        if hdlc != nil {
+            Self.finish(link: &hdlc!, stages: &stages, emit: emit)
+        } else {
+            Self.finish(link: &mbus!, stages: &stages, emit: emit)
+        }
+        if let drop = stages.messages.finish() { stages.report(drop, emit: emit) }
+    }
+
+    private static func finish<Link: LinkLayerDecoder>(link: inout Link, stages: inout MessageStages,
+                                                        emit: (DecoderEvent) -> Void) {
         link.finish { stages.handle($0, emit: emit) }
         stages.statistics.skippedBytes = link.skippedBytes
-        if let drop = stages.messages.finish() { stages.report(drop, emit: emit) }
     }
 
     /// Link outputs go straight on to the message stages (no buffering, so payload slices are used up before the
     /// link layer reuses their storage).
-    private static func feed(_ slice: UnsafeRawBufferPointer, link: inout any LinkLayerDecoder,
-                             stages: inout MessageStages, emit: (DecoderEvent) -> Void) {
+    private static func feed<Link: LinkLayerDecoder>(_ slice: UnsafeRawBufferPointer, link: inout Link,
+                                                      stages: inout MessageStages, emit: (DecoderEvent) -> Void) {
         link.feed(slice) { stages.handle($0, emit: emit) }
         stages.statistics.skippedBytes = link.skippedBytes
     }
