@@ -59,7 +59,8 @@ struct CollectorFaultTests {
         return collector
     }
 
-    /// Telegram numbers of the records waiting in an MQTT (`mqttjson`) spool, opened as the collector opens it.
+    /// Telegram numbers of the records waiting in an MQTT (`mqttjson`) spool, opened as the collector opens it. Only
+    /// while no collector runs: opening cuts what looks like a torn tail, which a live writer may be writing.
     static func mqttSpool(_ path: String) throws -> (indices: [Int], spool: DiskSpool) {
         let spool = try DiskSpool(directory: URL(fileURLWithPath: path), maximumBytes: 100 << 20)
         var indices: [Int] = []
@@ -75,7 +76,7 @@ struct CollectorFaultTests {
         return (indices, spool)
     }
 
-    /// Telegram numbers of the readings waiting in a PostgreSQL spool.
+    /// Telegram numbers of the readings waiting in a PostgreSQL spool (only while no collector runs).
     static func postgresSpool(_ path: String) throws -> (indices: [Int], spool: DiskSpool) {
         let spool = try DiskSpool(directory: URL(fileURLWithPath: path), maximumBytes: 100 << 20)
         var indices: [Int] = []

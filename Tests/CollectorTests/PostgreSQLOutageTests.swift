@@ -1,0 +1,59 @@
+import Foundation
+import Protocols
+import Testing
+import TestSupport
+
+/// A real PostgreSQL 15 stopped for a whole minute while a P1 meter keeps sending (the shorter stop and the crash
+/// are in `PostgreSQLSinkTests`). Its own suite: it takes about a minute and a half and runs beside the others.
+@Suite("PostgreSQL outage", .enabled(if: PostgresServer.isInstalled))
+struct PostgreSQLOutageTests {
+    @Test("server stopped for a minute during a steady stream: the readings wait in the spool, every one stored once")
+    func stoppedForAMinute() throws {
+        let server = try PostgresServer()
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let pty = PtyPair(directory: directory)
+        try pty.plug()
+        let spool = directory.file("spool")
+        let ini = try directory.write("c.ini", """
+            [reader0]
+            type = fluvius
+            port = \(pty.meter)
+
+            """ + PostgreSQLSinkTests.sinkSection(server, spool: spool))
+        let collector = try RunningProcess(collectorBinary, ["-c", ini])
+        #expect(eventually(timeout: 10) { collector.stderr.contents.contains("tables ready") }, "\(collector.stderr.contents)")
+        #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading fluvius on") })
+
+        let total = 400
+        let meter = SteadyMeter(pty: pty, perSecond: 5, count: total)
+        meter.start()
+        #expect(meter.waitUntilSent(25, timeout: 10))
+        func spoolFileSize() -> Int {
+            ((try? FileManager.default.attributesOfItem(atPath: spool + "/spool.dat"))?[.size] as? Int) ?? 0
+        }
+        server.stop()
+        let stoppedAt = meter.sent
+        let sizeBefore = spoolFileSize()
+        usleep(60_000_000)
+        let sizeAfter = spoolFileSize()
+        try server.start()
+        // About 300 readings of 18 rows each, surely more than 200 bytes apiece.
+        #expect(sizeAfter - sizeBefore > 250 * 200, "the minute's readings waited in the spool: \(sizeBefore) -> \(sizeAfter)")
+        #expect(meter.waitUntilSent(timeout: 30))
+        // The inserter retries 1, 2, 4, ... up to 30 s apart: the server is found again within half a minute.
+        #expect(eventually(timeout: 45) { (try? CollectorFaultTests.storedIndices(server).indices.count) == total },
+                "\(collector.stderr.contents)")
+        collector.signal(SIGTERM)
+        #expect(collector.waitForExit(timeout: 5) == 0)
+
+        let stored = try CollectorFaultTests.storedIndices(server)
+        #expect(stored.indices == Set(0..<total))
+        #expect(stored.rows == CollectorFaultTests.rowsPerReading * total, "each reading once")
+        #expect(stoppedAt < 40)
+        #expect(try CollectorFaultTests.postgresSpool(spool).indices.isEmpty, "the spool drained")
+        let log = collector.stderr.contents
+        let failures = log.components(separatedBy: "readings wait in the spool").count - 1
+        #expect((1...3).contains(failures), "the outage is logged once per distinct failure, not per retry: \(log)")
+    }
+}
