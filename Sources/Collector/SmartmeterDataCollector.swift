@@ -53,6 +53,9 @@ struct SmartmeterDataCollector: AsyncParsableCommand {
         if location.origin == .builtIn {
             logger.warning("no configuration file at \(config); running the built-in default")
         }
+        if case .file(let path) = location.origin, let warning = ConfigurationSecrets.permissionWarning(path: path, document: document) {
+            logger.warning("\(warning)")
+        }
         logEffectiveValues(document, logger: logger)
         Self.unblockShutdownSignals()
         try await Collector(configuration: configuration, logger: logger).run()
@@ -109,8 +112,8 @@ struct SmartmeterDataCollector: AsyncParsableCommand {
         guard dev else { return }
         for section in document.sections {
             for entry in section.entries {
-                let secret = ["key", "auth_key", "password"].contains(entry.key) && !entry.value.isEmpty
-                logger.debug("[\(section.name)] \(entry.key) = \(secret ? "(set)" : entry.value) from \(entry.location)")
+                let value = ConfigurationSecrets.display(key: entry.key, value: entry.value, mask: "(set)")
+                logger.debug("[\(section.name)] \(entry.key) = \(value) from \(entry.location)")
             }
         }
     }

@@ -52,7 +52,7 @@ struct ValidateCommandTests {
         ("[reader0]\ntype = lge450\nfile = /dev/null\nkey = 0123456789ABCDEF\n[sink0]\ntype = logger\n",
          "FILE:4: [reader0] key: must be 32 hex characters (16 bytes), got 16 characters"),
         ("[reader0]\ntype = lge450\nfile = /dev/null\nkey = 0123456789ABCDEF0123456789ABCDEG\n[sink0]\ntype = logger\n",
-         "FILE:4: [reader0] key: '0123456789ABCDEF0123456789ABCDEG' holds characters that are not hex digits; a key is 32 hex characters (16 bytes)"),
+         "FILE:4: [reader0] key: character 32 is not a hex digit; a key is 32 hex characters (16 bytes)"),
         ("[reader0]\ntype = lge450\nport = /dev/null\nfile = /dev/null\n[sink0]\ntype = logger\n",
          "FILE:4: [reader0] file: 'port' and 'file' are both set; a reader reads one of them"),
         ("[reader0]\ntype = lge450\nfile = /dev/null\n[sink0]\ntype = mqtt\nhost = broker\nport = 70000\n",

@@ -24,6 +24,7 @@ final class MQTTSink: Sink {
         topicPrefix = MQTTSettings.topicPrefix(of: configuration)
         topicGroup = options["topic_group"] ?? "mqttrldsp"
         let settings = MQTTSettings(sink: configuration)
+        for warning in settings.securityWarnings { logger.warning("\(warning)") }
         let spool = try SinkSpool.open(for: configuration, logger: logger)
         drops = SpoolDropLog(spool, logger: logger)
         let sinkLogger = logger

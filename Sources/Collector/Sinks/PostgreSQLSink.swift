@@ -16,11 +16,13 @@ final class PostgreSQLSink: Sink {
     init(_ configuration: SinkConfiguration, logger: Logger) throws {
         self.logger = logger
         let options = configuration.options
+        let settings = PostgresSettings(sink: configuration)
+        for warning in settings.securityWarnings { logger.warning("\(warning)") }
         let spool = try SinkSpool.open(for: configuration, logger: logger)
         drops = SpoolDropLog(spool, logger: logger)
         let sinkLogger = logger
         inserter = SpooledInserter(
-            settings: PostgresSettings(sink: configuration), spool: spool,
+            settings: settings, spool: spool,
             batchReadings: options["batch_size"].flatMap { Int($0) } ?? Self.defaultBatchReadings
         ) { event in
             switch event {

@@ -17,8 +17,6 @@ struct Show: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
-    static let secretKeys: Set<String> = ["key", "auth_key", "password"]
-
     func run() throws {
         var document: IniDocument
         let location: ConfigurationLocation
@@ -39,7 +37,8 @@ struct Show: ParsableCommand {
             out += "\n[\(section.name)]\n"
             for entry in section.entries where !entry.value.isEmpty {
                 if case .environment(let name) = entry.location.origin { out += "# from the environment: \(name)\n" }
-                let value = Self.secretKeys.contains(entry.key) ? "********" : IniTextEditor.quoted(entry.value)
+                let value = ConfigurationSecrets.keys.contains(entry.key) ? "********"
+                    : IniTextEditor.quoted(ConfigurationSecrets.display(key: entry.key, value: entry.value, mask: "********"))
                 out += "\(entry.key) = \(value)\n"
             }
             if case .success(let configuration) = result,

@@ -32,6 +32,9 @@ enum ConfigurationFile {
         if document.syntaxProblems.isEmpty {
             problems += ConfigurationFileChecks().problems(in: document)
         }
+        if case .file(let path) = location.origin, let warning = ConfigurationSecrets.permissionWarning(path: path, document: document) {
+            problems.append(ConfigurationProblem(warning, at: location, severity: .warning))
+        }
         return problems.filter { $0.severity == .error } + problems.filter { $0.severity == .warning }
     }
 

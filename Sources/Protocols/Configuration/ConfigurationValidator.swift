@@ -197,8 +197,11 @@ public struct ConfigurationValidator: Sendable {
                 : "'\(value)' is not one of: \(words.joined(separator: ", "))"
         case .aesKey:
             guard Hex.key(value) == nil else { return nil }
-            let count = value.filter { $0 != " " }.count
-            return count == 32 ? "'\(value)' holds characters that are not hex digits; a key is 32 hex characters (16 bytes)"
+            let compact = value.filter { $0 != " " }
+            let count = compact.count
+            // A key is a secret: the message names the place of the first wrong character, never the value.
+            let position = compact.firstIndex { !$0.isHexDigit }.map { compact.distance(from: compact.startIndex, to: $0) + 1 } ?? 0
+            return count == 32 ? "character \(position) is not a hex digit; a key is 32 hex characters (16 bytes)"
                 : "must be 32 hex characters (16 bytes), got \(count) characters"
         case .timeZone:
             return TimeZoneRules(identifier: value) == nil ? "unknown time zone '\(value)' (use a name like Europe/Zurich)" : nil

@@ -126,13 +126,14 @@ public final class MQTTClient: @unchecked Sendable {
 
     /// libmosquitto explains TLS failures only through its log; the reason is kept for the failure that follows.
     /// When the broker's certificate failed verification, OpenSSL's reason (expired, not yet valid, untrusted) says
-    /// more than libmosquitto's "certificate verify failed".
+    /// more than libmosquitto's "certificate verify failed"; otherwise the first line of the attempt is the most
+    /// specific ("host name verification failed" comes before OpenSSL's generic line).
     private func loggedError(_ text: String, certificateProblem: String?) {
-        let line = certificateProblem.map { "the broker's certificate was not accepted: \($0)" } ?? text
         wake.withLock {
-            // The certificate's reason stays ahead of the generic lines logged after it.
-            if certificateProblem != nil || lastLoggedError?.hasPrefix("the broker's certificate") != true {
-                lastLoggedError = line
+            if let certificateProblem {
+                lastLoggedError = "the broker's certificate was not accepted: \(certificateProblem)"
+            } else if lastLoggedError == nil {
+                lastLoggedError = text
             }
         }
     }

@@ -43,4 +43,18 @@ public struct MQTTSettings: Sendable, Equatable {
 
     /// `mqtt://host:port` or `mqtts://host:port`, for log lines.
     public var address: String { "\(tls ? "mqtts" : "mqtt")://\(host):\(port)" }
+
+    /// What weakens this connection's security, for a warning at every start: the broker's certificate not checked
+    /// against the host name, or a password sent in plain text to another machine.
+    public var securityWarnings: [String] {
+        var warnings: [String] = []
+        if tls && !checkHostname {
+            warnings.append("check_hostname = False: the broker's certificate is not checked against '\(host)'; any "
+                            + "certificate the CA signed is accepted, so whoever holds one can pose as the broker")
+        }
+        if !tls && password != nil && !isLoopbackHost(host) {
+            warnings.append("tls is off: the password goes to \(host) in plain text")
+        }
+        return warnings
+    }
 }

@@ -57,16 +57,20 @@ public struct PostgresSettings: Sendable, Equatable {
         return "postgresql://\(user.map { $0 + "@" } ?? "")\(host ?? "localhost"):\(port)/\(database)"
     }
 
+    /// What weakens this connection's security, for a warning at every start: a server reached over the network
+    /// whose certificate is not verified (every `sslmode` short of `verify-ca`; `prefer`, the default, encrypts
+    /// when the server offers it but accepts any certificate). A `dsn` is passed to libpq as it is and not judged.
+    public var securityWarnings: [String] {
+        guard dsn == nil, let host, !host.hasPrefix("/"), !isLoopbackHost(host),
+              !["verify-ca", "verify-full"].contains(sslmode) else { return [] }
+        let what = sslmode == "disable" ? "readings and password travel in plain text"
+            : "the server's certificate is not verified, so whoever sits between can pose as the server"
+        return ["sslmode = \(sslmode) to \(host): \(what); verify-full (with the server's CA in ~/.postgresql/root.crt) checks it"]
+    }
+
     /// A DSN with its password hidden (`password=...` or `user:secret@` in a URI).
     public static func redacted(_ dsn: String) -> String {
-        if dsn.hasPrefix("postgres://") || dsn.hasPrefix("postgresql://") {
-            guard let at = dsn.firstIndex(of: "@"),
-                  let colon = dsn[dsn.index(dsn.firstIndex(of: "/")!, offsetBy: 2)..<at].firstIndex(of: ":")
-            else { return dsn }
-            return String(dsn[..<colon]) + ":***" + String(dsn[at...])
-        }
-        return dsn.split(separator: " ").map { $0.hasPrefix("password=") ? "password=***" : String($0) }
-            .joined(separator: " ")
+        ConfigurationSecrets.redactedDSN(dsn)
     }
 
     public func connect() throws(PostgresConnection.Failure) -> PostgresConnection {
