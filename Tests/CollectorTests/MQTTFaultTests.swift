@@ -122,7 +122,7 @@ struct MQTTFaultTests {
         let log = collector.stderr.contents
         // Several attempts were refused; the refusal is logged once, with the broker's reason.
         #expect(Self.occurrences("refused the connection: Connection Refused: not authorised", in: log) == 1, "\(log)")
-        #expect(Self.occurrences("WARNING", in: log) == 1, "\(log)")
+        #expect(Self.occurrences("WARNING sink:", in: log) == 1, "\(log)")
         #expect(Self.occurrences("connected to mqtt://", in: log) == 1, "\(log)")
         #expect(try Self.spooledBytes(directory) == 0)
     }

@@ -52,7 +52,9 @@ struct SpooledPublisherTests {
 
     @Test("broker stopped for 20 s during a steady stream: every message arrives, in order, the spool drains")
     func outage() throws {
-        let broker = try MosquittoBroker()
+        // No limit on what the broker queues for a subscriber: the spool's backlog arrives faster than a busy test
+        // process reads it, and mosquitto's default (1000) would drop QoS 1 messages the publisher saw acknowledged.
+        let broker = try MosquittoBroker(listenerOptions: ["max_queued_messages 0"])
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: spool) }
         let before = try Subscriber(port: broker.port, name: "before")
@@ -96,7 +98,7 @@ struct SpooledPublisherTests {
             #expect(first.statistics.pendingBytes > 0)
             first.close()
         }
-        let broker = try MosquittoBroker(port: port)
+        let broker = try MosquittoBroker(listenerOptions: ["max_queued_messages 0"], port: port)
         let subscriber = try Subscriber(port: broker.port, name: "restart-subscriber")
         let second = try Self.publisher(port: port, spool: spool)
         defer { second.close() }
