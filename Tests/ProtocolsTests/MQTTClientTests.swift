@@ -152,6 +152,33 @@ struct MQTTClientTests {
                 "\(failures)")
     }
 
+    @Test("a broker that accepts the connection but never answers: the attempt is given up after the connect timeout, and the client gets through once a real broker listens")
+    func silentBroker() throws {
+        // A listening socket that never accepts: the kernel completes the TCP handshake, nothing answers CONNECT.
+        let port = FreePort.find()
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(bound == 0 && listen(listener, 8) == 0)
+        let log = EventLog()
+        let client = try MQTTClient(settings: MQTTSettings(port: port, clientID: "patient-silent"), connectTimeout: 2) {
+            log.append($0)
+        }
+        defer { client.close() }
+        try client.start()
+        let failure = log.wait(seconds: 6, for: EventLog.isFailure)
+        #expect(EventLog.failureText(failure) == "mqtt://127.0.0.1:\(port): no answer within 2 s", "\(log.all)")
+        close(listener)
+        let broker = try MosquittoBroker(port: port)
+        #expect(log.wait(seconds: 20, for: EventLog.isConnected) != nil, "\(log.all)")
+        _ = broker
+    }
+
     @Test("broker down at start: failure reported, connects by itself when the broker comes up")
     func reconnect() throws {
         let port = FreePort.find()

@@ -42,14 +42,18 @@ public final class MQTTClient: @unchecked Sendable {
     /// Seconds before the next attempt after a failure.
     private var retryDelay = 1.0
     static let maximumRetryDelay = 30.0
+    private let connectTimeout: Double
     /// The last error line libmosquitto logged (TLS errors arrive this way), to explain a failure.
     private var lastLoggedError: String?
 
     private static let libraryInit: Void = { mosquitto_lib_init() }()
 
-    public init(settings: MQTTSettings, onEvent: @escaping @Sendable (Event) -> Void) throws(Failure) {
+    /// `connectTimeout`: seconds a connection attempt may take up to the broker's CONNACK before it is started over.
+    public init(settings: MQTTSettings, connectTimeout: Double = 15,
+                onEvent: @escaping @Sendable (Event) -> Void) throws(Failure) {
         _ = Self.libraryInit
         self.settings = settings
+        self.connectTimeout = connectTimeout
         self.onEvent = onEvent
         guard let handle = mosquitto_new(settings.clientID, true, nil) else {
             throw Failure(description: "cannot create an MQTT client (out of memory or bad client id)")
@@ -164,7 +168,10 @@ public final class MQTTClient: @unchecked Sendable {
 
     /// A connection attempt that failed before libmosquitto had a socket (refused, unreachable, name unknown).
     private func attemptFailed(code: Int32) {
-        let text = reason(error: code)
+        attemptFailed(text: reason(error: code))
+    }
+
+    private func attemptFailed(text: String) {
         let reported = wake.withLock { () -> Bool in
             defer { attemptReported = true }
             return attemptReported
@@ -202,6 +209,7 @@ public final class MQTTClient: @unchecked Sendable {
     /// and tries again, until `close`.
     private func runNetwork(connecting: Bool) {
         var connecting = connecting
+        var attemptDeadline = Date().addingTimeInterval(connectTimeout)
         defer { wake.withLock { threadFinished = true; wake.broadcast() } }
         while true {
             if !connecting {
@@ -213,11 +221,20 @@ public final class MQTTClient: @unchecked Sendable {
                     continue
                 }
                 connecting = true
+                attemptDeadline = Date().addingTimeInterval(connectTimeout)
             }
             let code = mosquitto_loop(handle, 500, 1)
             // Closed: done once DISCONNECT went out and libmosquitto dropped the socket, or at the deadline (the
             // socket is then closed by mosquitto_destroy).
             if wake.withLock({ closed && (mosquitto_socket(handle) < 0 || Date() >= closeDeadline) }) { return }
+            if code == MOSQ_ERR_SUCCESS.rawValue, Date() >= attemptDeadline, !wake.withLock({ connectedNow }) {
+                // No CONNACK in time: a broker that accepts connections but does not answer, or a TLS handshake
+                // libmosquitto stopped driving (it waits for the socket to become readable when its first
+                // ClientHello could not go out on a connection still being made). The next attempt starts over.
+                attemptFailed(text: "\(settings.address): no answer within \(Int(connectTimeout)) s")
+                connecting = false
+                continue
+            }
             guard code != MOSQ_ERR_SUCCESS.rawValue else { continue }
             // This connection or attempt is over. libmosquitto tells the disconnect callback, except when the TLS
             // handshake failed: report it here unless the callback did (the next attempt closes a socket left open).
