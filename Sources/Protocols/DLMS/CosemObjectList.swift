@@ -102,15 +102,16 @@ struct CosemObjectList {
     private mutating func collectPushList(_ tape: AXDRTape) {
         // Scaler/unit pushed as attribute 3 of registers, applied to their value (attribute 2); the last one wins.
         let hasScalers = pushList[..<paired].contains { Self.isScalerUnit($0) }
-        for index in pushList.indices.prefix(paired).dropFirst() {
-            let item = pushList[index]
-            guard item.attribute == 2, item.classID != 40 else { continue }
-            var entry = Entry(obis: item.obis, classID: item.classID, value: item.value, scaler: nil, unitCode: nil)
-            if hasScalers, let su = scalerUnit(for: item.obis, tape) {
-                entry.scaler = su.0
-                entry.unitCode = su.1
+        let items = pushList
+        items.withUnsafeBufferPointer { items in
+            for item in items[..<paired].dropFirst() where item.attribute == 2 && item.classID != 40 {
+                var entry = Entry(obis: item.obis, classID: item.classID, value: item.value, scaler: nil, unitCode: nil)
+                if hasScalers, let su = scalerUnit(for: item.obis, tape) {
+                    entry.scaler = su.0
+                    entry.unitCode = su.1
+                }
+                entries.append(entry)
             }
-            entries.append(entry)
         }
     }
 
