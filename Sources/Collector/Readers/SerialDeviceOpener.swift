@@ -2,7 +2,8 @@ import Logging
 import Protocols
 
 /// Opens a reader's serial device and reopens it after it was lost, forever: a missing, unplugged or failing device
-/// is reported once at WARNING and retried with a growing delay (0.25 s doubling up to 5 s) until it is back.
+/// is reported at WARNING (once, and again when its reason changes, e.g. from missing to refused by the service's
+/// sandbox) and retried with a growing delay (0.25 s doubling up to 5 s) until it is back, which is a NOTICE.
 struct SerialDeviceOpener {
     let port: String
     let settings: MeterType.SerialSettings
@@ -11,6 +12,8 @@ struct SerialDeviceOpener {
     private var failures = 0
     /// The device is missing or was lost, and its return has not been reported yet.
     private(set) var outage = false
+    /// The reason of the outage last logged.
+    private var lastReason: String?
 
     static let maximumBackoff = 5.0
 
@@ -26,23 +29,27 @@ struct SerialDeviceOpener {
     }
 
     /// The open device, or nil when `stop` was set while waiting. `started` is logged at INFO on the first open;
-    /// after an outage the device's return is logged at WARNING instead.
+    /// after an outage the device's return is logged at NOTICE instead.
     mutating func open(stop: StopFlag, started: @autoclosure () -> String) -> SerialPort? {
         while !stop.isSet {
             do {
                 let device = try SerialPort(path: port, settings: settings, writable: writable)
                 if outage {
-                    logger.warning("\(port) is back; reading at \(settings)")
+                    logger.notice("\(port) is back; reading at \(settings)")
                 } else {
                     logger.info("\(started())")
                 }
                 failures = 0
                 outage = false
+                lastReason = nil
                 return device
             } catch {
-                if !outage {
+                let reason = "\(error)"
+                if !outage || reason != lastReason {
+                    // Once per outage, and again when the reason changes (unplugged, then refused by the sandbox).
                     outage = true
-                    logger.warning("\(error); retrying until it is back (every \(Int(Self.maximumBackoff)) s at most)")
+                    lastReason = reason
+                    logger.warning("\(reason); retrying until it is back (every \(Int(Self.maximumBackoff)) s at most)")
                 } else {
                     logger.debug("still unavailable (attempt \(failures + 1)): \(error)")
                 }
