@@ -30,6 +30,14 @@ final class Arrivals: @unchecked Sendable {
     subscript(index: Int) -> Double { lock.withLock { times[index] } }
 }
 
+/// The distinct (topic, payload) pairs the subscriber received.
+final class DistinctMessages: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: Set<[UInt8]> = []
+    func add(_ topic: String, _ payload: [UInt8]) { lock.withLock { _ = seen.insert(Array(topic.utf8) + [0] + payload) } }
+    var count: Int { lock.withLock { seen.count } }
+}
+
 func progress(_ text: String) {
     FileHandle.standardError.write(Data("bench: \(text)\n".utf8))
 }

@@ -23,7 +23,9 @@ struct MemoryRun {
         let cpuSeconds: Double
         let readingsSent: Int
         let mqttMessages: Int
+        let distinctMQTTMessages: Int
         let csvLines: Int
+        let logTail: [String]
 
         var json: [String: Any] {
             let rss = samples.map(\.rssKB)
@@ -31,7 +33,8 @@ struct MemoryRun {
                                               "readings": $0.readingsSent] },
                     "rss_first_kb": rss.first ?? 0, "rss_last_kb": rss.last ?? 0, "rss_max_kb": rss.max() ?? 0,
                     "cpu_s": cpuSeconds, "cpu_us_per_reading": cpuSeconds / Double(max(readingsSent, 1)) * 1e6,
-                    "readings_sent": readingsSent, "mqtt_messages": mqttMessages, "csv_lines": csvLines]
+                    "readings_sent": readingsSent, "mqtt_messages": mqttMessages,
+                    "mqtt_distinct_messages": distinctMQTTMessages, "csv_lines": csvLines, "collector_log_tail": logTail]
         }
     }
 
@@ -51,15 +54,20 @@ struct MemoryRun {
         try (sections + "[logging]\ndefault = WARNING\n").write(to: config, atomically: true, encoding: .utf8)
 
         let arrivals = Arrivals()
+        let distinct = DistinctMessages()   // QoS 1 is at least once: a duplicate is no loss, but worth knowing
         let subscriber = try MQTTClient(settings: MQTTSettings(port: plainPort, clientID: "bench-rss-subscriber")) { event in
-            if case .message(let topic, _) = event, !topic.hasSuffix("/status") { arrivals.add() }
+            if case .message(let topic, let payload) = event, !topic.hasSuffix("/status") {
+                arrivals.add()
+                distinct.add(topic, payload)
+            }
         }
         try subscriber.start()
         defer { subscriber.close() }
         usleep(300_000)
         try subscriber.subscribe("smartmeter/#", qos: 1)
 
-        let pid = try collector.start(configuration: config.path, log: directory.path + "/\(collector.name)-rss.log")
+        let log = directory.path + "/\(collector.name)-rss.log"
+        let pid = try collector.start(configuration: config.path, log: log)
         defer { ChildProcess.signalAndWait(pid, SIGTERM) }
         usleep(collector.isReference ? 4_000_000 : 2_000_000)
         var samples: [Sample] = []
@@ -93,7 +101,8 @@ struct MemoryRun {
         let csvLines = (try? FileManager.default.contentsOfDirectory(atPath: csv))?.reduce(0) { sum, file in
             sum + ((try? String(contentsOfFile: csv + "/" + file, encoding: .utf8))?.split(separator: "\n").count ?? 1) - 1
         } ?? 0
+        let logTail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(20).map(String.init)
         return Result(samples: samples, cpuSeconds: cpu, readingsSent: total, mqttMessages: arrivals.count,
-                      csvLines: csvLines)
+                      distinctMQTTMessages: distinct.count, csvLines: csvLines, logTail: logTail)
     }
 }

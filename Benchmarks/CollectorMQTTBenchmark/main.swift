@@ -83,8 +83,9 @@ if let runs = options["startup"].flatMap({ Int($0) }) {
         print(String(format: "%10.0f %10d %10.1f %14.1f", sample.seconds, sample.readingsSent,
                      Double(sample.rssKB) / 1024, Double(sample.anonymousKB) / 1024))
     }
-    print(String(format: "CPU %.2f s = %.0f us per reading; %d MQTT messages, %d CSV lines", result.cpuSeconds,
-                 result.cpuSeconds / Double(max(result.readingsSent, 1)) * 1e6, result.mqttMessages, result.csvLines))
+    print(String(format: "CPU %.2f s = %.0f us per reading; %d MQTT messages (%d distinct), %d CSV lines",
+                 result.cpuSeconds, result.cpuSeconds / Double(max(result.readingsSent, 1)) * 1e6, result.mqttMessages,
+                 result.distinctMQTTMessages, result.csvLines))
     try emit(result.json.merging(["collector": collector.name, "seconds": seconds, "rate": rate]) { $1 })
 } else {
     let latencySamples = positional.first.flatMap { Int($0) } ?? 300
