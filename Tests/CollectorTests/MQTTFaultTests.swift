@@ -6,7 +6,7 @@ import TestSupport
 /// The collector publishing a steady stream of P1 readings to a real mosquitto that fails in the ways brokers do:
 /// killed and restarted, refusing the login, presenting an expired certificate, stalled. Every reading arrives, first
 /// arrivals in order; a reading arrives twice only when it was in flight at a broken connection (QoS 1).
-@Suite("MQTT faults", .serialized)
+@Suite("MQTT faults")
 struct MQTTFaultTests {
     /// Messages the collector sends before it waits for acknowledgements (`SpooledPublisher.window`).
     static let window = 100
