@@ -252,7 +252,7 @@ struct CollectorFaultTests {
         let took = Date().timeIntervalSince(stopping)
         meter.stop()
         #expect(status == 0, "\(collector.stderr.contents.suffix(3000))")
-        #expect(took < 2, "stopped in \(took) s")
+        #expect(took < (runsUnderSanitizer ? 5 : 2), "stopped in \(took) s")
 
         // What the reader handed on: telegrams 0..<published, in order.
         let summary = collector.stderr.contents.components(separatedBy: "published ").last?.prefix(while: \.isNumber) ?? ""

@@ -158,3 +158,8 @@ func runWithSignalsUnblocked(_ start: () throws -> Void) throws {
     defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
     try start()
 }
+
+/// Whether this test process, and so the collector built beside it, runs under AddressSanitizer or ThreadSanitizer:
+/// the collector is then several times slower, and bounds on its shutdown time are widened.
+let runsUnderSanitizer: Bool = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__tsan_init") != nil
+    || dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__asan_init") != nil
