@@ -97,7 +97,7 @@ struct PostgreSQLSinkTests {
 
         // A second run of the same captures adds nothing.
         let again = try runCollector(["-c", ini])
-        #expect(again.status == 0)
+        #expect(again.status == 0, "\(again.stderr)")
         #expect(try server.query("SELECT count(*) FROM elec_measurement").first?[0] == "30")
         #expect(again.stderr.contains("(0 new rows)"), "\(again.stderr)")
     }
