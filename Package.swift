@@ -29,9 +29,9 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
+        // Headers only: libpq is loaded with dlopen when a PostgreSQL sink connects (Protocols/PostgreSQL/LibPQ.swift).
         .systemLibrary(
             name: "CLibPQ",
-            pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
         .target(

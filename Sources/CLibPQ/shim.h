@@ -1,4 +1,5 @@
 #ifndef SMARTMETER_CLIBPQ_SHIM_H
 #define SMARTMETER_CLIBPQ_SHIM_H
-#include <libpq-fe.h>
+/* Types and constants only: the library is loaded with dlopen (Protocols/PostgreSQL/LibPQ.swift), not linked. */
+#include <postgresql/libpq-fe.h>
 #endif

@@ -15,6 +15,7 @@ final class PostgreSQLSink: Sink {
 
     init(_ configuration: SinkConfiguration, logger: Logger) throws {
         self.logger = logger
+        try PostgresConnection.loadClientLibrary()
         let options = configuration.options
         let settings = PostgresSettings(sink: configuration)
         for warning in settings.securityWarnings { logger.warning("\(warning)") }

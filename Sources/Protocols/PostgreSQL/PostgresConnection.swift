@@ -15,13 +15,16 @@ public final class PostgresConnection {
     }
 
     private var handle: OpaquePointer?
+    private let pq: LibPQ
     /// `host=... port=... dbname=...` as connected, without the password: for messages.
     public let address: String
 
     /// Connects with libpq keywords (`host`, `port`, `dbname`, `user`, `password`, `sslmode`, `connect_timeout`, ...);
     /// a `dbname` holding a URI or `key=value` string is expanded as libpq does.
+    /// Throws when libpq cannot be loaded (see `LibPQ`) or the connection fails.
     public init(keywords: [(String, String)]) throws(Failure) {
         address = keywords.filter { $0.0 != "password" }.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+        pq = try Self.clientLibrary()
         let names = keywords.map { strdup($0.0) } + [nil]
         let values = keywords.map { strdup($0.1) } + [nil]
         defer {
@@ -30,17 +33,31 @@ public final class PostgresConnection {
         }
         let connection = names.map { UnsafePointer($0) }.withUnsafeBufferPointer { namePointers in
             values.map { UnsafePointer($0) }.withUnsafeBufferPointer { valuePointers in
-                PQconnectdbParams(namePointers.baseAddress, valuePointers.baseAddress, 1)
+                pq.connectdbParams(namePointers.baseAddress, valuePointers.baseAddress, 1)
             }
         }
         guard let connection else { throw Failure(description: "out of memory", sqlState: nil, connectionLost: true) }
-        guard PQstatus(connection) == CONNECTION_OK else {
-            let message = Self.text(PQerrorMessage(connection))
-            PQfinish(connection)
+        guard pq.status(connection) == CONNECTION_OK else {
+            let message = Self.text(pq.errorMessage(connection))
+            pq.finish(connection)
             throw Failure(description: message, sqlState: nil, connectionLost: true)
         }
         handle = connection
-        _ = PQsetNoticeReceiver(connection, { _, _ in }, nil)
+        _ = pq.setNoticeReceiver(connection, { _, _ in }, nil)
+    }
+
+    /// Loads libpq, the PostgreSQL client library, if that has not happened yet (the first connection does it
+    /// otherwise); throws when it is not installed, with what to install. A collector with a PostgreSQL sink calls
+    /// it at start so that a missing library stops it there rather than at every reconnection.
+    public static func loadClientLibrary() throws(Failure) {
+        _ = try clientLibrary()
+    }
+
+    private static func clientLibrary() throws(Failure) -> LibPQ {
+        switch LibPQ.shared {
+        case .success(let library): return library
+        case .failure(let error): throw Failure(description: error.description, sqlState: nil, connectionLost: false)
+        }
     }
 
     deinit {
@@ -50,19 +67,19 @@ public final class PostgresConnection {
 
     /// Idempotent.
     public func close() {
-        if let handle { PQfinish(handle) }
+        if let handle { pq.finish(handle) }
         handle = nil
     }
 
     public var isConnected: Bool {
         guard let handle else { return false }
-        return PQstatus(handle) == CONNECTION_OK
+        return pq.status(handle) == CONNECTION_OK
     }
 
     /// `15.4` and so on.
     public var serverVersion: String {
         guard let handle else { return "?" }
-        let number = Int(PQserverVersion(handle))
+        let number = Int(pq.serverVersion(handle))
         return "\(number / 10_000).\(number % 10_000)"
     }
 
@@ -71,16 +88,16 @@ public final class PostgresConnection {
     public func execute(_ sql: String, _ parameters: [String?] = []) throws(Failure) -> [[String?]] {
         guard let handle else { throw Failure(description: "connection closed", sqlState: nil, connectionLost: true) }
         let result = Self.withCStrings(parameters) { pointers in
-            PQexecParams(handle, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
+            pq.execParams(handle, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
         }
-        defer { PQclear(result) }
+        defer { pq.clear(result) }
         try check(result)
         var rows: [[String?]] = []
-        let count = PQntuples(result), columns = PQnfields(result)
+        let count = pq.ntuples(result), columns = pq.nfields(result)
         rows.reserveCapacity(Int(count))
         for row in 0..<count {
             rows.append((0..<columns).map { column in
-                PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+                pq.getisnull(result, row, column) == 1 ? nil : pq.getvalue(result, row, column).map { String(cString: $0) } ?? ""
             })
         }
         return rows
@@ -91,31 +108,31 @@ public final class PostgresConnection {
     public func command(_ sql: String, _ parameters: [String?] = []) throws(Failure) -> Int {
         guard let handle else { throw Failure(description: "connection closed", sqlState: nil, connectionLost: true) }
         let result = Self.withCStrings(parameters) { pointers in
-            PQexecParams(handle, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
+            pq.execParams(handle, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
         }
-        defer { PQclear(result) }
+        defer { pq.clear(result) }
         try check(result)
-        return PQcmdTuples(result).flatMap { Int(String(cString: $0)) } ?? 0
+        return pq.cmdTuples(result).flatMap { Int(String(cString: $0)) } ?? 0
     }
 
     /// Runs a query and hands its rows one at a time (libpq's single-row mode), for results too large to hold.
     public func stream(_ sql: String, _ parameters: [String?] = [], row: ([String?]) throws -> Void) throws {
         guard let handle else { throw Failure(description: "connection closed", sqlState: nil, connectionLost: true) }
         let sent = Self.withCStrings(parameters) { pointers in
-            PQsendQueryParams(handle, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
+            pq.sendQueryParams(handle, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
         }
         guard sent == 1 else { throw failure(nil) }
-        _ = PQsetSingleRowMode(handle)
+        _ = pq.setSingleRowMode(handle)
         var firstError: Error?
-        while let result = PQgetResult(handle) {
-            defer { PQclear(result) }
+        while let result = pq.getResult(handle) {
+            defer { pq.clear(result) }
             guard firstError == nil else { continue }
             do {
                 try check(result)
-                guard PQresultStatus(result) == PGRES_SINGLE_TUPLE else { continue }
-                let columns = PQnfields(result)
+                guard pq.resultStatus(result) == PGRES_SINGLE_TUPLE else { continue }
+                let columns = pq.nfields(result)
                 try row((0..<columns).map { column in
-                    PQgetisnull(result, 0, column) == 1 ? nil : String(cString: PQgetvalue(result, 0, column))
+                    pq.getisnull(result, 0, column) == 1 ? nil : pq.getvalue(result, 0, column).map { String(cString: $0) } ?? ""
                 })
             } catch {
                 // Drain the remaining results so the connection stays usable.
@@ -126,16 +143,16 @@ public final class PostgresConnection {
     }
 
     private func check(_ result: OpaquePointer?) throws(Failure) {
-        switch PQresultStatus(result) {
+        switch pq.resultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE: return
         default: throw failure(result)
         }
     }
 
     private func failure(_ result: OpaquePointer?) -> Failure {
-        var message = result.map { Self.text(PQresultErrorMessage($0)) } ?? ""
-        if message.isEmpty, let handle { message = Self.text(PQerrorMessage(handle)) }
-        let state = result.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) }
+        var message = result.map { Self.text(pq.resultErrorMessage($0)) } ?? ""
+        if message.isEmpty, let handle { message = Self.text(pq.errorMessage(handle)) }
+        let state = result.flatMap { pq.resultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) }
         let lost = !isConnected || state?.hasPrefix("08") == true || state == "57P01" || state == "57P02" || state == "57P03"
         return Failure(description: message.isEmpty ? "unknown libpq error" : message, sqlState: state, connectionLost: lost)
     }
