@@ -9,7 +9,7 @@ extension P1ReadingBuilder {
     /// Entry i (1-based, wire order) becomes the captured code with F = i (`1-0:1.6.0*i`, the peak in W with the
     /// time it occurred; none for a placeholder time) and `0-0:98.1.0*i`, the start of its month as UTC text.
     mutating func appendHistory(_ obis: ObisCode, _ groups: ArraySlice<Range<Int>>, _ bytes: UnsafeRawBufferPointer,
-                                to values: inout [DataPoint]) -> Bool {
+                                to values: inout DataPointBuffer) -> Bool {
         guard let count = Self.entryCount(bytes, groups), groups.count >= 3 || count == 0 else { return false }
         guard count > 0 else { return true }
         let start = groups.startIndex
@@ -21,12 +21,12 @@ extension P1ReadingBuilder {
             var peak = captured
             peak.f = index
             let peakTime = P1Field.wallClock(bytes, groups[base + 1]).map { clock.utcSeconds($0) }
-            values.append(point(peak, quantity, timestamp: peakTime))
+            append(peak, quantity, timestamp: peakTime, to: &values)
             if let month = P1Field.wallClock(bytes, groups[base]) {
                 var period = obis
                 period.f = index
-                values.append(DataPoint(obis: period, type: nil, value: .text(monthText(clock.utcSeconds(month))),
-                                        unit: nil))
+                values.append(period, type: nil, value: .text(monthText(clock.utcSeconds(month))), unit: nil,
+                              timestamp: nil)
             }
         }
         return true
@@ -39,7 +39,7 @@ extension P1ReadingBuilder {
     /// Entry i becomes `1-0:99.97.0*i`: the duration in seconds, its end time as the data point's timestamp. Logs
     /// announcing more entries than they hold are read as far as they go.
     mutating func appendPowerFailures(_ obis: ObisCode, _ groups: ArraySlice<Range<Int>>,
-                                      _ bytes: UnsafeRawBufferPointer, to values: inout [DataPoint]) -> Bool {
+                                      _ bytes: UnsafeRawBufferPointer, to values: inout DataPointBuffer) -> Bool {
         guard let count = Self.entryCount(bytes, groups) else { return false }
         let start = groups.startIndex
         let present = max(0, (groups.count - 2) / 2)
@@ -49,7 +49,7 @@ extension P1ReadingBuilder {
             var code = obis
             code.f = UInt8(truncatingIfNeeded: entry + 1)
             let end = P1Field.wallClock(bytes, groups[base]).map { clock.utcSeconds($0) }
-            values.append(point(code, quantity, timestamp: end))
+            append(code, quantity, timestamp: end, to: &values)
         }
         return true
     }
@@ -61,7 +61,7 @@ extension P1ReadingBuilder {
     ///
     /// One data point under the line's code, with the unit from the sixth group and the capture time.
     mutating func appendProfileValue(_ obis: ObisCode, _ groups: ArraySlice<Range<Int>>,
-                                     _ bytes: UnsafeRawBufferPointer, to values: inout [DataPoint]) -> Bool {
+                                     _ bytes: UnsafeRawBufferPointer, to values: inout DataPointBuffer) -> Bool {
         guard groups.count == 7 else { return false }
         let start = groups.startIndex
         guard var quantity = P1Field.quantity(bytes, groups[start + 6]) else { return false }
@@ -71,7 +71,7 @@ extension P1ReadingBuilder {
             quantity.value = P1Field.scale(quantity.value, exponent)
         }
         let time = P1Field.wallClock(bytes, groups[start]).map { clock.utcSeconds($0) }
-        values.append(point(obis, quantity, timestamp: time))
+        append(obis, quantity, timestamp: time, to: &values)
         return true
     }
 

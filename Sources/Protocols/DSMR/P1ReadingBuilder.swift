@@ -30,57 +30,80 @@ struct P1ReadingBuilder {
 
     /// nil when the telegram holds no values.
     mutating func reading(from telegram: P1TelegramParser, bytes: UnsafeRawBufferPointer) -> Reading? {
-        var values: [DataPoint] = []
-        values.reserveCapacity(telegram.objects.count + 8)
+        // The source is chosen first so that its object is skipped below rather than removed from the values.
+        let source = sourceOverride == nil ? Self.sourceObject(of: telegram) : nil
+        var sourceText = sourceOverride ?? fallbackSource
         var timestamp: Int64? = nil
-        var source: (rank: Int, index: Int)? = nil
-        for object in telegram.objects {
-            let obis = object.obis
-            let groups = telegram.groups(of: object)
-            if obis.a == 0 && obis.b == 0 && obis.hasCDE(1, 0, 0) {
-                if groups.count == 1, let time = P1Field.wallClock(bytes, groups[groups.startIndex]) {
-                    timestamp = clock.utcSeconds(time)
+        // Every data point takes at least one group, so there are never more points than groups.
+        let bound = telegram.groups.count
+        var values = [DataPoint](unsafeUninitializedCapacity: bound) { storage, initialised in
+            var points = DataPointBuffer(storage)
+            for (index, object) in telegram.objects.enumerated() {
+                let obis = object.obis
+                let groups = telegram.groups(of: object)
+                if index == source {
+                    sourceText = P1Field.text(bytes, groups[groups.startIndex], decodeHex: true)
+                    continue
                 }
-                continue
+                append(obis, groups, bytes, to: &points, timestamp: &timestamp)
             }
-            if let rank = Self.identifierRank(obis) {
-                guard groups.count == 1, !groups[groups.startIndex].isEmpty else { continue }
-                let text = P1Field.text(bytes, groups[groups.startIndex], decodeHex: true)
-                if obis.b == 0, rank < (source?.rank ?? Int.max) { source = (rank, values.count) }
-                values.append(DataPoint(obis: obis, type: nil, value: .text(text), unit: nil))
-                continue
-            }
-            if obis.c == 96 && obis.d == 13 {
-                // Text messages, sent hex-encoded.
-                guard groups.count == 1, !groups[groups.startIndex].isEmpty else { continue }
-                let text = P1Field.text(bytes, groups[groups.startIndex], decodeHex: true)
-                values.append(DataPoint(obis: obis, type: nil, value: .text(text), unit: nil))
-                continue
-            }
-            if (obis.c == 0 && obis.d == 2 && obis.e == 8) || (obis.c == 96 && obis.d == 1 && obis.e == 4) {
-                // Protocol and firmware versions: identifiers, not quantities.
-                guard groups.count == 1, !groups[groups.startIndex].isEmpty else { continue }
-                let text = P1Field.text(bytes, groups[groups.startIndex], decodeHex: false)
-                values.append(DataPoint(obis: obis, type: nil, value: .text(text), unit: nil))
-                continue
-            }
-            if obis.hasCDE(98, 1, 0), appendHistory(obis, groups, bytes, to: &values) { continue }
-            if obis.hasCDE(99, 97, 0), appendPowerFailures(obis, groups, bytes, to: &values) { continue }
-            if obis.c == 24 && obis.d == 3, appendProfileValue(obis, groups, bytes, to: &values) { continue }
-            appendGeneric(obis, groups, bytes, to: &values)
-        }
-        let sourceText: String
-        if let sourceOverride {
-            sourceText = sourceOverride
-        } else if let source, case .text(let text) = values[source.index].value {
-            sourceText = text
-            values.remove(at: source.index)
-        } else {
-            sourceText = fallbackSource
+            initialised = points.count
         }
         guard !values.isEmpty else { return nil }
+        if values.capacity > 2 * values.count + 64 {
+            // A telegram of many groups that gave few points (empty groups, damaged lines): keep only what is used.
+            values = Array(values[...])
+        }
         let time = useSystemTime ? now() : (timestamp ?? now())
         return Reading(source: sourceText, timestamp: time, values: values)
+    }
+
+    /// The values of one object, or the telegram's time from 0-0:1.0.0.
+    @inline(__always)
+    private mutating func append(_ obis: ObisCode, _ groups: ArraySlice<Range<Int>>, _ bytes: UnsafeRawBufferPointer,
+                                 to values: inout DataPointBuffer, timestamp: inout Int64?) {
+        if obis.a == 0 && obis.b == 0 && obis.hasCDE(1, 0, 0) {
+            if groups.count == 1, let time = P1Field.wallClock(bytes, groups[groups.startIndex]) {
+                timestamp = clock.utcSeconds(time)
+            }
+            return
+        }
+        if Self.identifierRank(obis) != nil {
+            guard groups.count == 1, !groups[groups.startIndex].isEmpty else { return }
+            let text = P1Field.text(bytes, groups[groups.startIndex], decodeHex: true)
+            values.append(obis, type: nil, value: .text(text), unit: nil, timestamp: nil)
+            return
+        }
+        if obis.c == 96 && obis.d == 13 {
+            // Text messages, sent hex-encoded.
+            guard groups.count == 1, !groups[groups.startIndex].isEmpty else { return }
+            let text = P1Field.text(bytes, groups[groups.startIndex], decodeHex: true)
+            values.append(obis, type: nil, value: .text(text), unit: nil, timestamp: nil)
+            return
+        }
+        if (obis.c == 0 && obis.d == 2 && obis.e == 8) || (obis.c == 96 && obis.d == 1 && obis.e == 4) {
+            // Protocol and firmware versions: identifiers, not quantities.
+            guard groups.count == 1, !groups[groups.startIndex].isEmpty else { return }
+            let text = P1Field.text(bytes, groups[groups.startIndex], decodeHex: false)
+            values.append(obis, type: nil, value: .text(text), unit: nil, timestamp: nil)
+            return
+        }
+        if obis.hasCDE(98, 1, 0), appendHistory(obis, groups, bytes, to: &values) { return }
+        if obis.hasCDE(99, 97, 0), appendPowerFailures(obis, groups, bytes, to: &values) { return }
+        if obis.c == 24 && obis.d == 3, appendProfileValue(obis, groups, bytes, to: &values) { return }
+        appendGeneric(obis, groups, bytes, to: &values)
+    }
+
+    /// The index of the object naming the main meter: the best-ranked equipment identifier with B = 0 and one
+    /// non-empty group (the first of equal rank); nil when there is none.
+    private static func sourceObject(of telegram: P1TelegramParser) -> Int? {
+        var best: (rank: Int, index: Int)? = nil
+        for (index, object) in telegram.objects.enumerated() where object.obis.b == 0 {
+            guard let rank = identifierRank(object.obis), rank < (best?.rank ?? Int.max) else { continue }
+            let groups = telegram.groups(of: object)
+            if groups.count == 1, !groups[groups.startIndex].isEmpty { best = (rank, index) }
+        }
+        return best?.index
     }
 
     /// Equipment identifiers, best first; nil for other codes.
@@ -101,15 +124,15 @@ struct P1ReadingBuilder {
     /// One number (`(value*unit)`), one time-stamped number (`(time)(value*unit)`), or a row of numbers after an
     /// optional time (each with F = its position, 1-based). Texts are kept as text.
     private mutating func appendGeneric(_ obis: ObisCode, _ groups: ArraySlice<Range<Int>>,
-                                        _ bytes: UnsafeRawBufferPointer, to values: inout [DataPoint]) {
+                                        _ bytes: UnsafeRawBufferPointer, to values: inout DataPointBuffer) {
         guard let first = groups.first else { return }
         if groups.count == 1 {
             guard !first.isEmpty else { return }
             if let quantity = P1Field.quantity(bytes, first) {
-                values.append(point(obis, quantity, timestamp: nil))
+                append(obis, quantity, timestamp: nil, to: &values)
             } else {
-                values.append(DataPoint(obis: obis, type: nil, value: .text(P1Field.text(bytes, first, decodeHex: false)),
-                                        unit: nil))
+                values.append(obis, type: nil, value: .text(P1Field.text(bytes, first, decodeHex: false)), unit: nil,
+                              timestamp: nil)
             }
             return
         }
@@ -120,14 +143,14 @@ struct P1ReadingBuilder {
             rest = groups.dropFirst()
         }
         if rest.count == 1, let quantity = P1Field.quantity(bytes, rest[rest.startIndex]) {
-            values.append(point(obis, quantity, timestamp: time))
+            append(obis, quantity, timestamp: time, to: &values)
             return
         }
         for (position, group) in rest.enumerated() {
             guard let quantity = P1Field.quantity(bytes, group) else { continue }
             var code = obis
             code.f = UInt8(truncatingIfNeeded: position + 1)
-            values.append(point(code, quantity, timestamp: time))
+            append(code, quantity, timestamp: time, to: &values)
         }
     }
 
@@ -142,8 +165,9 @@ struct P1ReadingBuilder {
 
     /// A numeric data point, typed when the register map knows the code and the unit agrees.
     @inline(__always)
-    mutating func point(_ obis: ObisCode, _ quantity: P1Field.Quantity, timestamp: Int64?) -> DataPoint {
+    mutating func append(_ obis: ObisCode, _ quantity: P1Field.Quantity, timestamp: Int64?,
+                         to values: inout DataPointBuffer) {
         let type = obis.a == 1 ? registerCache.type(obis, meter: meter, unit: quantity.unit) : nil
-        return DataPoint(obis: obis, type: type, value: .number(quantity.value), unit: quantity.unit, timestamp: timestamp)
+        values.append(obis, type: type, value: .number(quantity.value), unit: quantity.unit, timestamp: timestamp)
     }
 }

@@ -25,6 +25,7 @@ public struct Reading: Sendable, Equatable {
 }
 
 /// One value of a reading.
+/// (`DataPointBuffer` initialises the stored properties one by one: a new one must be added there too.)
 public struct DataPoint: Sendable, Equatable {
     public enum Value: Sendable, Equatable {
         case number(Double)
