@@ -20,12 +20,12 @@ extension P1ReadingBuilder {
             let index = UInt8(truncatingIfNeeded: entry + 1)
             var peak = captured
             peak.f = index
-            let peakTime = P1Field.wallClock(bytes, groups[base + 1]).map { clock.utcSeconds($0) }
+            let peakTime = utcSeconds(bytes, groups[base + 1])
             append(peak, quantity, timestamp: peakTime, to: &values)
-            if let month = P1Field.wallClock(bytes, groups[base]) {
+            if let month = utcSeconds(bytes, groups[base]) {
                 var period = obis
                 period.f = index
-                values.append(period, type: nil, value: .text(monthText(clock.utcSeconds(month))), unit: nil,
+                values.append(period, type: nil, value: .text(monthText(month)), unit: nil,
                               timestamp: nil)
             }
         }
@@ -48,7 +48,7 @@ extension P1ReadingBuilder {
             guard let quantity = P1Field.quantity(bytes, groups[base + 1]) else { continue }
             var code = obis
             code.f = UInt8(truncatingIfNeeded: entry + 1)
-            let end = P1Field.wallClock(bytes, groups[base]).map { clock.utcSeconds($0) }
+            let end = utcSeconds(bytes, groups[base])
             append(code, quantity, timestamp: end, to: &values)
         }
         return true
@@ -70,7 +70,7 @@ extension P1ReadingBuilder {
             quantity.unit = unit
             quantity.value = P1Field.scale(quantity.value, exponent)
         }
-        let time = P1Field.wallClock(bytes, groups[start]).map { clock.utcSeconds($0) }
+        let time = utcSeconds(bytes, groups[start])
         append(obis, quantity, timestamp: time, to: &values)
         return true
     }

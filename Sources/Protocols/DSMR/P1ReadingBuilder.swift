@@ -16,6 +16,7 @@ struct P1ReadingBuilder {
     var sourceOverride: String?
     var now: @Sendable () -> Int64
     private var registerCache = RegisterDefinitionCache()
+    private var times = P1TimeCache()
     /// ISO texts of the month starts in the maximum demand history: the same thirteen every telegram.
     private var monthTexts: [(seconds: Int64, text: String)] = []
 
@@ -63,8 +64,8 @@ struct P1ReadingBuilder {
     private mutating func append(_ obis: ObisCode, _ groups: ArraySlice<Range<Int>>, _ bytes: UnsafeRawBufferPointer,
                                  to values: inout DataPointBuffer, timestamp: inout Int64?) {
         if obis.a == 0 && obis.b == 0 && obis.hasCDE(1, 0, 0) {
-            if groups.count == 1, let time = P1Field.wallClock(bytes, groups[groups.startIndex]) {
-                timestamp = clock.utcSeconds(time)
+            if groups.count == 1, let time = utcSeconds(bytes, groups[groups.startIndex]) {
+                timestamp = time
             }
             return
         }
@@ -139,7 +140,7 @@ struct P1ReadingBuilder {
         var rest = groups[...]
         var time: Int64? = nil
         if P1Field.looksLikeTime(bytes, first) {
-            time = P1Field.wallClock(bytes, first).map { clock.utcSeconds($0) }
+            time = utcSeconds(bytes, first)
             rest = groups.dropFirst()
         }
         if rest.count == 1, let quantity = P1Field.quantity(bytes, rest[rest.startIndex]) {
@@ -152,6 +153,12 @@ struct P1ReadingBuilder {
             code.f = UInt8(truncatingIfNeeded: position + 1)
             append(code, quantity, timestamp: time, to: &values)
         }
+    }
+
+    /// UTC seconds of a P1 time (`YYMMDDhhmmssX`); nil when the group is none or a placeholder.
+    @inline(__always)
+    mutating func utcSeconds(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int64? {
+        times.utcSeconds(bytes, range, clock: &clock)
     }
 
     /// `CivilTime.iso8601(seconds)`, the same String as last time for a month start seen before (no allocation).
