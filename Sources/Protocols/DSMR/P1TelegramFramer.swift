@@ -1,3 +1,5 @@
+import Glibc
+
 /// Cuts P1 telegrams out of a byte stream delivered in any chunking.
 ///
 ///     noise  / header CR LF  CR LF  data lines ...  ! [CRC as 1-4 hex digits] CR LF  noise  / ...
@@ -61,23 +63,7 @@ struct P1TelegramFramer {
                 position += 1
             case .body:
                 let start = position
-                var index = position
-                // Eight bytes at a time while none of them is '!' or '/'.
-                while index + 8 <= input.count {
-                    let word = input.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                    if Self.hasByte(word, 0x21) || Self.hasByte(word, 0x2F) { break }
-                    index += 8
-                }
-                scan: while index < input.count {
-                    switch input[index] {
-                    case UInt8(ascii: "/"):
-                        break scan
-                    case UInt8(ascii: "!") where (index > start ? input[index - 1] : telegram.last) == UInt8(ascii: "\n"):
-                        break scan
-                    default:
-                        index += 1
-                    }
-                }
+                let index = Self.endOfBody(in: input, from: start, after: telegram.last)
                 telegram.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[start..<index]))
                 position = index
                 if telegram.count > maximumLength {
@@ -130,11 +116,23 @@ struct P1TelegramFramer {
         }
     }
 
-    /// Whether any byte of `word` equals `byte` (the classic "has zero byte" test on word XOR byte pattern).
-    @inline(__always)
-    private static func hasByte(_ word: UInt64, _ byte: UInt8) -> Bool {
-        let x = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
-        return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
+    /// The index of the first `/` or line-start `!` in `input[start...]` (`previous` is the byte before `start`),
+    /// or `input.count`. memchr finds each candidate `!` and then looks for a `/` before it: two passes at the C
+    /// library's vector speed instead of one byte (or word) at a time in Swift, most of the framer's cost.
+    private static func endOfBody(in input: UnsafeRawBufferPointer, from start: Int, after previous: UInt8?) -> Int {
+        guard let base = input.baseAddress else { return start }
+        var from = start
+        while from < input.count {
+            let bang = memchr(base + from, Int32(UInt8(ascii: "!")), input.count - from)
+                .map { UnsafeRawPointer($0) - base } ?? input.count
+            if bang > from, let slash = memchr(base + from, Int32(UInt8(ascii: "/")), bang - from) {
+                return UnsafeRawPointer(slash) - base
+            }
+            guard bang < input.count else { return bang }
+            if (bang > start ? input[bang - 1] : previous) == UInt8(ascii: "\n") { return bang }
+            from = bang + 1
+        }
+        return input.count
     }
 
     private mutating func begin(at offset: Int) {
