@@ -22,24 +22,32 @@ enum P1Field {
         var mantissa: UInt64 = 0
         var digits = 0
         var decimals = 0
-        var seenPoint = false
-        var overflow = 0   // digits dropped because the mantissa is full
+        var overflow = 0   // integer digits dropped because the mantissa is full
+        // Integer digits, then fraction digits after one point: two loops rather than one testing for the point
+        // at every digit. Digits beyond 18 significant ones are dropped (counted in the exponent before the point).
         while index < end {
-            let byte = bytes[index]
-            if byte &- UInt8(ascii: "0") < 10 {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { break }
+            if mantissa < 100_000_000_000_000_000 {
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+            } else {
+                overflow += 1
+            }
+            digits += 1
+            index += 1
+        }
+        if index < end && bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            while index < end {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                guard digit < 10 else { break }
                 if mantissa < 100_000_000_000_000_000 {
-                    mantissa = mantissa &* 10 &+ UInt64(byte &- UInt8(ascii: "0"))
-                    if seenPoint { decimals += 1 }
-                } else if !seenPoint {
-                    overflow += 1
+                    mantissa = mantissa &* 10 &+ UInt64(digit)
+                    decimals += 1
                 }
                 digits += 1
-            } else if byte == UInt8(ascii: ".") && !seenPoint {
-                seenPoint = true
-            } else {
-                break
+                index += 1
             }
-            index += 1
         }
         guard digits > 0 else { return nil }
         var unit: String? = nil
