@@ -8,7 +8,7 @@ extension P1ReadingBuilder {
     ///
     /// Entry i (1-based, wire order) becomes the captured code with F = i (`1-0:1.6.0*i`, the peak in W with the
     /// time it occurred; none for a placeholder time) and `0-0:98.1.0*i`, the start of its month as UTC text.
-    mutating func appendHistory(_ obis: ObisCode, _ groups: ArraySlice<Range<Int>>, _ bytes: UnsafeRawBufferPointer,
+    mutating func appendHistory(_ obis: ObisCode, _ groups: Groups, _ bytes: UnsafeRawBufferPointer,
                                 to values: inout DataPointBuffer) -> Bool {
         guard let count = Self.entryCount(bytes, groups), groups.count >= 3 || count == 0 else { return false }
         guard count > 0 else { return true }
@@ -38,7 +38,7 @@ extension P1ReadingBuilder {
     ///
     /// Entry i becomes `1-0:99.97.0*i`: the duration in seconds, its end time as the data point's timestamp. Logs
     /// announcing more entries than they hold are read as far as they go.
-    mutating func appendPowerFailures(_ obis: ObisCode, _ groups: ArraySlice<Range<Int>>,
+    mutating func appendPowerFailures(_ obis: ObisCode, _ groups: Groups,
                                       _ bytes: UnsafeRawBufferPointer, to values: inout DataPointBuffer) -> Bool {
         guard let count = Self.entryCount(bytes, groups) else { return false }
         let start = groups.startIndex
@@ -60,7 +60,7 @@ extension P1ReadingBuilder {
     ///     (00001.001)
     ///
     /// One data point under the line's code, with the unit from the sixth group and the capture time.
-    mutating func appendProfileValue(_ obis: ObisCode, _ groups: ArraySlice<Range<Int>>,
+    mutating func appendProfileValue(_ obis: ObisCode, _ groups: Groups,
                                      _ bytes: UnsafeRawBufferPointer, to values: inout DataPointBuffer) -> Bool {
         guard groups.count == 7 else { return false }
         let start = groups.startIndex
@@ -76,7 +76,7 @@ extension P1ReadingBuilder {
     }
 
     /// The leading `(n)` entry count of a profile object.
-    private static func entryCount(_ bytes: UnsafeRawBufferPointer, _ groups: ArraySlice<Range<Int>>) -> Int? {
+    private static func entryCount(_ bytes: UnsafeRawBufferPointer, _ groups: Groups) -> Int? {
         guard let first = groups.first, (1...3).contains(first.count) else { return nil }
         var count = 0
         for index in first {

@@ -9,6 +9,9 @@
 ///   maximum demands in the data point's own timestamp. Belgian history, power-failure log and DSMR 2/3 M-Bus
 ///   profile lines are spread into one data point per entry (see `P1ProfileObjects.swift`).
 struct P1ReadingBuilder {
+    /// The `( ... )` groups of one object, as ranges into the telegram.
+    typealias Groups = Slice<UnsafeBufferPointer<Range<Int>>>
+
     var meter: MeterType
     var clock: P1Clock
     var useSystemTime: Bool
@@ -39,14 +42,16 @@ struct P1ReadingBuilder {
         let bound = telegram.groups.count
         var values = [DataPoint](unsafeUninitializedCapacity: bound) { storage, initialised in
             var points = DataPointBuffer(storage)
-            for (index, object) in telegram.objects.enumerated() {
-                let obis = object.obis
-                let groups = telegram.groups(of: object)
-                if index == source {
-                    sourceText = P1Field.text(bytes, groups[groups.startIndex], decodeHex: true)
-                    continue
+            // Groups through a buffer pointer: an ArraySlice per object retained and released the array.
+            telegram.groups.withUnsafeBufferPointer { all in
+                for (index, object) in telegram.objects.enumerated() {
+                    let groups = all[object.groupIndices]
+                    if index == source {
+                        sourceText = P1Field.text(bytes, groups[groups.startIndex], decodeHex: true)
+                        continue
+                    }
+                    append(object.obis, groups, bytes, to: &points, timestamp: &timestamp)
                 }
-                append(obis, groups, bytes, to: &points, timestamp: &timestamp)
             }
             initialised = points.count
         }
@@ -61,7 +66,7 @@ struct P1ReadingBuilder {
 
     /// The values of one object, or the telegram's time from 0-0:1.0.0.
     @inline(__always)
-    private mutating func append(_ obis: ObisCode, _ groups: ArraySlice<Range<Int>>, _ bytes: UnsafeRawBufferPointer,
+    private mutating func append(_ obis: ObisCode, _ groups: Groups, _ bytes: UnsafeRawBufferPointer,
                                  to values: inout DataPointBuffer, timestamp: inout Int64?) {
         if obis.a == 0 && obis.b == 0 && obis.hasCDE(1, 0, 0) {
             if groups.count == 1, let time = utcSeconds(bytes, groups[groups.startIndex]) {
@@ -100,9 +105,9 @@ struct P1ReadingBuilder {
     private static func sourceObject(of telegram: P1TelegramParser) -> Int? {
         var best: (rank: Int, index: Int)? = nil
         for (index, object) in telegram.objects.enumerated() where object.obis.b == 0 {
-            guard let rank = identifierRank(object.obis), rank < (best?.rank ?? Int.max) else { continue }
-            let groups = telegram.groups(of: object)
-            if groups.count == 1, !groups[groups.startIndex].isEmpty { best = (rank, index) }
+            guard let rank = identifierRank(object.obis), rank < (best?.rank ?? Int.max),
+                  object.groupIndices.count == 1, !telegram.groups[object.groupIndices.lowerBound].isEmpty else { continue }
+            best = (rank, index)
         }
         return best?.index
     }
@@ -124,7 +129,7 @@ struct P1ReadingBuilder {
 
     /// One number (`(value*unit)`), one time-stamped number (`(time)(value*unit)`), or a row of numbers after an
     /// optional time (each with F = its position, 1-based). Texts are kept as text.
-    private mutating func appendGeneric(_ obis: ObisCode, _ groups: ArraySlice<Range<Int>>,
+    private mutating func appendGeneric(_ obis: ObisCode, _ groups: Groups,
                                         _ bytes: UnsafeRawBufferPointer, to values: inout DataPointBuffer) {
         guard let first = groups.first else { return }
         if groups.count == 1 {
