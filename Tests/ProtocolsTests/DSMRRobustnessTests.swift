@@ -118,6 +118,38 @@ struct DSMRRobustnessTests {
         #expect(run.drops.map(\.offset) == [0, 700 + bytes.count])
     }
 
+    /// `/` .. `!` of `lines` with its CRC and line end.
+    static func telegram(_ lines: [String]) -> [UInt8] {
+        var bytes = Array((lines + ["!"]).joined(separator: "\r\n").utf8)
+        let crc = CRC16.arc.checksum(bytes)
+        bytes += Array(Hex.string([UInt8(crc >> 8), UInt8(crc & 0xFF)]).uppercased().utf8) + [13, 10]
+        return bytes
+    }
+
+    @Test("a '!' inside a line does not end the telegram, wherever the reads split it")
+    func bangInsideALine() throws {
+        let bytes = Self.telegram(["/TST5\\test", "", "1-0:1.8.1(000001.000*kWh)", "0-0:96.13.0(Hi!)",
+                                   "1-0:1.8.2(000002.000*kWh)"])
+        let whole = try TextDecodeRun(.dsmr, chunks: [bytes])
+        #expect(whole.drops.isEmpty)
+        #expect(whole.readings.first?.value(obis: "0-0:96.13.0")?.value == .text("Hi!"))
+        #expect(whole.readings.first?.value(obis: "1-0:1.8.2")?.value == .number(2_000))
+        #expect(try TextDecodeRun(.dsmr, chunks: Chunking.byteByByte(bytes)).readings == whole.readings)
+        for position in 1..<bytes.count {
+            let split = try TextDecodeRun(.dsmr, chunks: [Array(bytes[..<position]), Array(bytes[position...])])
+            #expect(split.readings == whole.readings, "split at \(position)")
+        }
+    }
+
+    @Test("many groups that give no value: the reading's array keeps only the values")
+    func emptyGroupsLeaveNoSpareCapacity() throws {
+        let bytes = Self.telegram(["/TST5\\test", ""] + Array(repeating: "0-0:96.13.0()", count: 300)
+                                  + ["1-0:1.8.1(000001.000*kWh)"])
+        let run = try TextDecodeRun(.dsmr, chunks: [bytes])
+        #expect(run.readings.first?.values.count == 1)
+        #expect((run.readings.first?.values.capacity ?? .max) < 100)
+    }
+
     @Test("CRC-16/ARC check value") func crcCheckValue() {
         #expect(CRC16.arc.checksum(Array("123456789".utf8)) == 0xBB3D)
     }

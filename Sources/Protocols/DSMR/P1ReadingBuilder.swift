@@ -58,7 +58,8 @@ struct P1ReadingBuilder {
         guard !values.isEmpty else { return nil }
         if values.capacity > 2 * values.count + 64 {
             // A telegram of many groups that gave few points (empty groups, damaged lines): keep only what is used.
-            values = Array(values[...])
+            // (Copied from a buffer pointer: `Array(values[...])` would hand back the same storage.)
+            values = values.withUnsafeBufferPointer { Array($0) }
         }
         let time = useSystemTime ? now() : (timestamp ?? now())
         return Reading(source: sourceText, timestamp: time, values: values)
