@@ -7,6 +7,29 @@ import Testing
 struct DSMRRobustnessTests {
     static let validCases = DSMRConformanceTests.validCases
 
+    @Test("OBIS codes come from the parser's caches as written: lines reordered, codes at the buffer's very end")
+    func cachedCodesFollowTheText() {
+        let lines = ["1-0:1.8.1(000001.000*kWh)", "1-0:2.8.1(000002.000*kWh)", "0-0:96.1.1(4B384547)",
+                     "1-0:32.7.0(230.1*V)", "0-1:24.2.3(230101000000W)(00001.000*m3)", "1-0:1.7.0(01.193*kW)"]
+        var parser = P1TelegramParser()
+        // The same codes in another order each time: the line slots must not answer with last telegram's code.
+        for order in [lines, lines.reversed(), Array(lines.dropFirst(2) + lines.prefix(2)), lines] {
+            let text = "/FLU5\\253769484_A\r\n\r\n" + order.joined(separator: "\r\n") + "\r\n!"
+            let expected = order.map { line in
+                Array(line.utf8).withUnsafeBytes { P1Field.obis($0, 0..<$0.firstIndex(of: UInt8(ascii: "("))!) }
+            }
+            Array(text.utf8).withUnsafeBytes { parser.parse($0) }
+            #expect(parser.objects.map(\.obis) == expected.compactMap { $0 })
+        }
+        // A code whose 16 bytes would run past the buffer (the key is then copied, not loaded as words).
+        for text in ["1-0:1.8.1(1)", "0-1:24.2.3(1)", "1.8.0(1)"] {
+            Array(text.utf8).withUnsafeBytes { parser.parse($0) }
+            let expected = Array(text.utf8).withUnsafeBytes { P1Field.obis($0, 0..<$0.firstIndex(of: UInt8(ascii: "("))!) }
+            #expect(parser.objects.map(\.obis) == [expected].compactMap { $0 }, "\(text)")
+            #expect(parser.objects.count == 1, "\(text)")
+        }
+    }
+
     @Test("byte by byte, random chunks and all at once give the same readings", arguments: validCases)
     func chunkingInvariance(_ name: String) throws {
         let bytes = try DSMRFixtures.telegram(name)

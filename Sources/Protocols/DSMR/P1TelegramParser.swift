@@ -72,7 +72,7 @@ struct P1TelegramParser {
     private mutating func readObject(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
         let index = ByteScan.firstIndex(in: bytes, from: start, to: bytes.count, of: UInt8(ascii: "("),
                                         UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: "\n"))
-        guard index < bytes.count, bytes[index] == UInt8(ascii: "("), let obis = codes.obis(bytes, start..<index) else {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "("), let obis = codes.obis(bytes, start..<index, line: objects.count) else {
             skippedLines += 1
             return Self.endOfLine(bytes, from: index)
         }
