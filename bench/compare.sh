@@ -7,7 +7,7 @@
 # Not part of the tests or CI. About 6 minutes on 2 cores once the release build exists.
 #
 #   bench/compare.sh [--out RESULTS_DIR] [--rss-seconds N] [--rss-rate R] [--deb] [--no-build]
-#   bench/compare.sh --rss-hours H [--out RESULTS_DIR] [--no-build]
+#   bench/compare.sh --rss-hours H [--out RESULTS_DIR] [--no-build]     (the .deb's binary when there is one)
 #
 # --rss-seconds/--rss-rate: the memory run (MQTT over TLS + CSV), default 60 s at 10 readings/s.
 # --rss-hours H: only the long memory run of ours (H hours at 1 reading/s, RSS every minute, into
@@ -55,9 +55,12 @@ bin=$root/.build/release
 if [ -n "$rss_hours" ]; then
     seconds=$(python3 -c "print(int(float('$rss_hours') * 3600))")
     [ -e "$streams/streams.json" ] || "$bin/StreamGenerator" --out "$streams" >&2
-    step "memory run of ours: $rss_hours h at 1 reading/s, MQTT (TLS) + CSV, RSS every minute"
+    # The package's binary when scripts/build-deb made one (what users run), else the release build.
+    long_collector=$bin/smartmeter-datacollector
+    [ -x .build-deb/release/smartmeter-datacollector ] && long_collector=$root/.build-deb/release/smartmeter-datacollector
+    step "memory run of ours ($long_collector): $rss_hours h at 1 reading/s, MQTT (TLS) + CSV, RSS every minute"
     "$bin/CollectorMQTTBenchmark" --rss "$seconds" --rate 1 --sample-every 60 --stream "$streams/e450-gbt.bin" \
-        --json "$out/ours-rss-long.json"
+        --collector "$long_collector" --json "$out/ours-rss-long.json"
     python3 bench/report.py "$out"
     exit 0
 fi

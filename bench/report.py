@@ -95,11 +95,12 @@ def main():
         add("  private (anonymous) part of that RSS", "MB", ours_rss["samples"][-1]["rss_anon_kb"] / 1024,
             ref_rss and ref_rss["samples"][-1]["rss_anon_kb"] / 1024, False, "", None)
     if deb_rss:
-        add("  same, the .deb's binary (Swift runtime linked in statically); private part "
+        add("  same, the .deb's binary (Swift runtime linked in statically, lld, functions ordered); private part "
             f"{deb_rss['samples'][-1]['rss_anon_kb'] / 1024:.1f} MB", "MB", deb_rss["rss_last_kb"] / 1024, None, False,
             "<= 15 MB, flat", lambda o, r: o <= 15)
     if long_rss:
-        add(f"collector RSS after {long_rss['seconds'] / 3600:g} h at {long_rss['rate']:g} msg/s (MQTT TLS + CSV)", "MB",
+        which = " (.deb's binary)" if ".build-deb/" in long_rss.get("executable", "") else ""
+        add(f"collector RSS after {long_rss['seconds'] / 3600:g} h at {long_rss['rate']:g} msg/s (MQTT TLS + CSV){which}", "MB",
             long_rss["rss_last_kb"] / 1024, None, False, "<= 15 MB, flat", lambda o, r: o <= 15,
             f"first sample {long_rss['rss_first_kb'] / 1024:.1f} MB, max {long_rss['rss_max_kb'] / 1024:.1f} MB")
     ours_json, ours_layout, reference_layout = phase(ours_mqtt, "mqttjson"), phase(ours_mqtt, "mqtt"), phase(ref_mqtt, "mqtt")

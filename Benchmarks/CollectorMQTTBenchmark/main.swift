@@ -86,7 +86,8 @@ if let runs = options["startup"].flatMap({ Int($0) }) {
     print(String(format: "CPU %.2f s = %.0f us per reading; %d MQTT messages (%d distinct), %d CSV lines",
                  result.cpuSeconds, result.cpuSeconds / Double(max(result.readingsSent, 1)) * 1e6, result.mqttMessages,
                  result.distinctMQTTMessages, result.csvLines))
-    try emit(result.json.merging(["collector": collector.name, "seconds": seconds, "rate": rate]) { $1 })
+    try emit(result.json.merging(["collector": collector.name, "executable": collector.executable, "seconds": seconds,
+                                  "rate": rate]) { $1 })
 } else {
     let latencySamples = positional.first.flatMap { Int($0) } ?? 300
     let floodReadings = positional.dropFirst().first.flatMap { Int($0) } ?? 20_000
