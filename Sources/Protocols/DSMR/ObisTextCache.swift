@@ -8,6 +8,9 @@ struct ObisTextCache {
         /// 0 for an empty slot.
         var length = 0
         var code = ObisCode(0, 0, 0, 0, 0)
+
+        @inline(__always)
+        func holds(_ key: (UInt64, UInt64), length: Int) -> Bool { self.length == length && low == key.0 && high == key.1 }
     }
     private var entries = [Entry](repeating: Entry(), count: Self.size)
     private static let size = 256
@@ -27,7 +30,7 @@ struct ObisTextCache {
         let key = Self.key(bytes, range)
         if line < Self.lines {
             let seen = byLine[line]
-            if seen.length == length && seen.low == key.0 && seen.high == key.1 { return seen.code }
+            if seen.holds(key, length: length) { return seen.code }
             guard let code = lookUp(bytes, range, key) else { return nil }
             byLine[line] = Entry(low: key.0, high: key.1, length: length, code: code)
             return code
@@ -61,7 +64,7 @@ struct ObisTextCache {
         for probe in 0..<Self.probes {
             let slot = (home + probe) & (Self.size - 1)
             let entry = entries[slot]
-            if entry.length == length && entry.low == key.0 && entry.high == key.1 { return entry.code }
+            if entry.holds(key, length: length) { return entry.code }
             if entry.length == 0 && free == nil { free = slot }
         }
         guard let code = P1Field.obis(bytes, range) else { return nil }

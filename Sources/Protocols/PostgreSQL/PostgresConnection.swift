@@ -96,9 +96,7 @@ public final class PostgresConnection {
         let count = pq.ntuples(result), columns = pq.nfields(result)
         rows.reserveCapacity(Int(count))
         for row in 0..<count {
-            rows.append((0..<columns).map { column in
-                pq.getisnull(result, row, column) == 1 ? nil : pq.getvalue(result, row, column).map { String(cString: $0) } ?? ""
-            })
+            rows.append(values(result, row: row, columns: columns))
         }
         return rows
     }
@@ -130,16 +128,20 @@ public final class PostgresConnection {
             do {
                 try check(result)
                 guard pq.resultStatus(result) == PGRES_SINGLE_TUPLE else { continue }
-                let columns = pq.nfields(result)
-                try row((0..<columns).map { column in
-                    pq.getisnull(result, 0, column) == 1 ? nil : pq.getvalue(result, 0, column).map { String(cString: $0) } ?? ""
-                })
+                try row(values(result, row: 0, columns: pq.nfields(result)))
             } catch {
                 // Drain the remaining results so the connection stays usable.
                 firstError = error
             }
         }
         if let firstError { throw firstError }
+    }
+
+    /// One row of a result as text values, nil for NULL.
+    private func values(_ result: OpaquePointer?, row: Int32, columns: Int32) -> [String?] {
+        (0..<columns).map { column in
+            pq.getisnull(result, row, column) == 1 ? nil : pq.getvalue(result, row, column).map { String(cString: $0) } ?? ""
+        }
     }
 
     private func check(_ result: OpaquePointer?) throws(Failure) {
