@@ -12,31 +12,18 @@ struct PostgreSQLOutageTests {
         let server = try PostgresServer()
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
-        let pty = PtyPair(directory: directory)
-        try pty.plug()
-        let spool = directory.file("spool")
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = fluvius
-            port = \(pty.meter)
-
-            """ + PostgreSQLSinkTests.sinkSection(server, spool: spool))
-        let collector = try RunningProcess(collectorBinary, ["-c", ini])
-        #expect(eventually(timeout: 10) { collector.stderr.contents.contains("tables ready") }, "\(collector.stderr.contents)")
-        #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading fluvius on") })
+        let run = try FluviusIntoPostgres(server, directory: directory)
+        let pty = run.pty, spool = run.spool, collector = run.collector
 
         let total = 400
         let meter = SteadyMeter(pty: pty, perSecond: 5, count: total)
         meter.start()
         #expect(meter.waitUntilSent(25, timeout: 10))
-        func spoolFileSize() -> Int {
-            ((try? FileManager.default.attributesOfItem(atPath: spool + "/spool.dat"))?[.size] as? Int) ?? 0
-        }
         server.stop()
         let stoppedAt = meter.sent
-        let sizeBefore = spoolFileSize()
+        let sizeBefore = run.spoolBytes
         usleep(60_000_000)
-        let sizeAfter = spoolFileSize()
+        let sizeAfter = run.spoolBytes
         try server.start()
         // About 300 readings of 18 rows each, surely more than 200 bytes apiece.
         #expect(sizeAfter - sizeBefore > 250 * 200, "the minute's readings waited in the spool: \(sizeBefore) -> \(sizeAfter)")

@@ -128,23 +128,10 @@ struct PostgreSQLSinkTests {
         let server = try PostgresServer()
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
-        let pty = PtyPair(directory: directory)
-        try pty.plug()
-        let spool = directory.file("spool")
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = fluvius
-            port = \(pty.meter)
-
-            """ + Self.sinkSection(server, spool: spool))
-        let collector = try RunningProcess(collectorBinary, ["-c", ini])
-        #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading fluvius on") }, "\(collector.stderr.contents)")
-        #expect(eventually(timeout: 10) { collector.stderr.contents.contains("tables ready") }, "\(collector.stderr.contents)")
+        let run = try FluviusIntoPostgres(server, directory: directory)
+        let pty = run.pty, collector = run.collector
         func storedTimes() -> Int {
             (try? server.query("SELECT count(DISTINCT time) FROM elec_measurement").first?[0]).flatMap { $0.flatMap { Int($0) } } ?? -1
-        }
-        func spoolBytes() -> Int {
-            ((try? FileManager.default.attributesOfItem(atPath: spool + "/spool.dat"))?[.size] as? Int) ?? 0
         }
         func send(_ range: Range<Int>) {
             for index in range { pty.write(FluviusTelegrams.telegram(index), pause: 0) ; usleep(5_000) }
@@ -155,7 +142,7 @@ struct PostgreSQLSinkTests {
         // Stopped: readings go to the spool.
         server.stop()
         send(20..<40)
-        #expect(eventually(timeout: 10) { spoolBytes() > 0 })
+        #expect(eventually(timeout: 10) { run.spoolBytes > 0 })
         try server.start()
         #expect(eventually(timeout: 40) { storedTimes() == 40 }, "\(collector.stderr.contents)")
         // Crashed (immediate shutdown) while telegrams arrive, so a transaction may be cut off before its COMMIT.
@@ -173,7 +160,7 @@ struct PostgreSQLSinkTests {
         #expect(powers.map { $0[0]! } == (0..<70).map { String($0) })
         #expect(try server.query("SELECT count(*) FROM peak_demand_history").first?[0] == "3")
         #expect(collector.stderr.contents.contains("retrying"), "the outage is logged")
-        #expect(spoolBytes() == 0)
+        #expect(run.spoolBytes == 0)
     }
 
     @Test("PostgreSQL configuration problems are listed with section and key")
