@@ -26,7 +26,7 @@ public func fuzzerInitialize(_ argc: UnsafeMutablePointer<Int32>,
         finish(2)
     }
     if let directory = environment["FUZZ_WRITE_SEEDS"] {
-        let testdata = URL(fileURLWithPath: environment["FUZZ_TESTDATA"] ?? "../shared/testdata")
+        let testdata = URL(fileURLWithPath: environment["FUZZ_TESTDATA"] ?? "testdata")
         writeSeeds(of: target, testdata: testdata, into: URL(fileURLWithPath: directory))
         finish(0)
     }

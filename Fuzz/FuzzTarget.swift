@@ -9,7 +9,7 @@ struct FuzzTarget {
 
     var name: String
     var run: ([UInt8]) -> Void
-    /// Seeds from the shared captures (`../shared/testdata`, see its README for each file's source) and the tests.
+    /// Seeds from the shared captures (`testdata`, see its README for each file's source) and the tests.
     var seeds: (_ testdata: URL) throws -> [Seed]
 }
 

@@ -6,7 +6,7 @@
 
 socat links two ptys; the collector reads one as an lge450 on a serial port and writes every reading to a CSV, a
 JSON-lines and a logger sink (stdout to /dev/null); this script writes the capture
-shared/testdata/hdlc/lge450-gbt-vse2026.hex (504 bytes, 4 HDLC frames, 13 values) into the other at the given rate.
+testdata/hdlc/lge450-gbt-vse2026.hex (504 bytes, 4 HDLC frames, 13 values) into the other at the given rate.
 It prints RSS after start, CPU over 10 idle seconds, and CPU seconds per 1000 readings from /proc/PID/stat.
 
 Measured 2026-11-21 on the 2-core x86_64 development machine (release build):
@@ -31,7 +31,7 @@ def main():
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build-collector/release/smartmeter-datacollector"))
     args = parser.parse_args()
-    capture = os.path.join(os.path.dirname(ROOT), "shared/testdata/hdlc/lge450-gbt-vse2026.hex")
+    capture = os.path.join(ROOT, "testdata/hdlc/lge450-gbt-vse2026.hex")
     frame = b"".join(bytes.fromhex(line.strip()) for line in open(capture) if line.strip())
 
     with tempfile.TemporaryDirectory() as d:

@@ -39,7 +39,7 @@ struct MemoryRun {
     }
 
     func measure(seconds: Double, rate: Double, sampleEvery: Double) throws -> Result {
-        let certificates = TestCertificates.shared
+        let certificates = try TestCertificates.shared()
         let plainPort = FreePort.find()
         // TLS for the collector, a plain listener for the subscriber that counts what arrives.
         let broker = try MosquittoBroker(listenerOptions: certificates.brokerTLSOptions()

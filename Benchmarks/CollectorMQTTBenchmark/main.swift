@@ -3,7 +3,7 @@ import Protocols
 import TestSupport
 
 // The collector end to end, ours (release build) or the reference, on a pseudo-terminal playing an E450
-// (../shared/testdata/hdlc/lge450-gbt-vse2026.hex). Prints a table and JSON (to standard output or --json FILE).
+// (testdata/hdlc/lge450-gbt-vse2026.hex). Prints a table and JSON (to standard output or --json FILE).
 // Run from the package root after `swift build -c release --product smartmeter-datacollector`:
 //
 //   swift run -c release CollectorMQTTBenchmark [latency-samples] [flood-readings]
@@ -40,7 +40,7 @@ guard FileManager.default.isExecutableFile(atPath: collector.executable) else {
     exit(1)
 }
 let capture = try Hex.bytes(fromLenient: String(
-    contentsOfFile: packageRoot + "/../shared/testdata/hdlc/lge450-gbt-vse2026.hex", encoding: .utf8))
+    contentsOfFile: packageRoot + "/testdata/hdlc/lge450-gbt-vse2026.hex", encoding: .utf8))
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 progress("work directory \(directory.path), \(collector.name) collector \(collector.executable)")

@@ -3,7 +3,7 @@ import Protocols
 
 // Decode throughput of the DLMS pipeline (bytes -> frames -> APDUs -> readings) on real captures, repeated.
 // Run a release build from the package root:
-//     swift run -c release DecodeBenchmark [messages-per-case] [path-to-shared/testdata] [case-name-filter]
+//     swift run -c release DecodeBenchmark [messages-per-case] [path-to-testdata] [case-name-filter]
 // The filter (a substring of the case name) runs only matching cases, e.g. under valgrind --tool=callgrind.
 // On the large streams StreamGenerator writes (see StreamBenchmark.swift; bench/compare.sh runs it):
 //     swift run -c release DecodeBenchmark --streams DIR [--only NAME] [--json FILE]
@@ -16,7 +16,7 @@ if let index = arguments.firstIndex(of: "--streams"), index + 1 < arguments.coun
     exit(0)
 }
 let repetitions = arguments.count > 1 ? Int(arguments[1]) ?? 100_000 : 100_000
-let testdata = arguments.count > 2 ? arguments[2] : "../shared/testdata"
+let testdata = arguments.count > 2 ? arguments[2] : "testdata"
 let filter = arguments.count > 3 ? arguments[3] : ""
 
 struct BenchCase {

@@ -1,4 +1,4 @@
-/// Belgian Fluvius e-MUCS P1 telegrams with the lines of `../shared/testdata/dsmr/fluvius-v171.txt`
+/// Belgian Fluvius e-MUCS P1 telegrams with the lines of `testdata/dsmr/fluvius-v171.txt`
 /// (ndokter/dsmr_parser `test/example_telegrams.py` TELEGRAM_FLUVIUS_V171 @fa20ee45a310): same objects, widths and
 /// units, new values each second, CRLF line ends and a valid CRC-16/ARC over `/` to `!`.
 struct FluviusTelegramWriter {

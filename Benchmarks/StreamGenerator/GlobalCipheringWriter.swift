@@ -3,7 +3,7 @@ import CLibCrypto
 /// Encrypts an APDU into a DLMS general-glo-ciphering APDU (tag 0xDB) with AES-128-GCM, security suite 0, security
 /// control 0x30 (authenticated and encrypted, 12-byte tag): `DB 08 <system title> <length> 30 <frame counter>
 /// <ciphertext> <tag>`, IV = system title + frame counter, AAD = security control + authentication key.
-/// The E570 capture (`../shared/testdata/hdlc/lge570-encrypted-gbt.hex`) has the same header with control 0x20.
+/// The E570 capture (`testdata/hdlc/lge570-encrypted-gbt.hex`) has the same header with control 0x20.
 final class GlobalCipheringWriter {
     let key: [UInt8]
     let authenticationKey: [UInt8]

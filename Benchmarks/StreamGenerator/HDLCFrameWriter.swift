@@ -1,6 +1,6 @@
 /// Wraps an APDU into DLMS general-block-transfer blocks (IEC 62056-5-3 9.3.9, streaming, no acknowledgement) and
 /// each block into one HDLC UI frame (IEC 62056-46 frame format type 3) with HCS and FCS, as the L+G meters do in
-/// `../shared/testdata/hdlc/lge450-gbt-2-messages.hex` and `lge570-encrypted-gbt.hex`: the first frame carries the
+/// `testdata/hdlc/lge450-gbt-2-messages.hex` and `lge570-encrypted-gbt.hex`: the first frame carries the
 /// LLC header E6 E7 00, the others do not; flags are not shared between frames.
 struct HDLCFrameWriter {
     /// HDLC destination address bytes (the last has its low bit set) and source address, as captured.

@@ -1,4 +1,4 @@
-/// DLMS data-notification APDUs with the layout of the Landis+Gyr push messages in `../shared/testdata`, with new
+/// DLMS data-notification APDUs with the layout of the Landis+Gyr push messages in `testdata`, with new
 /// values each time:
 ///
 /// - E450: `hdlc/lge450-gbt-2-messages.hex` frames 3-6 (scs/smartmeter-datacollector `tests/testdata/lg_e450.py`,

@@ -105,12 +105,12 @@ let description: [String: Any] = [
     "streams": [
         ["file": "e450-gbt.bin", "meter": "lge450", "messages": messages, "bytes": e450Bytes, "frames_per_message": 6,
          "values_per_message": 13,
-         "based_on": "../shared/testdata/hdlc/lge450-gbt-2-messages.hex (scs/smartmeter-datacollector tests/testdata/lg_e450.py UNENCRYPTED_VALID_DATA @1507c3fc4d0f)"],
+         "based_on": "testdata/hdlc/lge450-gbt-2-messages.hex (scs/smartmeter-datacollector tests/testdata/lg_e450.py UNENCRYPTED_VALID_DATA @1507c3fc4d0f)"],
         ["file": "e570-gbt-gcm.bin", "meter": "lge570", "messages": messages, "bytes": e570Bytes, "frames_per_message": 6,
          "values_per_message": 15, "key": hex(key), "authentication_key": hex(authenticationKey), "security_control": "0x30",
-         "based_on": "../shared/testdata/hdlc/lge570-encrypted-gbt.hex (scs/smartmeter-datacollector tests/testdata/lg_e570.py ENCRYPTED_VALID_DATA @1507c3fc4d0f)"],
+         "based_on": "testdata/hdlc/lge570-encrypted-gbt.hex (scs/smartmeter-datacollector tests/testdata/lg_e570.py ENCRYPTED_VALID_DATA @1507c3fc4d0f)"],
         ["file": "fluvius.txt", "meter": "fluvius", "messages": telegrams, "bytes": fluviusBytes,
-         "based_on": "../shared/testdata/dsmr/fluvius-v171.txt (ndokter/dsmr_parser test/example_telegrams.py TELEGRAM_FLUVIUS_V171 @fa20ee45a310)"],
+         "based_on": "testdata/dsmr/fluvius-v171.txt (ndokter/dsmr_parser test/example_telegrams.py TELEGRAM_FLUVIUS_V171 @fa20ee45a310)"],
     ],
 ]
 try JSONSerialization.data(withJSONObject: description, options: [.prettyPrinted, .sortedKeys])

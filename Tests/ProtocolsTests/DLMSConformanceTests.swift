@@ -2,7 +2,7 @@ import Foundation
 import Protocols
 import Testing
 
-/// Every HDLC, M-Bus and bare-APDU capture in ../shared/testdata decodes to the expected ids, UTC timestamps,
+/// Every HDLC, M-Bus and bare-APDU capture in testdata decodes to the expected ids, UTC timestamps,
 /// scaled values and units; every invalid-* capture yields no reading.
 @Suite("DLMS conformance over the real captures")
 struct DLMSConformanceTests {

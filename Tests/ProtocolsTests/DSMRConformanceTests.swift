@@ -2,7 +2,7 @@ import Foundation
 @testable import Protocols
 import Testing
 
-/// Every P1 capture in ../shared/testdata/dsmr decodes to the values its .json lists; invalid ones yield nothing.
+/// Every P1 capture in testdata/dsmr decodes to the values its .json lists; invalid ones yield nothing.
 @Suite("DSMR P1 conformance")
 struct DSMRConformanceTests {
     static let validCases = TestData.cases(in: "dsmr", dataExtension: "txt").filter { !$0.hasPrefix("invalid-") }

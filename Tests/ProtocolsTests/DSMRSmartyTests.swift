@@ -2,7 +2,7 @@ import Foundation
 @testable import Protocols
 import Testing
 
-/// Luxembourg Smarty: AES-128-GCM frames around a P1 telegram (../shared/testdata/encrypted).
+/// Luxembourg Smarty: AES-128-GCM frames around a P1 telegram (testdata/encrypted).
 @Suite("DSMR Smarty encrypted P1")
 struct DSMRSmartyTests {
     static let key = Hex.key("D491470F47126332B07D1923B3504188")!

@@ -2,7 +2,7 @@ import Foundation
 @testable import Protocols
 import Testing
 
-/// Siemens TD-3511 readouts (../shared/testdata/iec62056-21): bare data blocks and the enveloped form.
+/// Siemens TD-3511 readouts (testdata/iec62056-21): bare data blocks and the enveloped form.
 @Suite("IEC 62056-21 readout")
 struct IEC62056ConformanceTests {
     static func block(_ name: String) throws -> [UInt8] { try DSMRFixtures.telegram(name, folder: "iec62056-21") }

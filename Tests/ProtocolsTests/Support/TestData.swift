@@ -2,13 +2,13 @@ import Foundation
 import Protocols
 import TestSupport
 
-/// Access to the real meter captures in ../shared/testdata (see its README for formats and sources).
+/// Access to the real meter captures in testdata (see its README for formats and sources).
 enum TestData {
     static let root: URL = {
-        // Tests/ProtocolsTests/Support/TestData.swift -> package root -> ../shared/testdata
+        // Tests/ProtocolsTests/Support/TestData.swift -> package root -> testdata
         let packageRoot = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata")
+        return packageRoot.appendingPathComponent("testdata")
     }()
 
     /// Case names (without extension) of a folder that have both a data file and a .json.
@@ -95,3 +95,17 @@ enum Chunking {
 
 /// The shared deterministic generator, by its short name for the decoder tests.
 typealias SeededGenerator = TestSupport.SeededGenerator
+
+import Testing
+
+/// The captures are part of the checkout: a missing folder must fail here rather than leave the parameterised
+/// conformance tests with no cases to run.
+@Suite struct TestDataPresence {
+    @Test("every capture folder of testdata/ is in the checkout, each data file with its expected output",
+          arguments: [("hdlc", "hex", 19), ("mbus", "hex", 2), ("dsmr", "txt", 21), ("encrypted", "hex", 1), ("apdu", "hex", 1),
+                      ("iec62056-21", "txt", 2)])
+    func present(folder: String, dataExtension: String, count: Int) {
+        #expect(TestData.cases(in: folder, dataExtension: dataExtension).count == count,
+                "\(TestData.root.path)/\(folder)")
+    }
+}
