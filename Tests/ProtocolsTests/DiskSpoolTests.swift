@@ -133,17 +133,29 @@ struct DiskSpoolTests {
         #expect(received == (0..<next).map { "reading-\($0)" })
     }
 
-    @Test("a crash between head writes replays some delivered records and never skips an undelivered one")
-    func crashBetweenHeadWrites() throws {
+    /// A clock the test moves by hand, for the spool's head writes.
+    final class ManualClock {
+        var now: Double
+        init(_ now: Double) { self.now = now }
+    }
+
+    @Test("a crash between head writes replays some delivered records and never skips an undelivered one, whatever the uptime",
+          arguments: [0.0, 5.0, 600.0, 3599.0, 1_000_000.0])
+    func crashBetweenHeadWrites(uptime: Double) throws {
         let directory = Self.temporaryDirectory()
         let crashed = Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory); try? FileManager.default.removeItem(at: crashed) }
-        let spool = try DiskSpool(directory: directory, maximumBytes: 1 << 20)
+        let crashedLater = Self.temporaryDirectory()
+        defer {
+            for folder in [directory, crashed, crashedLater] { try? FileManager.default.removeItem(at: folder) }
+        }
+        let clock = ManualClock(uptime)
+        let spool = try DiskSpool(directory: directory, maximumBytes: 1 << 20, clock: { clock.now })
         spool.headSyncInterval = 3600
         try spool.append(Self.records(0..<20))
         var cursor = spool.head
         for _ in 0..<12 { cursor = spool.record(at: cursor)!.next }
         try spool.acknowledge(upTo: cursor)   // the first acknowledgement is written at once
+        clock.now += 3599
         for _ in 0..<5 { cursor = spool.record(at: cursor)!.next }
         try spool.acknowledge(upTo: cursor)   // this one waits for the interval
         try spool.append(Self.records(20..<25))
@@ -151,8 +163,40 @@ struct DiskSpoolTests {
         try FileManager.default.copyItem(at: directory, to: crashed)
         let recovered = try Self.drain(DiskSpool(directory: crashed, maximumBytes: 1 << 20))
         #expect(recovered == (12..<25).map { "reading-\($0)" }, "replays 12...16, loses nothing")
+        // The interval counts from the last write: one more second and the next acknowledgement is written.
+        clock.now += 1
+        cursor = spool.record(at: cursor)!.next
+        try spool.acknowledge(upTo: cursor)
+        try FileManager.default.copyItem(at: directory, to: crashedLater)
+        #expect(try Self.drain(DiskSpool(directory: crashedLater, maximumBytes: 1 << 20)) == (18..<25).map { "reading-\($0)" })
         try spool.flush()
-        #expect(try Self.drain(DiskSpool(directory: directory, maximumBytes: 1 << 20)) == (17..<25).map { "reading-\($0)" })
+        #expect(try Self.drain(DiskSpool(directory: directory, maximumBytes: 1 << 20)) == (18..<25).map { "reading-\($0)" })
+    }
+
+    @Test("the first acknowledgement after reopening is written at once, also when the spool wrote its head on opening")
+    func firstWriteAfterReopening() throws {
+        let directory = Self.temporaryDirectory()
+        let crashed = Self.temporaryDirectory()
+        defer { for folder in [directory, crashed] { try? FileManager.default.removeItem(at: folder) } }
+        do {
+            let spool = try DiskSpool(directory: directory, maximumBytes: 1 << 20, clock: { 1 })
+            try spool.append(Self.records(0..<10))
+        }
+        // A head beyond the data file's end makes the opening spool write its head.
+        let head = directory.appendingPathComponent("spool.head")
+        var bytes = [UInt8](repeating: 0, count: 12)
+        bytes[0] = 0xFF; bytes[1] = 0xFF
+        let crc = CRC32.checksum(bytes[0..<8])
+        for i in 0..<4 { bytes[8 + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
+        try Data(bytes).write(to: head)
+        let spool = try DiskSpool(directory: directory, maximumBytes: 1 << 20, clock: { 2 })
+        spool.headSyncInterval = 3600
+        #expect(try Self.drain(spool).isEmpty, "a head past the end means nothing is waiting")
+        try spool.append(Self.records(10..<14))
+        let cursor = spool.record(at: spool.head)!.next
+        try spool.acknowledge(upTo: cursor)
+        try FileManager.default.copyItem(at: directory, to: crashed)
+        #expect(try Self.drain(DiskSpool(directory: crashed, maximumBytes: 1 << 20)) == (11..<14).map { "reading-\($0)" })
     }
 
     /// Records whose lengths have zero low bytes (256, 512, 65 536) end a punched range inside their header.

@@ -52,8 +52,11 @@ public final class DiskSpool {
 
     static let headerSize = 8
 
-    public init(directory: URL, maximumBytes: Int) throws(Failure) {
+    /// `clock` gives seconds on a clock that never jumps (the machine's monotonic clock by default); it paces the head
+    /// writes, see `headSyncInterval`.
+    public init(directory: URL, maximumBytes: Int, clock: @escaping () -> Double = DiskSpool.monotonicSeconds) throws(Failure) {
         self.directory = directory
+        self.clock = clock
         self.maximumBytes = max(maximumBytes, 4096)
         dataPath = directory.appendingPathComponent("spool.dat").path
         headPath = directory.appendingPathComponent("spool.head").path
@@ -78,6 +81,8 @@ public final class DiskSpool {
             // into the records appended from now on and make the next open discard them.
             try writeHead()
         }
+        // The first acknowledgement after opening writes the head at once, however long the machine has been up.
+        lastHeadWrite = nil
     }
 
     deinit {
@@ -151,7 +156,8 @@ public final class DiskSpool {
             nextCompaction = physicalHead + UInt64(Self.compactThreshold)
         }
         headDirty = true
-        if Self.monotonicSeconds() - lastHeadWrite >= headSyncInterval { try writeHead() }
+        if let last = lastHeadWrite, clock() - last < headSyncInterval { return }
+        try writeHead()
     }
 
     /// Writes the head now if it moved since it was last written.
@@ -159,10 +165,13 @@ public final class DiskSpool {
         if headDirty { try writeHead() }
     }
 
-    /// Seconds between head writes while records are acknowledged.
+    /// Seconds between head writes while records are acknowledged: the first acknowledgement after opening writes
+    /// the head at once, later ones when this much time has passed since the last write.
     public var headSyncInterval: Double = 1.0
     var headDirty = false
-    private var lastHeadWrite: Double = 0
+    private let clock: () -> Double
+    /// When the head was last written, on `clock`; nil until the first write after opening.
+    private var lastHeadWrite: Double?
     /// Compaction is not tried again before the head passes this (after one failed for want of space).
     private var nextCompaction: UInt64 = 0
     /// A fully delivered file is emptied once it is this long (shorter ones just move the head).
@@ -170,7 +179,7 @@ public final class DiskSpool {
     /// Delivered bytes at the start of the file beyond which the waiting records are moved to a new file.
     static let compactThreshold = 4 << 20
 
-    private static func monotonicSeconds() -> Double {
+    public static func monotonicSeconds() -> Double {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
@@ -280,7 +289,7 @@ public final class DiskSpool {
     }
 
     func writeHead() throws(Failure) {
-        lastHeadWrite = Self.monotonicSeconds()
+        lastHeadWrite = clock()
         var bytes = [UInt8](repeating: 0, count: 12)
         for i in 0..<8 { bytes[i] = UInt8(truncatingIfNeeded: physicalHead >> (8 * UInt64(i))) }
         let crc = CRC32.checksum(bytes[0..<8])
