@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Protocols
 import Testing
 
@@ -63,7 +64,7 @@ import Testing
     @Test func p1TelegramTextFile() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
-        let telegram = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata/dsmr/fluvius-v171.txt").path
+        let telegram = packageRoot.appendingPathComponent("testdata/dsmr/fluvius-v171.txt").path
         let ini = try directory.write("c.ini", """
             [reader0]
             type = fluvius
@@ -243,6 +244,7 @@ import Testing
         process.standardError = err
         try out.fileHandleForReading.close()
         try runWithSignalsUnblocked { try process.run() }
+        ProcessReaper.register(process)
         let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationReason == .exit)

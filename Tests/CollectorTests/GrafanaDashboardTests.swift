@@ -69,7 +69,7 @@ struct GrafanaDashboardTests {
         defer { directory.cleanUp() }
         // A minute of Fluvius telegrams (P+ rising by 1 W per second) besides the captures.
         let minute = try directory.write("minute.txt", "")
-        try Data((0..<60).flatMap { FluviusTelegrams.telegram($0) }).write(to: URL(fileURLWithPath: minute))
+        try Data((0..<60).flatMap { try FluviusTelegrams.telegram($0) }).write(to: URL(fileURLWithPath: minute))
         let ini = try directory.write("c.ini", """
             [reader0]
             type = fluvius

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 
 /// The collector reading a Siemens TD-3511 (IEC 62056-21 mode C) on a pseudo-terminal whose other end this test
 /// plays: it answers each sign-on as its script says and records every byte the collector sends. Linux ptys ignore
@@ -31,7 +32,7 @@ import Testing
 
         init(feed: String, script: [Answer]) throws {
             descriptor = open(feed, O_RDWR | O_NOCTTY | O_NONBLOCK)
-            precondition(descriptor >= 0, "cannot open \(feed)")
+            guard descriptor >= 0 else { throw Shell.Failure(description: "cannot open \(feed): errno \(errno)") }
             self.script = Mutex(script)
             let text = try String(contentsOf: iecTestdata.appendingPathComponent("siemens-td3511-readout.txt"), encoding: .utf8)
             // The capture's lines with CR LF, as the meter sends them.
@@ -96,7 +97,7 @@ import Testing
         }
     }
 
-    static let iecTestdata = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata/iec62056-21")
+    static let iecTestdata = packageRoot.appendingPathComponent("testdata/iec62056-21")
 
     static func startCollector(_ pty: PtyPair, directory: TemporaryDirectory, interval: Int = 1) throws -> RunningProcess {
         let ini = try directory.write("c.ini", """

@@ -131,7 +131,7 @@ struct MQTTFaultTests {
     func expiredCertificateThenRenewed() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
-        let certificates = TestCertificates.shared
+        let certificates = try TestCertificates.shared()
         let brokerCertificate = directory.file("broker.crt")
         try FileManager.default.copyItem(atPath: certificates.expiredServerCertificate, toPath: brokerCertificate)
         // TLS for the collector; a plain listener for the test's subscriber.

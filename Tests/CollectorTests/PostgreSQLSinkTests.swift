@@ -133,24 +133,24 @@ struct PostgreSQLSinkTests {
         func storedTimes() -> Int {
             (try? server.query("SELECT count(DISTINCT time) FROM elec_measurement").first?[0]).flatMap { $0.flatMap { Int($0) } } ?? -1
         }
-        func send(_ range: Range<Int>) {
-            for index in range { pty.write(FluviusTelegrams.telegram(index), pause: 0) ; usleep(5_000) }
+        func send(_ range: Range<Int>) throws {
+            for index in range { pty.write(try FluviusTelegrams.telegram(index), pause: 0) ; usleep(5_000) }
         }
 
-        send(0..<20)
+        try send(0..<20)
         #expect(eventually(timeout: 10) { storedTimes() == 20 })
         // Stopped: readings go to the spool.
         server.stop()
-        send(20..<40)
+        try send(20..<40)
         #expect(eventually(timeout: 10) { run.spoolBytes > 0 })
         try server.start()
         #expect(eventually(timeout: 40) { storedTimes() == 40 }, "\(collector.stderr.contents)")
         // Crashed (immediate shutdown) while telegrams arrive, so a transaction may be cut off before its COMMIT.
-        send(40..<50)
+        try send(40..<50)
         server.crash()
-        send(50..<60)
+        try send(50..<60)
         try server.start()
-        send(60..<70)
+        try send(60..<70)
         #expect(eventually(timeout: 40) { storedTimes() == 70 }, "\(collector.stderr.contents)")
         collector.signal(SIGINT)
         #expect(collector.waitForExit(timeout: 10) == 0)
@@ -191,10 +191,10 @@ struct PostgreSQLSinkTests {
 
 /// The Fluvius capture with its clock moved on by `index` seconds and P+ set to `index` W, checksum recomputed.
 enum FluviusTelegrams {
-    static let template = try! String(contentsOf: dsmrTestdata.appendingPathComponent("fluvius-v171.txt"), encoding: .utf8)
+    static let template = Result { try String(contentsOf: dsmrTestdata.appendingPathComponent("fluvius-v171.txt"), encoding: .utf8) }
 
-    static func telegram(_ index: Int) -> [UInt8] {
-        var text = template
+    static func telegram(_ index: Int) throws -> [UInt8] {
+        var text = try template.get()
         let second = index % 60, minute = index / 60
         text = text.replacingOccurrences(of: "0-0:1.0.0(200512135409S)",
                                          with: "0-0:1.0.0(200512" + String(format: "14%02d%02dS)", minute, second))

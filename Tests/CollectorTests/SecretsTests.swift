@@ -130,7 +130,7 @@ struct SecretsTests {
     func tlsVerification() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
-        let certificates = TestCertificates.shared
+        let certificates = try TestCertificates.shared()
         let broker = try MosquittoBroker(listenerOptions: [
             "cafile \(certificates.caCertificate)", "certfile \(certificates.mismatchedServerCertificate)",
             "keyfile \(certificates.mismatchedServerKey)"])

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Protocols
 import Testing
 
@@ -21,11 +22,15 @@ final class PtyPair {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try runWithSignalsUnblocked { try process.run() }
+        ProcessReaper.register(process)
         self.process = process
         let ready = eventually(timeout: 5) {
             FileManager.default.fileExists(atPath: meter) && FileManager.default.fileExists(atPath: feed)
         }
-        precondition(ready, "socat did not create its ptys (is socat installed?)")
+        guard ready else {
+            unplug()
+            throw Shell.Failure(description: "socat did not create its ptys (is socat installed?)")
+        }
     }
 
     func unplug() {
@@ -41,14 +46,20 @@ final class PtyPair {
     func write(_ bytes: [UInt8], chunkSizes: [Int]? = nil, pause: useconds_t = 0) {
         let chunkSizes = chunkSizes ?? [bytes.count]
         let descriptor = open(feed, O_WRONLY | O_NOCTTY)
-        precondition(descriptor >= 0, "cannot open \(feed)")
+        guard descriptor >= 0 else {
+            Issue.record("cannot open \(feed): errno \(errno)")
+            return
+        }
         defer { close(descriptor) }
         var offset = 0
         var index = 0
         while offset < bytes.count {
             let size = min(chunkSizes[index % chunkSizes.count], bytes.count - offset)
             let written = bytes[offset..<(offset + size)].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, size) }
-            precondition(written == size)
+            guard written == size else {
+                Issue.record("short write into \(feed): \(written) of \(size) bytes, errno \(errno)")
+                return
+            }
             offset += size
             index += 1
             if pause > 0 { usleep(pause) }

@@ -1,6 +1,7 @@
 import Foundation
 import Protocols
 import TestSupport
+import Testing
 
 /// A Fluvius P1 meter sending numbered telegrams (`FluviusTelegrams.telegram(n)`: clock 14:MM:SS local, so the
 /// reading's UTC time is 12:MM:SS and n = MM * 60 + SS) into the feed end of a pty pair, at a steady rate, on a
@@ -58,7 +59,7 @@ final class SteadyMeter: @unchecked Sendable {
 
     private func run() {
         let descriptor = open(feed, O_WRONLY | O_NOCTTY)
-        precondition(descriptor >= 0, "cannot open \(feed)")
+        if descriptor < 0 { Issue.record("cannot open \(feed): errno \(errno)") }
         defer {
             close(descriptor)
             condition.withLock {
@@ -70,7 +71,7 @@ final class SteadyMeter: @unchecked Sendable {
         while true {
             let index: Int? = condition.withLock { stopped || next >= end ? nil : next }
             guard let index else { return }
-            let telegram = FluviusTelegrams.telegram(index)
+            guard let telegram = try? FluviusTelegrams.telegram(index) else { return }
             var offset = 0
             while offset < telegram.count {
                 let written = telegram[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }

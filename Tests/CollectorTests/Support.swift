@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import Synchronization
 
 /// The package root, from this file's path.
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 
-let testdata = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata/hdlc")
+let testdata = packageRoot.appendingPathComponent("testdata/hdlc")
 
 /// The built `smartmeter-datacollector`: from `SMARTMETER_BIN_DIR`, else beside the running test bundle (the scratch
 /// path `swift test` built into), else `.build-collector/debug` and `.build/debug` under the package root.
@@ -85,6 +86,7 @@ final class RunningProcess: @unchecked Sendable {
         stdout.attach(out)
         stderr.attach(err)
         try runWithSignalsUnblocked { try process.run() }
+        ProcessReaper.register(process)
     }
 
     /// Waits for the exit up to `timeout` seconds; kills the process and returns nil when it does not end.
@@ -127,7 +129,7 @@ func runCollector(_ arguments: [String], environment: [String: String] = [:], di
     return (status, running.stdout.contents, running.stderr.contents)
 }
 
-/// The bytes of a capture in shared/testdata/hdlc: one hex frame per line.
+/// The bytes of a capture in testdata/hdlc: one hex frame per line.
 func captureFrames(_ name: String) throws -> [[UInt8]] {
     let text = try String(contentsOf: testdata.appendingPathComponent(name + ".hex"), encoding: .utf8)
     return text.split(separator: "\n").map { line in

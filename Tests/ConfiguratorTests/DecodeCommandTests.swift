@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `smartmeter-config decode` end to end: the built binary, real captures in, JSON lines and exit codes out.
@@ -6,7 +7,7 @@ import Testing
 struct DecodeCommandTests {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let testdata = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata")
+    static let testdata = packageRoot.appendingPathComponent("testdata")
 
     static var binary: URL { URL(fileURLWithPath: Configurator.binary) }
 
@@ -25,6 +26,7 @@ struct DecodeCommandTests {
         process.standardError = err
         process.standardInput = input
         try process.run()
+        ProcessReaper.register(process)
         if let stdin { input.fileHandleForWriting.write(stdin) }
         try input.fileHandleForWriting.close()
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()

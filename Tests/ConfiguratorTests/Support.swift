@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Running the built `smartmeter-config`: arguments, environment and standard input in; exit status, standard
@@ -6,7 +7,7 @@ import Testing
 enum Configurator {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let testdata = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/testdata")
+    static let testdata = packageRoot.appendingPathComponent("testdata")
 
     /// From `SMARTMETER_BIN_DIR`, else beside the running test bundle (the scratch path `swift test` built into),
     /// else `.build/debug`.
@@ -47,6 +48,7 @@ enum Configurator {
         process.standardError = err
         process.standardInput = input
         try process.run()
+        ProcessReaper.register(process)
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
         // Read both pipes at once so a full stderr never blocks the child.

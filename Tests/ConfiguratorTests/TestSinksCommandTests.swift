@@ -12,7 +12,7 @@ struct TestSinksCommandTests {
 
     @Test("TLS with a CA file and a password holding '#' and ';' connects; every failure says why")
     func mqtt() throws {
-        let certificates = TestCertificates.shared
+        let certificates = try TestCertificates.shared()
         let broker = try MosquittoBroker(listenerOptions: certificates.brokerTLSOptions(), passwords: ["meter": "p#ss;w rd"])
         defer { broker.stop() }
         let closedPort = FreePort.find()

@@ -81,7 +81,7 @@ struct ValidateCommandTests {
 
     @Test("certificate, key and CA files: missing, a directory, not PEM; client certificate without key")
     func certificateFiles() throws {
-        let certificates = TestCertificates.shared
+        let certificates = try TestCertificates.shared()
         let notPEM = try scratch.write("notpem.crt", "hello\n")
         let text = """
             [reader0]

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `smartmeter-config wizard` through a real pseudo-terminal and with piped answers; the written file is checked.
@@ -37,6 +38,7 @@ struct WizardTests {
         process.standardOutput = slave
         process.standardError = slave
         try process.run()
+        ProcessReaper.register(process)
         try slave.close()
         defer { if process.isRunning { process.terminate() } }
 

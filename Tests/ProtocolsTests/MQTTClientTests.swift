@@ -47,7 +47,7 @@ struct MQTTClientTests {
 
     @Test("TLS with our CA and host name check")
     func tls() throws {
-        let certificates = TestCertificates.shared
+        let certificates = try TestCertificates.shared()
         let broker = try MosquittoBroker(listenerOptions: certificates.brokerTLSOptions())
         let settings = MQTTSettings(host: "localhost", port: broker.port, tls: true, caFile: certificates.caCertificate,
                                     clientID: "tls-publisher")
@@ -58,7 +58,7 @@ struct MQTTClientTests {
 
     @Test("TLS with a certificate for another host: refused with check_hostname, accepted without")
     func hostNameMismatch() throws {
-        let certificates = TestCertificates.shared
+        let certificates = try TestCertificates.shared()
         let broker = try MosquittoBroker(listenerOptions: [
             "cafile \(certificates.caCertificate)", "certfile \(certificates.mismatchedServerCertificate)",
             "keyfile \(certificates.mismatchedServerKey)"])
@@ -78,7 +78,7 @@ struct MQTTClientTests {
 
     @Test("TLS with a CA that did not sign the broker's certificate: refused, the reason names the certificate")
     func untrustedCertificate() throws {
-        let certificates = TestCertificates.shared
+        let certificates = try TestCertificates.shared()
         let broker = try MosquittoBroker(listenerOptions: certificates.brokerTLSOptions())
         let settings = MQTTSettings(host: "localhost", port: broker.port, tls: true,
                                     caFile: certificates.otherCACertificate, clientID: "untrusting")
@@ -104,7 +104,7 @@ struct MQTTClientTests {
 
     @Test("client certificate required: with our certificate it connects, without it does not")
     func clientCertificate() throws {
-        let certificates = TestCertificates.shared
+        let certificates = try TestCertificates.shared()
         let broker = try MosquittoBroker(listenerOptions: certificates.brokerTLSOptions(requireClientCertificate: true))
         let with = MQTTSettings(host: "localhost", port: broker.port, tls: true, caFile: certificates.caCertificate,
                                 clientCertificate: certificates.clientCertificate, clientKey: certificates.clientKey,
@@ -122,7 +122,7 @@ struct MQTTClientTests {
 
     @Test("an expired broker certificate: the reason says so; retried until the renewed certificate is accepted")
     func expiredCertificateIsRetried() throws {
-        let certificates = TestCertificates.shared
+        let certificates = try TestCertificates.shared()
         let port = FreePort.find()
         var broker: MosquittoBroker? = try MosquittoBroker(
             listenerOptions: certificates.brokerTLSOptions(certificate: certificates.expiredServerCertificate), port: port)

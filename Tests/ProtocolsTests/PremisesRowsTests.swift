@@ -5,13 +5,13 @@ import Testing
 /// Readings to the Belgian logger's rows (names, units, M-Bus ids, peaks and history), the spool record round trip
 /// and every prefix of it refused, PostgreSQL array literals and CSV.
 @Suite struct PremisesRowsTests {
-    static let fluvius: Reading = {
-        let telegram = try! DSMRFixtures.telegram("fluvius-v171")
-        return try! TextDecodeRun(.fluvius, chunks: [telegram]).readings[0]
-    }()
+    static func fluviusReading() throws -> Reading {
+        let telegram = try DSMRFixtures.telegram("fluvius-v171")
+        return try #require(TextDecodeRun(.fluvius, chunks: [telegram]).readings.first)
+    }
 
-    @Test func fluviusTelegram() {
-        let rows = PremisesRows(Self.fluvius)
+    @Test func fluviusTelegram() throws {
+        let rows = PremisesRows(try Self.fluviusReading())
         #expect(rows.electricity.count == 18)
         #expect(Set(rows.electricity.map(\.device)) == ["1SAG3101021605"])
         #expect(rows.electricity.first { $0.name == "A+(T2)" }.map { abs($0.value - 15.758) < 1e-9 } == true)
@@ -26,8 +26,8 @@ import Testing
         #expect(rows.peakHistory.map(\.occurred) == [1_587_662_738, 1_583_407_299, 1_581_303_261])
     }
 
-    @Test func spoolRecordRoundTripAndPrefixes() {
-        var rows = PremisesRows(Self.fluvius)
+    @Test func spoolRecordRoundTripAndPrefixes() throws {
+        var rows = PremisesRows(try Self.fluviusReading())
         rows.peakHistory.append(.init(time: 1, device: "d", occurred: nil, value: .pi))
         rows.mbus.append(.init(time: 2, device: "d", mbusID: "é\"\\", mbusType: nil, value: -0.0))
         let record = rows.spoolRecord

@@ -31,6 +31,7 @@ public enum ChildProcess {
         var child: pid_t = 0
         let result = posix_spawn(&child, arguments[0], &actions, &attributes, &argv, &envp)
         guard result == 0 else { throw Shell.Failure(description: "cannot start \(arguments[0]): \(result)") }
+        ProcessReaper.register(child)
         return child
     }
 

@@ -127,6 +127,7 @@ public enum Shell {
         process.standardOutput = output
         process.standardError = output
         try process.run()
+        ProcessReaper.register(process)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let text = String(decoding: data, as: UTF8.self)

@@ -16,7 +16,9 @@ public struct TestCertificates: Sendable {
     /// For `localhost`, signed by the CA, with the server's key, valid only on 1 January 2020: expired.
     public var expiredServerCertificate: String { directory.appendingPathComponent("expired.crt").path }
 
-    public static let shared: TestCertificates = try! TestCertificates()
+    private static let made = Result { try TestCertificates() }
+    /// Made once per test process; a failure (no openssl) fails each test that needs them.
+    public static func shared() throws -> TestCertificates { try made.get() }
 
     private init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("certs-\(UUID().uuidString)")
