@@ -56,6 +56,7 @@ struct SmartmeterDataCollector: AsyncParsableCommand {
         if case .file(let path) = location.origin, let warning = ConfigurationSecrets.permissionWarning(path: path, document: document) {
             logger.warning("\(warning)")
         }
+        for problem in ClientIDConflicts.problems(in: document) { logger.warning("\(problem)") }
         logEffectiveValues(document, logger: logger)
         Self.unblockShutdownSignals()
         try await Collector(configuration: configuration, logger: logger).run()

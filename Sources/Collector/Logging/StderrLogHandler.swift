@@ -31,11 +31,12 @@ struct StderrLogHandler: LogHandler {
         } else {
             line += Self.timestamp() + " " + event.level.rawValue.uppercased() + " "
         }
-        line += label + ": " + event.message.description
+        // Messages quote what meters send (ids, topics, texts): one line each, nothing a terminal would obey.
+        line += label + ": " + TerminalText.escape(event.message.description)
         var all = metadata
         if let extra = event.metadata { all.merge(extra) { $1 } }
         for key in all.keys.sorted() {
-            line += " \(key)=\(all[key]!)"
+            line += " \(key)=" + TerminalText.escape("\(all[key]!)")
         }
         line += "\n"
         _ = FileSystem.writeAll(STDERR_FILENO, line)

@@ -23,14 +23,16 @@ final class LoggerSink: Sink {
 
     static func lines(_ reading: Reading) -> String {
         let time = String(CivilTime.iso8601(reading.timestamp).dropLast()) + "+00:00"
+        // Ids, texts and units come from the meter: escaped so they cannot steer the terminal or fake a line.
+        let source = TerminalText.escape(reading.source)
         var out = ""
         for point in reading.values {
-            out += "\(reading.source) - \(time) - \(point.type?.humanName ?? "Register") (\(point.obis)): "
+            out += "\(source) - \(time) - \(point.type?.humanName ?? "Register") (\(point.obis)): "
             switch point.value {
             case .number(let number): out += ReadingJSON.formatNumber(number)
-            case .text(let text): out += text
+            case .text(let text): out += TerminalText.escape(text)
             }
-            if let unit = point.unit, !unit.isEmpty { out += " " + unit }
+            if let unit = point.unit, !unit.isEmpty { out += " " + TerminalText.escape(unit) }
             out += "\n"
         }
         return out

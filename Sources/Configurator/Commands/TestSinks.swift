@@ -109,7 +109,7 @@ struct TestSinks: ParsableCommand {
             client = try MQTTClient(settings: settings) { event in
                 switch event {
                 case .connected, .connectionFailed, .disconnected: outcome.set(event)
-                case .published, .message: break
+                case .published, .refused, .message: break
                 }
             }
             try client.start()
@@ -127,7 +127,7 @@ struct TestSinks: ParsableCommand {
             return .success("connected to \(settings.address)" + (how.isEmpty ? "" : " with " + how.joined(separator: ", ")))
         case .connectionFailed(let reason)?, .disconnected(let reason)?:
             return .failure(Failure(text: reason))
-        case .published?, .message?, nil:
+        case .published?, .refused?, .message?, nil:
             return .failure(Failure(text: "\(settings.address): no answer within \(Detect.format(timeout)) s (firewall, wrong host or port?)"))
         }
     }

@@ -31,6 +31,7 @@ enum ConfigurationFile {
         }
         if document.syntaxProblems.isEmpty {
             problems += ConfigurationFileChecks().problems(in: document)
+            problems += ClientIDConflicts.problems(in: document)
         }
         if case .file(let path) = location.origin, let warning = ConfigurationSecrets.permissionWarning(path: path, document: document) {
             problems.append(ConfigurationProblem(warning, at: location, severity: .warning))

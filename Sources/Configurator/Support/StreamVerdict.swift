@@ -51,7 +51,7 @@ struct StreamVerdict {
         }
         guard let best = trials.max(by: { $0.score < $1.score }), best.score > 0 else {
             if let identification = Self.identification(in: bytes) {
-                return StreamVerdict(kind: .identification(identification), bytes: bytes.count)
+                return StreamVerdict(kind: .identification(TerminalText.escape(identification)), bytes: bytes.count)
             }
             return StreamVerdict(kind: .noise, bytes: bytes.count)
         }
@@ -67,7 +67,7 @@ struct StreamVerdict {
                 if keyed.statistics.readings > 0 { chosen = keyed }
             }
         }
-        verdict.meterID = chosen.source
+        verdict.meterID = chosen.source.map(TerminalText.escape)   // the meter chose it: shown, never obeyed
         verdict.statistics = chosen.statistics
         // Equally good types: the meter id's manufacturer decides, else P1 headers name Fluvius.
         if ties.count > 1 {

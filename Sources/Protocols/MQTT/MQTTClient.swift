@@ -19,11 +19,22 @@ public final class MQTTClient: @unchecked Sendable {
         case disconnected(String)
         /// The message with this id was acknowledged (QoS 1/2) or handed to the socket (QoS 0).
         case published(messageID: Int32)
+        /// An MQTT 5 broker acknowledged the message with a failure reason (topic name invalid, payload format
+        /// invalid, not authorised...): it will never take this message, sending it again cannot help.
+        case refused(messageID: Int32, reason: String)
         case message(topic: String, payload: [UInt8])
     }
 
     public struct Failure: Error, Equatable, CustomStringConvertible, Sendable {
         public let description: String
+        /// The message itself cannot be published (malformed topic, payload too large), as opposed to a connection
+        /// that is down: the publisher drops such a message instead of retrying it for ever.
+        public var refusesMessage = false
+
+        public init(description: String, refusesMessage: Bool = false) {
+            self.description = description
+            self.refusesMessage = refusesMessage
+        }
     }
 
     public let settings: MQTTSettings
@@ -107,8 +118,13 @@ public final class MQTTClient: @unchecked Sendable {
         mosquitto_disconnect_callback_set(handle) { _, context, code in
             MQTTClient.from(context)?.disconnected(code: code)
         }
-        mosquitto_publish_callback_set(handle) { _, context, messageID in
-            MQTTClient.from(context)?.onEvent(.published(messageID: messageID))
+        mosquitto_publish_v5_callback_set(handle) { _, context, messageID, reasonCode, _ in
+            guard let client = MQTTClient.from(context) else { return }
+            if reasonCode >= 0x80 {
+                client.onEvent(.refused(messageID: messageID, reason: String(cString: mosquitto_reason_string(reasonCode))))
+            } else {
+                client.onEvent(.published(messageID: messageID))
+            }
         }
         mosquitto_message_callback_set(handle) { _, context, message in
             guard let client = MQTTClient.from(context), let message else { return }
@@ -275,8 +291,22 @@ public final class MQTTClient: @unchecked Sendable {
         let code = payload.withUnsafeBytes {
             mosquitto_publish(handle, &messageID, topic, Int32($0.count), $0.baseAddress, Int32(qos), retain)
         }
-        try check(code, "publish to \(topic)")
+        guard code == MOSQ_ERR_SUCCESS.rawValue else {
+            throw Failure(description: "publish to \(topic): \(String(cString: mosquitto_strerror(code)))",
+                          refusesMessage: Self.refusesMessage(code))
+        }
         return messageID
+    }
+
+    /// libmosquitto's verdicts on the message rather than on the connection.
+    static func refusesMessage(_ code: Int32) -> Bool {
+        switch code {
+        case MOSQ_ERR_INVAL.rawValue, MOSQ_ERR_MALFORMED_UTF8.rawValue, MOSQ_ERR_PAYLOAD_SIZE.rawValue,
+             MOSQ_ERR_OVERSIZE_PACKET.rawValue, MOSQ_ERR_TOPIC_ALIAS_INVALID.rawValue:
+            return true
+        default:
+            return false
+        }
     }
 
     public func subscribe(_ topic: String, qos: Int) throws(Failure) {

@@ -38,8 +38,6 @@ public enum MQTTPayloadFormat: String, Sendable, CaseIterable {
         return text.contains(".") || text.contains("e") ? text : text + ".0"
     }
 
-    /// A topic level without MQTT wildcards or separators.
-    static func topicLevel(_ text: String) -> String {
-        String(text.map { $0 == "/" || $0 == "+" || $0 == "#" ? "_" : $0 })
-    }
+    /// A topic level from untrusted text (see `TopicLevel`).
+    static func topicLevel(_ text: String) -> String { TopicLevel.escape(text) }
 }

@@ -9,7 +9,7 @@ extension MQTTSettings {
     public init(sink configuration: SinkConfiguration, clientIDSuffix: String = "", statusTopic: Bool = true) {
         let options = configuration.options
         func flag(_ key: String) -> Bool? { options[key].flatMap(ConfigurationValidator.boolean) }
-        let clientID = options["client_id"] ?? "smartmeter-\(ProcessInfo.processInfo.hostName)"
+        let clientID = options["client_id"] ?? Self.defaultClientID(sink: configuration.name)
         self.init(
             host: options["host"] ?? "127.0.0.1", port: options["port"].flatMap { Int($0) }, tls: flag("tls") ?? false,
             caFile: options["ca_file_path"], checkHostname: flag("check_hostname") ?? true,
@@ -18,6 +18,12 @@ extension MQTTSettings {
             clientID: clientID + clientIDSuffix, keepalive: options["keepalive"].flatMap { Int($0) } ?? 60,
             tlsVersion: options["tls_version"], mqtt5: options["protocol"] == "5",
             statusTopic: statusTopic ? "\(Self.topicPrefix(of: configuration))/\(clientID)/status" : nil)
+    }
+
+    /// `smartmeter-<host name>-<sinkN>`: one per sink, so two MQTT sinks to one broker (say `mqtt` and `mqttjson`)
+    /// do not take each other's session over (a broker disconnects the older client with the same id).
+    public static func defaultClientID(sink name: String) -> String {
+        "smartmeter-\(ProcessInfo.processInfo.hostName)-\(name)"
     }
 
     /// `topic_prefix`, default `smartmeter`.

@@ -5,6 +5,10 @@ import Glibc
 /// appended to the spool, sent when connected, and removed only after the broker acknowledged it (QoS 1/2) or
 /// libmosquitto handed it to the socket (QoS 0). After a reconnect or a restart, sending resumes at the oldest
 /// unacknowledged message, in order (QoS 1 may then deliver a message twice, never skip one).
+///
+/// A message that can never be published (libmosquitto refuses its topic or size, or an MQTT 5 broker acknowledges
+/// it with a failure reason) is dropped from the spool and counted, its reason reported once; the messages behind it
+/// go on. A connection that is down keeps every message.
 public final class SpooledPublisher: @unchecked Sendable {
     public struct Statistics: Sendable, Equatable {
         public var acknowledged = 0
@@ -14,6 +18,8 @@ public final class SpooledPublisher: @unchecked Sendable {
         /// Of those, dropped because the disk was full; `diskFull` while the last append had to make room.
         public var droppedForSpace = 0
         public var diskFull = false
+        /// Messages dropped because they can never be published (see the type's comment).
+        public var refused = 0
         public var connected = false
         /// Why the broker cannot be reached, since the last connection; nil while connected or still trying the
         /// first time.
@@ -32,6 +38,9 @@ public final class SpooledPublisher: @unchecked Sendable {
     private var sendCursor: DiskSpool.Offset
     private var inflight: [(messageID: Int32, end: DiskSpool.Offset, acknowledged: Bool)] = []
     private var acknowledged = 0
+    private var refused = 0
+    /// The reasons of refused messages reported so far (each once).
+    private var refusalReasons: Set<String> = []
     private var lastFailure: String?
 
     /// `report` receives connection changes and failures (each distinct failure once until the next connect).
@@ -63,7 +72,7 @@ public final class SpooledPublisher: @unchecked Sendable {
         lock.withLock {
             Statistics(acknowledged: acknowledged, pendingBytes: spool.pendingBytes,
                        droppedBecauseFull: spool.droppedRecords, droppedForSpace: spool.droppedForSpace,
-                       diskFull: spool.diskFull, connected: connected, failure: lastFailure)
+                       diskFull: spool.diskFull, refused: refused, connected: connected, failure: lastFailure)
         }
     }
 
@@ -96,20 +105,14 @@ public final class SpooledPublisher: @unchecked Sendable {
             case .published(let messageID):
                 guard let index = inflight.firstIndex(where: { $0.messageID == messageID }) else { return }
                 inflight[index].acknowledged = true
-                var deliveredUpTo: DiskSpool.Offset? = nil
-                while let first = inflight.first, first.acknowledged {
-                    deliveredUpTo = first.end
-                    inflight.removeFirst()
-                    acknowledged += 1
-                }
-                if let deliveredUpTo {
-                    do {
-                        try spool.acknowledge(upTo: deliveredUpTo)
-                    } catch {
-                        report("spool: \(error)")
-                    }
-                    if sendCursor < spool.head { sendCursor = spool.head }
-                }
+                acknowledged += 1
+                releaseDelivered()
+                pump()
+            case .refused(let messageID, let reason):
+                guard let index = inflight.firstIndex(where: { $0.messageID == messageID }) else { return }
+                inflight[index].acknowledged = true
+                noteRefusal("the broker refused a message: \(reason)")
+                releaseDelivered()
                 pump()
             case .message:
                 break
@@ -117,19 +120,53 @@ public final class SpooledPublisher: @unchecked Sendable {
         }
     }
 
+    /// Gives the spool back what is done, from the oldest message on: delivered or dropped. Lock held.
+    private func releaseDelivered() {
+        var doneUpTo: DiskSpool.Offset? = nil
+        while let first = inflight.first, first.acknowledged {
+            doneUpTo = first.end
+            inflight.removeFirst()
+        }
+        guard let doneUpTo else { return }
+        do {
+            try spool.acknowledge(upTo: doneUpTo)
+        } catch {
+            report("spool: \(error)")
+        }
+        if sendCursor < spool.head { sendCursor = spool.head }
+    }
+
+    /// Counts a message dropped for good; each reason is reported once. Lock held.
+    private func noteRefusal(_ reason: String) {
+        refused += 1
+        if refusalReasons.insert(reason).inserted {
+            report("\(reason); dropped from the spool, the messages behind it go on (reported once, counted in statistics)")
+        }
+    }
+
     /// Sends spooled messages while connected and the window has room. Called with the lock held.
     private func pump() {
         while connected, inflight.count < window, let (record, next) = spool.record(at: sendCursor) {
             guard let message = MQTTMessage(spoolRecord: record) else {
+                inflight.append((-1, next, true))
                 sendCursor = next
+                noteRefusal("a spool record is not a message")
+                releaseDelivered()
                 continue
             }
             do {
                 let id = try client.publish(topic: message.topic, payload: message.payload, qos: qos, retain: retain)
                 inflight.append((id, next, false))
                 sendCursor = next
+            } catch where error.refusesMessage {
+                // This message can never go out (e.g. a topic written by an older version from a meter's control
+                // characters): it costs itself only.
+                inflight.append((-1, next, true))
+                sendCursor = next
+                noteRefusal(error.description)
+                releaseDelivered()
             } catch {
-                // Not connected after all, or the packet was refused: retry after the next connect.
+                // Not connected after all: retry after the next connect.
                 report("publish: \(error)")
                 return
             }
