@@ -2,8 +2,8 @@ internal import CLibCrypto
 
 /// The one rule that turns a meter-chosen source (`Reading.source`) into the stem of a file name.
 ///
-/// - A source of 1 to `maximumPlainLength` characters from `[A-Za-z0-9._-]` is its own stem, as before this rule
-///   existed (`SOURCE_YYYY-MM-DD.csv` keeps its name).
+/// - A source of 1 to `maximumPlainLength` characters from `[A-Za-z0-9._-]`, other than `.` and `..`, is its own
+///   stem, as before this rule existed (`SOURCE_YYYY-MM-DD.csv` keeps its name).
 /// - Any other source (empty, too long, or with any other character) becomes a readable prefix (its first
 ///   `prefixLength` characters with every unsafe one replaced by `_`), the marker `~`, which plain stems never
 ///   hold, and the first 16 hex digits of the SHA-256 of its UTF-8 bytes. So two distinct sources never share a
@@ -23,7 +23,9 @@ public enum FileNameEscaping {
 
     public static func fileStem(forSource source: String) -> String {
         let bytes = Array(source.utf8)
-        if !bytes.isEmpty, bytes.count <= maximumPlainLength, bytes.allSatisfy(isSafe) { return source }
+        if !bytes.isEmpty, bytes.count <= maximumPlainLength, bytes.allSatisfy(isSafe), source != ".", source != ".." {
+            return source
+        }
         var stem = ""
         for scalar in source.unicodeScalars.prefix(prefixLength) {
             stem.unicodeScalars.append(scalar.isASCII && isSafe(UInt8(scalar.value)) ? scalar : "_")

@@ -24,7 +24,7 @@ public enum PremisesBatch {
         public var description: String {
             switch self {
             case .checked(let problem): return problem.description
-            case .server(let failure): return "refused by the server: \(failure.description)"
+            case .server(let failure): return "refused by the server (SQLSTATE \(failure.sqlState ?? "?")): \(failure.description)"
             }
         }
     }
