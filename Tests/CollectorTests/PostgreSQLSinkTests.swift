@@ -200,6 +200,11 @@ enum FluviusTelegrams {
                                          with: "0-0:1.0.0(200512" + String(format: "14%02d%02dS)", minute, second))
         text = text.replacingOccurrences(of: "1-0:1.7.0(00.000*kW)",
                                          with: "1-0:1.7.0(" + String(format: "%06.3f", Double(index) / 1000) + "*kW)")
+        return withChecksum(text)
+    }
+
+    /// The telegram up to its `!` with the CRC-16/ARC of those bytes after it.
+    static func withChecksum(_ text: String) -> [UInt8] {
         let bang = text.firstIndex(of: "!")!
         let body = Array(text[...bang].utf8)
         var crc: UInt16 = 0

@@ -50,6 +50,43 @@ struct PostgresCommandTests {
         #expect(!result.stdout.contains(PostgresServer.password))
     }
 
+    @Test("backup neutralises formulas in meter-chosen texts (not in numbers) and restore gives the texts back exactly")
+    func backupFormulas() throws {
+        let server = try PostgresServer()
+        let connection = try server.connect()
+        defer { connection.close() }
+        try PremisesSchema.ensure(on: connection)
+        var rows = PremisesRows()
+        let devices = ["=1+2", "-meter", "+41", "@SUM(A1)", "'=x", "'plain", "\tTAB", "\r\nCRLF", "=HYPERLINK(\"http://e/\",\"x\")"]
+        for (index, device) in devices.enumerated() {
+            rows.electricity.append(.init(time: 1_589_284_449 + Int64(index), device: device, name: "P-", value: -5.25))
+        }
+        rows.mbus.append(.init(time: 1_589_283_958, device: "m", mbusID: "=cmd", mbusType: "-gas", value: -1.5))
+        #expect(try PremisesSchema.insert(rows, on: connection) == devices.count + 1)
+
+        let config = try scratch.write("c.ini", "[reader0]\ntype = fluvius\nport = /dev/null\n" + Self.section("sink0", server))
+        let backup = try Configurator.run(["backup", "-c", config, "--out", scratch.file("formulas")])
+        #expect(backup.status == 0, "\(backup.stderr)")
+        let elec = scratch.read("formulas/elec_measurement.csv")
+        for cell in [#""'=1+2""#, #""'-meter""#, #""'+41""#, #""'@SUM(A1)""#, #""''=x""#, "'plain", "\"'\tTAB\"", "\"'\r\nCRLF\"",
+                     #""'=HYPERLINK(""http://e/"",""x"")""#] {
+            #expect(elec.contains("," + cell + ",P-,-5.25\n"), "\(cell) in \(elec)")
+        }
+        #expect(scratch.read("formulas/mbus_measurement.csv").contains(#","'=cmd","'-gas",-1.5"#))
+
+        try server.createDatabase("formulas")
+        let restoredConfig = try scratch.write("r.ini", "[reader0]\ntype = fluvius\nport = /dev/null\n"
+            + Self.section("sink0", server, database: "formulas"))
+        let restore = try Configurator.run(["restore", "-c", restoredConfig, scratch.file("formulas")])
+        #expect(restore.status == 0, "\(restore.stderr)")
+        let restored = try server.connect(database: "formulas")
+        defer { restored.close() }
+        for table in PremisesSchema.tables {
+            let query = "SELECT \(PremisesSchema.columns[table]!.joined(separator: ", ")) FROM \(table) ORDER BY 1, 2, 3"
+            #expect(try restored.execute(query) == connection.execute(query), "\(table)")
+        }
+    }
+
     @Test("backup writes one CSV per table with the device and time filter; restore loads it into an empty database, twice harmlessly")
     func backupAndRestore() throws {
         let server = try PostgresServer()

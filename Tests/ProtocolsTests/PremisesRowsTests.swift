@@ -55,7 +55,7 @@ import Testing
 
     @Test func arrayLiteralsAndCSV() {
         #expect(PostgresArray.literal(["a", nil, "b\"c\\d", "", "x,y"]) == #"{"a",NULL,"b\"c\\d","","x,y"}"#)
-        let line = CSV.line(["2020-05-12 11:54:09+00", "7FLO, \"gas\"", nil, "", "1.5"])
+        let line = CSV.line(["2020-05-12 11:54:09+00", "7FLO, \"gas\"", nil, "", "1.5"], texts: [false, true, true, true, false])
         #expect(line == "2020-05-12 11:54:09+00,\"7FLO, \"\"gas\"\"\",,\"\",1.5\n")
         #expect(CSV.rows(line + "a,b\r\nc,\"multi\nline\"") == [
             ["2020-05-12 11:54:09+00", "7FLO, \"gas\"", nil, "", "1.5"], ["a", "b"], ["c", "multi\nline"],

@@ -1,22 +1,28 @@
-import FoundationEssentials
 import Glibc
 import Logging
 import Protocols
 
-/// `type = csv`: one file per meter and UTC day in `directory`, named `SOURCE_YYYY-MM-DD.csv`, with the header
-/// `timestamp,source,obis,type,value,unit` and one row per value. The day is that of the reading's timestamp, so
-/// files rotate at UTC midnight. Each batch is appended and synced.
+/// `type = csv`: one file per meter and UTC day in `directory` (see `CSVFileName`: `SOURCE_YYYY-MM-DD.csv` for a
+/// source of safe characters, an escaped name with a hash for any other, `SOURCE_invalid-time.csv` for a time the
+/// meter's clock cannot have), with the header `timestamp,source,obis,type,value,unit` and one row per value. The day
+/// is that of the reading's timestamp, so files rotate at UTC midnight. Each batch is appended and synced, file by
+/// file: a file that cannot be written costs the readings going to it only. At most `openFilesLimit` files are open.
 final class CSVSink: Sink {
     static let header = "timestamp,source,obis,type,value,unit\n"
+    static let openFilesLimit = 16
 
-    private let directory: String
     private let logger: Logger
-    /// The open file of each source, with the day it holds.
-    private var files: [String: (day: Int64, file: FileAppender)] = [:]
+    private let files: CSVOpenFiles
+    private let now: () -> Int64
+    /// Readings that could not be written, and the last reason logged.
+    private var failedReadings = 0
+    private var lastFailure: String?
 
-    init(_ configuration: SinkConfiguration, logger: Logger) throws {
-        directory = configuration["directory"]!
+    init(_ configuration: SinkConfiguration, logger: Logger, now: @escaping () -> Int64 = { Int64(time(nil)) }) throws {
+        let directory = configuration["directory"]!
         self.logger = logger
+        self.now = now
+        files = CSVOpenFiles(directory: directory, header: Self.header, capacity: Self.openFilesLimit)
         do {
             try FileSystem.createDirectories(directory)
         } catch {
@@ -25,60 +31,61 @@ final class CSVSink: Sink {
     }
 
     func write(_ readings: [Reading]) throws {
-        var pending: [String: String] = [:]
+        // The rows of each file, files in the order of their first reading.
+        var order: [String] = []
+        var pending: [String: (text: String, readings: Int)] = [:]
+        let clock = now()
         for reading in readings {
-            let day = reading.timestamp >= 0 ? reading.timestamp / 86_400 : (reading.timestamp - 86_399) / 86_400
-            let key = Self.fileName(source: reading.source, day: day)
-            if files[reading.source]?.day != day {
-                if let old = files[reading.source] {
-                    try flush(&pending, source: reading.source)
-                    old.file.close()
-                }
-                let file = try FileAppender(path: directory + "/" + key)
-                if file.size == 0 { try file.append(Self.header) }
-                files[reading.source] = (day, file)
-                logger.debug("writing \(file.path)")
-            }
-            pending[reading.source, default: ""] += Self.rows(reading)
+            let name = CSVFileName.name(source: reading.source, timestamp: reading.timestamp, now: clock)
+            if pending[name] == nil { order.append(name) }
+            pending[name, default: ("", 0)].text += Self.rows(reading)
+            pending[name, default: ("", 0)].readings += 1
         }
-        for source in Array(pending.keys) { try flush(&pending, source: source) }
-    }
-
-    private func flush(_ pending: inout [String: String], source: String) throws {
-        guard let text = pending.removeValue(forKey: source), let file = files[source]?.file else { return }
-        try file.append(text)
-        try file.sync()
+        var failed = 0
+        var reason: String?
+        for name in order {
+            let (text, count) = pending[name]!
+            do {
+                let file = try files.file(named: name)
+                try file.append(text)
+                try file.sync()
+            } catch {
+                files.discard(name)
+                failed += count
+                reason = "\(error)"
+            }
+        }
+        guard let reason else {
+            if lastFailure != nil { logger.info("writing again") }
+            lastFailure = nil
+            return
+        }
+        failedReadings += failed
+        // All lost: the sink worker logs and counts the batch. Some lost: logged here, when the reason changes.
+        if failed == readings.count { throw SinkError(description: reason) }
+        if reason != lastFailure {
+            logger.error("\(failed) of \(readings.count) readings not written (the others are): \(reason)")
+        }
+        lastFailure = reason
     }
 
     func close() {
-        for (_, entry) in files { entry.file.close() }
-        files = [:]
-    }
-
-    static func fileName(source: String, day: Int64) -> String {
-        let date = CivilTime.iso8601(day * 86_400).prefix(10)
-        let safe = String(source.map { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) ? $0 : "_" })
-        return "\(safe.isEmpty ? "meter" : safe)_\(date).csv"
+        files.closeAll()
+        if failedReadings > 0 { logger.warning("\(failedReadings) readings could not be written") }
     }
 
     static func rows(_ reading: Reading) -> String {
         let time = CivilTime.iso8601(reading.timestamp)
-        let source = field(reading.source)
+        let source = CSVCell.text(reading.source)
         var out = ""
         for point in reading.values {
             out += time + "," + source + "," + point.obis.description + "," + (point.type?.rawValue ?? "") + ","
             switch point.value {
-            case .number(let number): out += ReadingJSON.formatNumber(number)
-            case .text(let text): out += field(text)
+            case .number(let number): out += CSVCell.verbatim(ReadingJSON.formatNumber(number))
+            case .text(let text): out += CSVCell.text(text)
             }
-            out += "," + field(point.unit ?? "") + "\n"
+            out += "," + CSVCell.text(point.unit ?? "") + "\n"
         }
         return out
-    }
-
-    /// RFC 4180 quoting when needed.
-    static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacing("\"", with: "\"\"") + "\""
     }
 }

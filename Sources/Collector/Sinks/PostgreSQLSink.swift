@@ -47,6 +47,9 @@ final class PostgreSQLSink: Sink {
         inserter.close(waitingUpTo: 1.0)
         let left = inserter.statistics
         logger.info("stored \(left.committedReadings) readings (\(left.insertedRows) new rows)")
+        if left.rejectedReadings > 0 {
+            logger.warning("\(left.rejectedReadings) readings left out: the server cannot store them (see above)")
+        }
         if left.pendingBytes > 0 {
             logger.info("\(left.pendingBytes) bytes stay spooled until the next start")
         }

@@ -12,6 +12,13 @@ public final class PostgresConnection {
         public let sqlState: String?
         /// The connection is gone (server stopped, network): reconnect before retrying.
         public let connectionLost: Bool
+
+        /// The server refused the data itself, so sending it again cannot help: SQLSTATE class 22 (data exception:
+        /// out of range, bad encoding), 23 (integrity constraint) or 54 (program limit: an index row too large).
+        public var isDataError: Bool {
+            guard let sqlState, !connectionLost else { return false }
+            return sqlState.hasPrefix("22") || sqlState.hasPrefix("23") || sqlState.hasPrefix("54")
+        }
     }
 
     private var handle: OpaquePointer?

@@ -29,7 +29,8 @@ public enum PremisesBackup {
             let path = directory.appendingPathComponent("\(table).csv").path
             let file = try FileAppender(path: path, truncate: true)
             defer { file.close() }
-            var buffer = CSV.line(columns)
+            let texts = columns.map(Self.textColumns.contains)
+            var buffer = CSV.line(columns, texts: columns.map { _ in true })
             var count = 0
             let select = columns.map { "\($0)::text" }.joined(separator: ", ")
             try connection.stream("""
@@ -38,7 +39,7 @@ public enum PremisesBackup {
                   AND ($3::timestamptz IS NULL OR time < $3)
                 ORDER BY time, device_id
                 """, [filter.device, filter.from, filter.to]) { row in
-                buffer += CSV.line(row)
+                buffer += CSV.line(row, texts: texts)
                 count += 1
                 if buffer.utf8.count > 1 << 16 {
                     try file.append(buffer)
@@ -69,6 +70,7 @@ public enum PremisesBackup {
                     connectionLost: false)
             }
             lines.removeFirst()
+            let texts = columns.map(Self.textColumns.contains)
             for (number, row) in lines.enumerated() where row.count != columns.count {
                 throw PostgresConnection.Failure(description: "\(path):\(number + 2): \(row.count) fields, expected \(columns.count)",
                                                  sqlState: nil, connectionLost: false)
@@ -78,7 +80,9 @@ public enum PremisesBackup {
             while start < lines.count {
                 let chunk = lines[start..<min(lines.count, start + batchRows)]
                 let parameters = columns.indices.map { column in
-                    PostgresArray.literal(chunk.map { row -> String? in row[column] })
+                    PostgresArray.literal(chunk.map { row -> String? in
+                        texts[column] ? row[column].map(CSVCell.restoredText) : row[column]
+                    })
                 }
                 added += try connection.command(insertStatement(table), parameters)
                 start += batchRows
@@ -87,6 +91,9 @@ public enum PremisesBackup {
         }
         return results
     }
+
+    /// Columns holding texts a meter chose (written through `CSVCell.text`); the others hold times and numbers.
+    static let textColumns: Set<String> = ["device_id", "obis_name", "mbus_id", "mbus_type"]
 
     static func insertStatement(_ table: String) -> String {
         switch table {
@@ -98,54 +105,56 @@ public enum PremisesBackup {
     }
 }
 
-/// RFC 4180 CSV: fields with a comma, quote or line break are quoted; an empty unquoted field is NULL.
+/// RFC 4180 CSV: fields with a comma, quote or line break are quoted; an empty unquoted field is NULL. Text fields
+/// go through `CSVCell.text` (formulas neutralised), times and numbers through `CSVCell.verbatim`.
 enum CSV {
-    static func line(_ fields: [String?]) -> String {
-        fields.map { field -> String in
+    static func line(_ fields: [String?], texts: [Bool]) -> String {
+        zip(fields, texts).map { field, text -> String in
             guard let field else { return "" }
-            if field.isEmpty || field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-                return "\"" + field.replacing("\"", with: "\"\"") + "\""
-            }
-            return field
+            return text ? CSVCell.text(field, quoteEmpty: true) : CSVCell.verbatim(field, quoteEmpty: true)
         }.joined(separator: ",") + "\n"
     }
 
+    /// Scalar by scalar, so that a quote or a line break followed by a combining mark is still seen; a CR outside
+    /// quotes (the CR of CRLF) is dropped.
     static func rows(_ text: String) -> [[String?]] {
         var rows: [[String?]] = []
         var row: [String?] = []
-        var field = ""
+        var field = String.UnicodeScalarView()
         var quoted = false, inQuotes = false, pendingQuote = false
         func endField() {
-            row.append(field.isEmpty && !quoted ? nil : field)
-            field = ""
+            row.append(field.isEmpty && !quoted ? nil : String(field))
+            field = String.UnicodeScalarView()
             quoted = false
         }
-        for character in text {
+        for scalar in text.unicodeScalars {
             if inQuotes {
                 if pendingQuote {
                     pendingQuote = false
-                    if character == "\"" { field.append("\""); continue }
+                    if scalar == "\"" { field.append("\""); continue }
                     inQuotes = false
-                } else if character == "\"" {
+                } else if scalar == "\"" {
                     pendingQuote = true
                     continue
                 } else {
-                    field.append(character)
+                    field.append(scalar)
                     continue
                 }
             }
-            switch character {
+            switch scalar {
             case "\"" where field.isEmpty && !quoted:
                 quoted = true
                 inQuotes = true
             case ",":
                 endField()
-            case "\n", "\r\n":
+            case "\r":
+                continue
+            case "\n":
                 endField()
                 rows.append(row)
                 row = []
             default:
-                field.append(character)
+                field.append(scalar)
             }
         }
         if !field.isEmpty || quoted || !row.isEmpty {

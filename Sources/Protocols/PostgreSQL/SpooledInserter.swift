@@ -4,7 +4,9 @@ import Glibc
 /// Stores rows in PostgreSQL through a disk spool so that nothing is lost while the server is down or restarting:
 /// every reading's rows are first appended to the spool (durably), inserted by a thread of its own in batches, and
 /// acknowledged in the spool only after COMMIT. A batch cut off by a failure is sent again after the reconnect;
-/// `ON CONFLICT DO NOTHING` makes that replay harmless, so every row is stored exactly once.
+/// `ON CONFLICT DO NOTHING` makes that replay harmless, so every row is stored exactly once. A reading the server
+/// cannot take (see `PremisesBatch`) is left out and counted, and the rest of its batch stored; every other failure
+/// keeps the batch spooled and is retried after a reconnect.
 public final class SpooledInserter: @unchecked Sendable {
     public struct Statistics: Sendable, Equatable {
         /// Readings committed (including replays whose rows were already there).
@@ -17,7 +19,8 @@ public final class SpooledInserter: @unchecked Sendable {
         /// Of those, dropped because the disk was full; `diskFull` while the last append had to make room.
         public var droppedForSpace = 0
         public var diskFull = false
-        /// Readings the server refused as data errors (skipped so they do not block the spool).
+        /// Readings left out because the server cannot take them (checked before the insert, or refused by the
+        /// server as a data error when inserted alone); the other readings of their batch are stored.
         public var rejectedReadings = 0
         public var connected = false
     }
@@ -40,6 +43,8 @@ public final class SpooledInserter: @unchecked Sendable {
     private var finished = false
     private var started = false
     private var lastFailure: String?
+    /// Kinds of refusal already logged: each is logged once, then only counted.
+    private var reportedRefusals: Set<String> = []
 
     public init(settings: PostgresSettings, spool: DiskSpool, batchReadings: Int = 500,
                 report: @escaping @Sendable (Event) -> Void) {
@@ -111,11 +116,11 @@ public final class SpooledInserter: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            var rows = PremisesRows()
+            var batch: [PremisesRows] = []
             var offset = spool.head
             var readings = 0
             while readings < batchReadings, let (record, next) = spool.record(at: offset) {
-                if let decoded = PremisesRows(spoolRecord: record) { rows.append(decoded) }
+                if let decoded = PremisesRows(spoolRecord: record) { batch.append(decoded) }
                 offset = next
                 readings += 1
             }
@@ -131,10 +136,17 @@ public final class SpooledInserter: @unchecked Sendable {
                     report(.connected("connected to \(settings.address) (PostgreSQL \(fresh.serverVersion)), \(schema)"))
                 }
                 guard readings > 0 else { continue }
-                let added = try PremisesSchema.insert(rows, on: connection!)
-                try acknowledge(upTo: offset) { $0.committedReadings += readings; $0.insertedRows += added }
+                let outcome = try PremisesBatch.insert(batch, on: connection!)
+                try acknowledge(upTo: offset) {
+                    $0.committedReadings += readings - outcome.refused.count
+                    $0.insertedRows += outcome.addedRows
+                    $0.rejectedReadings += outcome.refused.count
+                }
+                reportOnce(outcome.refused.map(\.refusal))
                 backoff = 1
-            } catch let failure as PostgresConnection.Failure where failure.connectionLost || connection == nil {
+            } catch let failure as PostgresConnection.Failure {
+                // Connection lost, or refused for a reason that is not in the data (permission, disk full, a table
+                // gone): nothing is skipped; the batch stays spooled and the next connection sets the tables up again.
                 connection?.close()
                 connection = nil
                 condition.withLock {
@@ -146,14 +158,19 @@ public final class SpooledInserter: @unchecked Sendable {
                     report(.failed("\(settings.address): \(failure.description); retrying every \(Int(backoff)) s up to 30 s, readings wait in the spool"))
                 }
                 backoff = min(backoff * 2, 30)
-            } catch let failure as PostgresConnection.Failure {
-                // The server refused the data itself: retrying cannot help, and the spool must not stall on it.
-                report(.failed("\(readings) readings refused and skipped: \(failure.description)"))
-                try? acknowledge(upTo: offset) { $0.rejectedReadings += readings }
             } catch {
                 report(.failed("spool: \(error)"))
                 condition.withLock { retryAt = Date().addingTimeInterval(backoff) }
             }
+        }
+    }
+
+    /// Logs the first reading refused for each kind of reason; later ones are only counted.
+    private func reportOnce(_ refusals: [PremisesBatch.Refusal]) {
+        for refusal in refusals where !reportedRefusals.contains(refusal.kind) {
+            reportedRefusals.insert(refusal.kind)
+            report(.failed("a reading was left out, the rest of its batch stored: \(refusal); "
+                           + "readings left out for this reason are only counted from now on"))
         }
     }
 

@@ -1,0 +1,159 @@
+import Foundation
+import Synchronization
+import Testing
+import TestSupport
+@testable import Protocols
+
+/// Issue #16: a reading PostgreSQL cannot store costs that reading only. The checks before the insert, and against
+/// a real PostgreSQL 15 the halving of a batch the server refuses for a data error, down to the guilty readings.
+@Suite("PostgreSQL: one bad reading costs that reading only", .serialized)
+struct PremisesBatchTests {
+    static let base: Int64 = 1_589_284_449  // 2020-05-12T11:54:09Z
+
+    static func reading(_ index: Int, device: String? = nil, value: Double? = nil) -> PremisesRows {
+        var rows = PremisesRows()
+        let device = device ?? (index % 2 == 0 ? "METERA" : "METERB")
+        rows.electricity = [.init(time: base + Int64(index), device: device, name: "P+", value: value ?? Double(index))]
+        rows.peaks = [.init(time: base + Int64(index), device: device, value: 1.5)]
+        return rows
+    }
+
+    @Test("checked before the insert: NUL, long ids, values beyond real, times beyond year 9999")
+    func checks() {
+        #expect(Self.reading(0).problem == nil)
+        #expect(Self.reading(0, value: -5.2).problem == nil)
+        #expect(Self.reading(0, value: 0).problem == nil)
+        #expect(Self.reading(0, value: 3.4e38).problem == nil)
+        #expect(Self.reading(0, device: "A\0B").problem == .nulInText)
+        #expect(Self.reading(0, device: String(repeating: "Z", count: 256)).problem == nil)
+        #expect(Self.reading(0, device: String(repeating: "Z", count: 6000)).problem == .idTooLong(bytes: 6000))
+        #expect(Self.reading(0, value: 1e45).problem == .valueOutOfRange(1e45))
+        #expect(Self.reading(0, value: -1e45).problem == .valueOutOfRange(-1e45))
+        #expect(Self.reading(0, value: 1e-50).problem == .valueOutOfRange(1e-50))
+        #expect(Self.reading(0, value: .infinity).problem == .valueOutOfRange(.infinity))
+        #expect(Self.reading(0, value: .nan).problem != nil)
+        var mbus = PremisesRows()
+        mbus.mbus = [.init(time: Self.base, device: "A", mbusID: "G\0", mbusType: "gas", value: 1)]
+        #expect(mbus.problem == .nulInText)
+        var history = PremisesRows()
+        history.peakHistory = [.init(time: Self.base, device: "A", occurred: 300_000_000_000, value: 1)]
+        #expect(history.problem == .timeOutOfRange(300_000_000_000))
+    }
+
+    @Test("refused by the server for a data error: the batch halved down to the guilty readings, the others stored once",
+          .enabled(if: PostgresServer.isInstalled))
+    func bisect() throws {
+        let server = try PostgresServer()
+        let connection = try server.connect()
+        defer { connection.close() }
+        try PremisesSchema.ensure(on: connection)
+        // A constraint the checks cannot know: the server alone refuses these values (SQLSTATE 23514).
+        try connection.execute("ALTER TABLE elec_measurement ADD CONSTRAINT not_666 CHECK (value <> 666)")
+        let guilty = [5, 17, 18, 39]
+        var batch = (0..<40).map { guilty.contains($0) ? Self.reading($0, value: 666) : Self.reading($0) }
+        batch[10] = Self.reading(10, device: "A\0B")
+
+        // One statement for the whole batch, as before issue #16: all or nothing.
+        var all = PremisesRows()
+        for rows in batch where rows.problem == nil { all.append(rows) }
+        #expect(throws: PostgresConnection.Failure.self) { try PremisesSchema.insert(all, on: connection) }
+        #expect(try connection.execute("SELECT count(*) FROM elec_measurement").first?[0] == "0")
+
+        let outcome = try PremisesBatch.insert(batch, on: connection)
+        #expect(outcome.refused.map(\.reading) == [5, 10, 17, 18, 39])
+        #expect(outcome.refused.map(\.refusal.kind) == ["server error 23514", "NUL in a text", "server error 23514",
+                                                        "server error 23514", "server error 23514"])
+        #expect(outcome.addedRows == 35 * 2)
+        #expect(outcome.transactions <= 1 + 4 * 2 * 6, "halving, not row by row: \(outcome.transactions)")
+        let stored = try connection.execute("SELECT time::text, device_id, count(*) FROM elec_measurement GROUP BY 1, 2")
+        #expect(stored.count == 35 && stored.allSatisfy { $0[2] == "1" })
+        let values = try connection.execute("SELECT value::int FROM elec_measurement ORDER BY time").map { Int($0[0]!)! }
+        #expect(values == (0..<40).filter { !guilty.contains($0) && $0 != 10 })
+        #expect(try connection.execute("SELECT count(*) FROM peak_demand").first?[0] == "35")
+
+        // Sent again (as after a lost connection): nothing added twice, the same readings refused.
+        let again = try PremisesBatch.insert(batch, on: connection)
+        #expect(again.addedRows == 0)
+        #expect(again.refused.map(\.reading) == [5, 10, 17, 18, 39])
+    }
+
+    @Test("what the checks stop is a data error to the server too (classes 22 and 54)", .enabled(if: PostgresServer.isInstalled))
+    func serverDataErrors() throws {
+        let server = try PostgresServer()
+        let connection = try server.connect()
+        defer { connection.close() }
+        try PremisesSchema.ensure(on: connection)
+        // Random letters: a repeated one would be compressed below the btree limit.
+        var generator = SeededGenerator(seed: 54)
+        let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        let longID = String((0..<6000).map { _ in letters.randomElement(using: &generator)! })
+        for (rows, state) in [(Self.reading(0, value: 1e45), "22003"), (Self.reading(0, device: longID), "54000")] {
+            do {
+                try PremisesSchema.insert(rows, on: connection)
+                Issue.record("stored \(state)")
+            } catch {
+                #expect(error.sqlState == state, "\(error)")
+                #expect(error.isDataError)
+            }
+        }
+    }
+
+    @Test("a lost connection is thrown, nothing refused", .enabled(if: PostgresServer.isInstalled))
+    func connectionLost() throws {
+        let server = try PostgresServer()
+        let connection = try server.connect()
+        defer { connection.close() }
+        try PremisesSchema.ensure(on: connection)
+        let pid = try connection.execute("SELECT pg_backend_pid()").first?[0] ?? nil
+        _ = try server.query("SELECT pg_terminate_backend($1::int)", [pid])
+        do {
+            let outcome = try PremisesBatch.insert((0..<8).map { Self.reading($0) }, on: connection)
+            Issue.record("inserted on a terminated connection: \(outcome.refused.count) refused")
+        } catch {
+            #expect(error.connectionLost && !error.isDataError, "\(error)")
+        }
+    }
+
+    @Test("the inserter stores the rest of the spool, counts the refused and logs each reason once",
+          .enabled(if: PostgresServer.isInstalled))
+    func inserter() throws {
+        let server = try PostgresServer()
+        do {
+            let connection = try server.connect()
+            defer { connection.close() }
+            try PremisesSchema.ensure(on: connection)
+            try connection.execute("ALTER TABLE elec_measurement ADD CONSTRAINT not_666 CHECK (value <> 666)")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("inserter-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spool = try DiskSpool(directory: directory, maximumBytes: 1 << 22)
+        let events = Mutex<[String]>([])
+        let inserter = SpooledInserter(settings: server.settings, spool: spool, batchReadings: 100) { event in
+            if case .failed(let text) = event { events.withLock { $0.append(text) } }
+        }
+        inserter.start()
+        var readings: [PremisesRows] = []
+        for index in 0..<300 {
+            switch index % 50 {
+            case 7: readings.append(Self.reading(index, device: "X\0Y"))
+            case 19: readings.append(Self.reading(index, value: 1e45))
+            case 33: readings.append(Self.reading(index, value: 666))
+            default: readings.append(Self.reading(index))
+            }
+        }
+        for start in stride(from: 0, to: readings.count, by: 30) { try inserter.submit(Array(readings[start..<start + 30])) }
+        let deadline = Date().addingTimeInterval(30)
+        while inserter.statistics.pendingBytes > 0, Date() < deadline { usleep(10_000) }
+        inserter.close(waitingUpTo: 5)
+        let statistics = inserter.statistics
+        #expect(statistics.rejectedReadings == 18)
+        #expect(statistics.committedReadings == 282)
+        #expect(try server.query("SELECT count(*) FROM elec_measurement").first?[0] == "282")
+        #expect(try server.query("SELECT count(DISTINCT time) FROM peak_demand").first?[0] == "282")
+        let logged = events.withLock { $0 }
+        #expect(logged.count == 3, "\(logged)")
+        for reason in ["NUL in a text", "value outside the range of real", "23514"] {
+            #expect(logged.filter { $0.contains(reason) }.count == 1, "\(reason): \(logged)")
+        }
+    }
+}
