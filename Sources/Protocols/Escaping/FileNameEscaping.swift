@@ -1,12 +1,10 @@
-internal import CLibCrypto
-
 /// The one rule that turns a meter-chosen source (`Reading.source`) into the stem of a file name.
 ///
 /// - A source of 1 to `maximumPlainLength` characters from `[A-Za-z0-9._-]`, other than `.` and `..`, is its own
 ///   stem, as before this rule existed (`SOURCE_YYYY-MM-DD.csv` keeps its name).
 /// - Any other source (empty, too long, or with any other character) becomes a readable prefix (its first
 ///   `prefixLength` characters with every unsafe one replaced by `_`), the marker `~`, which plain stems never
-///   hold, and the first 16 hex digits of the SHA-256 of its UTF-8 bytes. So two distinct sources never share a
+///   hold, and `StableHash` of its UTF-8 bytes (16 hex digits of its SHA-256). So two distinct sources never share a
 ///   stem (short of a SHA-256 collision on 64 bits), and a stem is never longer than `maximumLength` bytes.
 ///
 /// Stems hold only `[A-Za-z0-9._~-]`: no `/`, no NUL, no line break, nothing a shell or a terminal reads as special.
@@ -31,7 +29,7 @@ public enum FileNameEscaping {
             stem.unicodeScalars.append(scalar.isASCII && isSafe(UInt8(scalar.value)) ? scalar : "_")
         }
         stem.append(marker)
-        stem += Hex.string(sha256(bytes).prefix(8)).lowercased()
+        stem += StableHash.hex64(bytes)
         return stem
     }
 
@@ -44,17 +42,5 @@ public enum FileNameEscaping {
         default:
             return false
         }
-    }
-
-    static func sha256(_ bytes: [UInt8]) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        let ok = bytes.withUnsafeBytes { input in
-            digest.withUnsafeMutableBufferPointer { output in
-                EVP_Digest(input.baseAddress, input.count, output.baseAddress, &length, EVP_sha256(), nil)
-            }
-        }
-        precondition(ok == 1 && length == 32, "libcrypto SHA-256 failed")
-        return digest
     }
 }
