@@ -152,4 +152,29 @@ struct ValidateCommandTests {
                                            environment: ["SMARTMETER__READER0__KEY": "abc"])
         #expect(ignored.status == 0)
     }
+
+    @Test("two MQTT sinks with one client id on one broker: a warning naming both; default ids, or other brokers, are fine")
+    func sharedClientID() throws {
+        let reader = "[reader0]\ntype = lge450\nfile = /dev/null\n"
+        let shared = try validate(reader + """
+            [sink0]
+            type = mqtt
+            host = Broker.local
+            client_id = meter
+
+            [sink1]
+            type = mqttjson
+            host = broker.local
+            port = 1883
+            client_id = meter
+
+            """)
+        #expect(shared.status == 0)
+        #expect(shared.stdout.contains("\(scratch.file("c.ini")):13: warning: [sink1] client_id: client id 'meter' is also used by [sink0] for the same broker broker.local:1883"),
+                "\(shared.stdout)")
+        let defaults = try validate(reader + "[sink0]\ntype = mqtt\nhost = b\n[sink1]\ntype = mqttjson\nhost = b\n")
+        #expect(!defaults.stdout.contains("client id"), "\(defaults.stdout)")
+        let otherPort = try validate(reader + "[sink0]\ntype = mqtt\nhost = b\nclient_id = m\n[sink1]\ntype = mqttjson\nhost = b\nport = 1884\nclient_id = m\n")
+        #expect(!otherPort.stdout.contains("client id"), "\(otherPort.stdout)")
+    }
 }
