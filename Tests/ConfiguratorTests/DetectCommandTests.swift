@@ -1,4 +1,5 @@
 import Foundation
+import Protocols
 import Testing
 
 /// `smartmeter-config detect` on a pseudo-terminal that plays a meter: the capture arrives only while the port is
@@ -149,6 +150,29 @@ struct DetectCommandTests {
         #expect(result.stdout.contains("type = siemens_td3511"))
     }
 
+    @Test("a hostile meter's id and identification are shown escaped, never as terminal controls")
+    func hostileMeterText() throws {
+        var telegram = try String(contentsOf: Configurator.testdata.appendingPathComponent("dsmr/fluvius-v171.txt"), encoding: .utf8)
+            .replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
+            .replacingOccurrences(of: "0-0:96.1.1(3153414733313031303231363035)", with: "0-0:96.1.1(EVIL\u{1B}[2J\u{202E}X)")
+        telegram = String(telegram[...telegram.firstIndex(of: "!")!])
+        telegram += String(CRC16.arc.checksum(Array(telegram.utf8)), radix: 16, uppercase: true)
+            .leftPadded(to: 4) + "\r\n"
+        let bytes = Array(telegram.utf8)
+        let line = try MeterLine(speed: B115200, parity: "N", dataBits: 8, chunks: [bytes, bytes])
+        defer { line.stop() }
+        let result = try Configurator.run(["detect", "--port", line.terminal.slavePath, "--seconds", "2.5", "--type", "fluvius"])
+        #expect(result.stdout.contains("meter id EVIL\\x1B[2J\\u{202E}X"), "\(result.stdout)")
+        #expect(!result.stdout.unicodeScalars.contains { $0 != "\n" && TextSafety.isUnsafe($0) })
+
+        let iec = try MeterLine(speed: B300, parity: "E", dataBits: 7, chunks: [],
+                                signOnReply: "/SIE5\u{1B}]0;pwned\u{07}\r\n", silent: true)
+        defer { iec.stop() }
+        let answer = try Configurator.run(["detect", "--port", iec.terminal.slavePath, "--seconds", "1", "--type", "siemens_td3511"])
+        #expect(!answer.stdout.unicodeScalars.contains { $0 != "\n" && TextSafety.isUnsafe($0) }, "\(answer.stdout)")
+        #expect(!answer.stderr.unicodeScalars.contains { $0 != "\n" && TextSafety.isUnsafe($0) }, "\(answer.stderr)")
+    }
+
     @Test("silence: nothing received; a missing port: exit 2")
     func silenceAndMissing() throws {
         let line = try MeterLine(speed: B2400, parity: "E", dataBits: 8, chunks: [], silent: true)
@@ -162,4 +186,8 @@ struct DetectCommandTests {
         let usage = try Configurator.run(["detect", "--port", "/dev/null", "--key", "12"])
         #expect(usage.status == 2)
     }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
