@@ -37,7 +37,7 @@ struct MQTTPayloadFormatTests {
         reading.source = "meter/+#"
         let messages = MQTTPayloadFormat.mqttjson.messages(for: reading, topicPrefix: "telegram", topicGroup: "g")
         #expect(messages.count == 1)
-        #expect(messages[0].topic == "telegram/meter___")
+        #expect(messages[0].topic == "telegram/meter%2F%2B%23")
         #expect(messages[0].payload == Array(ReadingJSON.encode(reading).utf8))
     }
 
