@@ -82,6 +82,7 @@ enum DSMRFixtures {
         case "kW": return (value * 1000, "W")
         case "kvarh", "kVArh": return (value * 1000, "varh")
         case "kvar", "kVAr": return (value * 1000, "var")
+        case "kVA": return (value * 1000, "VA")
         case "Deg": return (value, "°")
         default: return (value, unit)
         }

@@ -10,7 +10,7 @@ public struct KeySchema: Sendable {
         case boolean
         /// One of these words, compared case-insensitively.
         case choice([String])
-        /// 16 bytes as 32 hex characters.
+        /// 16 bytes as 32 hex characters, or 32 bytes as 64 (AES-256, DLMS security suite 2; DLMS meter types only).
         case aesKey
         case timeZone
         case meterType
@@ -78,8 +78,8 @@ public enum ConfigurationSchema {
             KeySchema("parity", .choice(["N", "E", "O", "none", "even", "odd"]), help: "N, E or O; default per meter type"),
             KeySchema("databits", .integer(5...8), help: "5 to 8; default per meter type"),
             KeySchema("stopbits", .integer(1...2), help: "1 or 2; default per meter type"),
-            KeySchema("key", .aesKey, help: "optional encryption key: 32 hex characters"),
-            KeySchema("auth_key", .aesKey, help: "optional authentication key: 32 hex characters (needs key)"),
+            KeySchema("key", .aesKey, help: "optional encryption key: 32 hex characters (64 for DLMS security suite 2, AES-256)"),
+            KeySchema("auth_key", .aesKey, help: "optional authentication key: 32 hex characters, 64 with a 64-digit key (needs key)"),
             KeySchema("systemtime", .boolean, help: "stamp readings with the system clock instead of the meter's"),
             KeySchema("timezone", .timeZone, help: "zone of meter times sent without UTC offset, e.g. Europe/Zurich; default Europe/Brussels for P1 meter types, else the system's"),
             KeySchema("id", .text, help: "source id that replaces the meter's own"),

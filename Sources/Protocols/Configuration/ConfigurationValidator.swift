@@ -81,7 +81,21 @@ public struct ConfigurationValidator: Sendable {
         if section.value("auth_key") != nil && section.value("key") == nil {
             problem("an authentication key needs the encryption key 'key' as well", "auth_key")
         }
-        let readout = section.value("type").flatMap({ MeterType(rawValue: $0.lowercased()) })?.linkLayer == .iec62056_21
+        let linkLayer = section.value("type").flatMap({ MeterType(rawValue: $0.lowercased()) })?.linkLayer
+        let readout = linkLayer == .iec62056_21
+        // 64 hex digits are an AES-256 key for DLMS security suite 2: only DLMS push meters (HDLC, M-Bus) use one.
+        let keyBytes = section.value("key").flatMap { Hex.encryptionKey($0) }?.count
+        let authBytes = section.value("auth_key").flatMap { Hex.encryptionKey($0) }?.count
+        for (name, bytes) in [("key", keyBytes), ("auth_key", authBytes)] where bytes == 32 {
+            switch linkLayer {
+            case .hdlc?, .mbus?, nil: break
+            case .p1?, .encryptedP1?, .iec62056_21?:
+                problem("64 hex characters (AES-256, DLMS security suite 2) apply to DLMS meter types only; this type takes 32", name)
+            }
+        }
+        if let keyBytes, let authBytes, keyBytes != authBytes {
+            problem("must have as many hex characters as 'key' (\(2 * keyBytes))", "auth_key")
+        }
         if section.value("interval") != nil && !readout {
             problem("applies to IEC 62056-21 readout meters (siemens_td3511) only; other meters send on their own", "interval")
         }
@@ -106,8 +120,8 @@ public struct ConfigurationValidator: Sendable {
         }
         return ReaderConfiguration(
             name: section.name, meter: meter, input: input,
-            key: section.value("key").flatMap { Hex.key($0) },
-            authenticationKey: section.value("auth_key").flatMap { Hex.key($0) },
+            key: section.value("key").flatMap { Hex.encryptionKey($0) },
+            authenticationKey: section.value("auth_key").flatMap { Hex.encryptionKey($0) },
             useSystemTime: section.value("systemtime").flatMap(Self.boolean) ?? false,
             timeZone: section.value("timezone"), sourceId: section.value("id"),
             interval: section.value("interval").flatMap { Int($0) } ?? ReaderConfiguration.defaultInterval,
@@ -196,12 +210,13 @@ public struct ConfigurationValidator: Sendable {
             return words.contains(where: { $0.lowercased() == value.lowercased() }) ? nil
                 : "'\(value)' is not one of: \(words.joined(separator: ", "))"
         case .aesKey:
-            guard Hex.key(value) == nil else { return nil }
+            guard Hex.encryptionKey(value) == nil else { return nil }
             let compact = value.filter { $0 != " " }
             let count = compact.count
             // A key is a secret: the message names the place of the first wrong character, never the value.
             let position = compact.firstIndex { !$0.isHexDigit }.map { compact.distance(from: compact.startIndex, to: $0) + 1 } ?? 0
-            return count == 32 ? "character \(position) is not a hex digit; a key is 32 hex characters (16 bytes)"
+            // (64 hex characters, an AES-256 key for DLMS security suite 2, are accepted too; see checkReader.)
+            return count == 32 || count == 64 ? "character \(position) is not a hex digit; a key is 32 hex characters (16 bytes)"
                 : "must be 32 hex characters (16 bytes), got \(count) characters"
         case .timeZone:
             return TimeZoneRules(identifier: value) == nil ? "unknown time zone '\(value)' (use a name like Europe/Zurich)" : nil

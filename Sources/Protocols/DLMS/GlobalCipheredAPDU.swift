@@ -2,7 +2,8 @@
 ///
 ///     DB | 08 system title (8) | length | security control (1) | invocation counter (4) | ciphertext | tag (12)?
 ///
-/// Security control: 0x10 authenticated, 0x20 encrypted, low nibble the security suite (0 = AES-128-GCM).
+/// Security control: 0x10 authenticated, 0x20 encrypted, low nibble the security suite
+/// (0 and 1 cipher with AES-GCM-128, 2 with AES-GCM-256).
 public struct GlobalCipheredAPDU: Sendable {
     public static let generalGlobalCiphering: UInt8 = 0xDB
     public static let generalDedicatedCiphering: UInt8 = 0xDC

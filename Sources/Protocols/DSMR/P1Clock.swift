@@ -1,9 +1,17 @@
 /// Turns P1 wall-clock times (`YYMMDDhhmmss` with `S`/`W`) into UTC in the reader's zone.
 ///
-/// The zone gives the offset; the `S`/`W` suffix picks the occurrence in the repeated hour at the end of summer
-/// time (and overrides a zone whose daylight-saving state disagrees by exactly one hour). A small cache keyed by
-/// the quarter hour and suffix makes the common case (a telegram every second, a dozen times in it: clock, maximum
-/// demand, history, M-Bus readings) a short linear scan without Foundation or hashing.
+/// The meter's flag wins over the zone's rules:
+/// - `W` (winter): the zone's winter offset, the smaller of its offsets around that date (Europe/Amsterdam,
+///   Europe/Copenhagen: UTC+1; Europe/Dublin: UTC+0, although its tz rules call Irish summer time the standard
+///   and winter a negative daylight saving);
+/// - `S` (summer): the winter offset plus one hour;
+/// - no flag (DSMR 2.2/3, EasyMeter, some Austrian P1): the zone's rules, the first occurrence in the repeated
+///   autumn hour.
+/// So a meter that switches a day late (a Danish L+G E360 stamps `230327064230W` the day after the spring change)
+/// is taken at its word (05:42:30Z, not 04:42:30Z), and both readings of the repeated autumn hour come out right.
+///
+/// A small cache keyed by the quarter hour and suffix makes the common case (a telegram every second, a dozen times
+/// in it: clock, maximum demand, history, M-Bus readings) a short linear scan without Foundation or hashing.
 struct P1Clock {
     let zone: ZoneOffsetResolver
     private struct Entry {
@@ -35,16 +43,25 @@ struct P1Clock {
         return wall - offset
     }
 
-    private static func offset(wall: Int64, season: UInt8, zone resolver: ZoneOffsetResolver) -> Int64 {
-        let offset = wall - resolver.utcSeconds(fromWallClock: wall)
-        guard season != 0 else { return offset }
-        let zone = resolver.zone
-        let summer = season == UInt8(ascii: "S")
-        let isDaylight = zone.isDaylightSavingTime(atUTC: wall - offset)
-        guard isDaylight != summer else { return offset }
-        // The suffix disagrees: take the other reading of this wall clock if the zone has one (repeated hour).
-        let other = summer ? offset + 3_600 : offset - 3_600
-        if zone.secondsFromUTC(atUTC: wall - other) == other { return other }
-        return offset
+    /// Seconds east of UTC for a wall-clock time with its flag (`S`, `W` or 0).
+    static func offset(wall: Int64, season: UInt8, zone resolver: ZoneOffsetResolver) -> Int64 {
+        let zoned = wall - resolver.utcSeconds(fromWallClock: wall)
+        switch season {
+        case UInt8(ascii: "W"): return winterOffset(near: wall - zoned, in: resolver.zone)
+        case UInt8(ascii: "S"): return winterOffset(near: wall - zoned, in: resolver.zone) + 3_600
+        default: return zoned
+        }
+    }
+
+    /// The zone's winter offset around an instant: the smallest of its offsets over the year around it, looked up
+    /// every two months (summer time lasts at most seven months, so one look lands in winter). Not "the offset whose
+    /// isDaylight is false": Europe/Dublin marks its winter as (negative) daylight saving.
+    static func winterOffset(near instant: Int64, in zone: TimeZoneRules) -> Int64 {
+        let step: Int64 = 61 * 86_400
+        var smallest = zone.secondsFromUTC(atUTC: instant)
+        for k: Int64 in [-3, -2, -1, 1, 2, 3] {
+            smallest = min(smallest, zone.secondsFromUTC(atUTC: instant + k * step))
+        }
+        return smallest
     }
 }

@@ -81,10 +81,21 @@ enum P1Field {
 
     /// A P1 time `YYMMDDhhmmss` with an optional `S` (summer) or `W` (winter) suffix, as wall-clock seconds.
     /// nil for anything else, including the placeholder `632525252525W` some meters send for "no time".
+    /// Some meters send the suffix in lower case (`150701190000s`); it means the same.
     struct WallClock: Equatable {
         var seconds: Int64
-        /// `S`, `W` or 0 when absent.
+        /// `S`, `W` (upper case whatever was sent) or 0 when absent.
         var season: UInt8
+    }
+
+    /// `S` for `S` or `s`, `W` for `W` or `w`, nil for any other byte.
+    @inline(__always)
+    static func season(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "S"), UInt8(ascii: "s"): return UInt8(ascii: "S")
+        case UInt8(ascii: "W"), UInt8(ascii: "w"): return UInt8(ascii: "W")
+        default: return nil
+        }
     }
 
     /// Whether the group has the shape of a P1 time (12 digits and an optional S/W), valid or a placeholder.
@@ -93,8 +104,7 @@ enum P1Field {
         for index in range.lowerBound..<range.lowerBound + 12 where bytes[index] &- UInt8(ascii: "0") >= 10 {
             return false
         }
-        return range.count == 12 || bytes[range.upperBound - 1] == UInt8(ascii: "S")
-            || bytes[range.upperBound - 1] == UInt8(ascii: "W")
+        return range.count == 12 || season(bytes[range.upperBound - 1]) != nil
     }
 
     static func wallClock(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> WallClock? {
@@ -102,8 +112,8 @@ enum P1Field {
         guard count == 12 || count == 13 else { return nil }
         var season: UInt8 = 0
         if count == 13 {
-            season = bytes[range.upperBound - 1]
-            guard season == UInt8(ascii: "S") || season == UInt8(ascii: "W") else { return nil }
+            guard let flag = Self.season(bytes[range.upperBound - 1]) else { return nil }
+            season = flag
         }
         func pair(_ part: Int) -> Int? {
             let high = bytes[range.lowerBound + 2 * part] &- UInt8(ascii: "0")

@@ -22,6 +22,9 @@ struct P1ReadingBuilder {
     private var times = P1TimeCache()
     /// ISO texts of the month starts in the maximum demand history: the same thirteen every telegram.
     private var monthTexts: [(seconds: Int64, text: String)] = []
+    /// Values of the last telegram dropped because their group could not be read: the object's code and the
+    /// group's position (1-based). Such a value is never published under another code.
+    private(set) var unreadable: [(obis: ObisCode, group: Int)] = []
 
     init(configuration: DecoderConfiguration, now: @escaping @Sendable () -> Int64 = SystemClock.seconds) {
         meter = configuration.meter
@@ -34,6 +37,7 @@ struct P1ReadingBuilder {
 
     /// nil when the telegram holds no values.
     mutating func reading(from telegram: P1TelegramParser, bytes: UnsafeRawBufferPointer) -> Reading? {
+        unreadable.removeAll(keepingCapacity: true)
         // The source is chosen first so that its object is skipped below rather than removed from the values.
         let source = sourceOverride == nil ? Self.sourceObject(of: telegram) : nil
         var sourceText = sourceOverride ?? fallbackSource
@@ -130,6 +134,9 @@ struct P1ReadingBuilder {
 
     /// One number (`(value*unit)`), one time-stamped number (`(time)(value*unit)`), or a row of numbers after an
     /// optional time (each with F = its position, 1-based). Texts are kept as text.
+    ///
+    /// A value whose group cannot be read is dropped and listed in `unreadable`, never published under a code the
+    /// telegram did not carry: `(time)(value)` whose time is no P1 time gives nothing rather than the value as F = 2.
     private mutating func appendGeneric(_ obis: ObisCode, _ groups: Groups,
                                         _ bytes: UnsafeRawBufferPointer, to values: inout DataPointBuffer) {
         guard let first = groups.first else { return }
@@ -148,13 +155,24 @@ struct P1ReadingBuilder {
         if P1Field.looksLikeTime(bytes, first) {
             time = utcSeconds(bytes, first)
             rest = groups.dropFirst()
+        } else if groups.count == 2, P1Field.quantity(bytes, first) == nil {
+            // The place of a time, holding something else: the value's time and code are unknown.
+            unreadable.append((obis, 1))
+            return
         }
-        if rest.count == 1, let quantity = P1Field.quantity(bytes, rest[rest.startIndex]) {
-            append(obis, quantity, timestamp: time, to: &values)
+        if rest.count == 1 {
+            if let quantity = P1Field.quantity(bytes, rest[rest.startIndex]) {
+                append(obis, quantity, timestamp: time, to: &values)
+            } else if !rest[rest.startIndex].isEmpty {
+                unreadable.append((obis, groups.count))
+            }
             return
         }
         for (position, group) in rest.enumerated() {
-            guard let quantity = P1Field.quantity(bytes, group) else { continue }
+            guard let quantity = P1Field.quantity(bytes, group) else {
+                if !group.isEmpty { unreadable.append((obis, position + 1 + (groups.count - rest.count))) }
+                continue
+            }
             var code = obis
             code.f = UInt8(truncatingIfNeeded: position + 1)
             append(code, quantity, timestamp: time, to: &values)

@@ -63,6 +63,11 @@ struct P1TelegramStage {
             parser.parse(bytes)
             return builder.reading(from: parser, bytes: bytes)
         }
+        for (obis, group) in builder.unreadable {
+            let drop = Drop(.unreadableValue, offset: offset, detail: "\(obis) group \(group)")
+            statistics.count(drop)
+            emit(.dropped(drop))
+        }
         if let reading {
             statistics.readings += 1
             emit(.reading(reading))

@@ -103,17 +103,39 @@ struct P1TelegramFramer {
         return nil
     }
 
-    /// End of input: a telegram still open (no `!`, or no line end after `!` and fewer than four CRC digits) is
-    /// reported as truncated.
+    /// End of input (the end of a file being decoded or replayed, a port closed). A telegram that reached its `!`
+    /// is complete even without the line end after it: one without a CRC (DSMR 2.2/3, the last telegram of a
+    /// capture saved without its final CR LF) is handed on as it would be at the line end, unless it announces a
+    /// version that always has a CRC (`1-3:0.2.8`, DSMR 4 and later; Belgian `0-0:96.1.4`): such a one was cut
+    /// before its CRC. 1-3 CRC digits are accepted when they match (a meter that drops leading zeros). A telegram
+    /// without its `!`, or whose CRC digits do not match (cut in the middle of them), is reported as truncated.
     mutating func finish() -> Event? {
         switch state {
         case .searching:
             return nil
+        case .checksum(let digits, let value)
+            where digits == 0 ? !announcesChecksum() : checksumMatches(value):
+            return complete(digits: digits, value: value)
         case .body, .checksum:
             let drop = Drop(.truncatedFrame, offset: telegramOffset, detail: "P1 telegram without its end")
             reset()
             return .dropped(drop)
         }
+    }
+
+    /// Whether the telegram has a line that only telegrams with a CRC carry: the version `1-3:0.2.8(` (DSMR 4+) or
+    /// the Belgian `0-0:96.1.4(`.
+    private func announcesChecksum() -> Bool {
+        let markers: [[UInt8]] = [Array("\n1-3:0.2.8(".utf8), Array("\n0-0:96.1.4(".utf8)]
+        return markers.contains { marker in
+            telegram.indices.dropLast(marker.count - 1).contains { start in
+                telegram[start] == marker[0] && telegram[start..<start + marker.count].elementsEqual(marker)
+            }
+        }
+    }
+
+    private func checksumMatches(_ value: UInt16) -> Bool {
+        telegram.withUnsafeBytes { CRC16.arc.checksum(buffer: $0) } == value
     }
 
     /// The index of the first `/` or line-start `!` in `input[start...]` (`previous` is the byte before `start`),

@@ -68,7 +68,7 @@ public struct SmartyDecoder: ReadingDecoder {
             switch error {
             case .noKey: report(Drop(.noKey, offset: offset, detail: title), emit: emit)
             case .unsupportedSecurity(let control):
-                report(Drop(.unsupportedSecurity, offset: offset, detail: "0x\(Hex.string([control]))"), emit: emit)
+                report(Drop(.unsupportedSecurity, offset: offset, detail: security.unsupportedDetail(control)), emit: emit)
             case .tagMismatch: report(Drop(.authenticationFailed, offset: offset, detail: title), emit: emit)
             case .malformed: report(Drop(.malformedAPDU, offset: offset, detail: "ciphered APDU too short"), emit: emit)
             }

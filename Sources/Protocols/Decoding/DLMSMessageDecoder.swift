@@ -75,7 +75,7 @@ struct DLMSMessageDecoder {
             switch error {
             case .noKey: return .dropped(Drop(.noKey, offset: offset, detail: systemTitle))
             case .unsupportedSecurity(let control):
-                return .dropped(Drop(.unsupportedSecurity, offset: offset, detail: "0x\(Hex.string([control]))"))
+                return .dropped(Drop(.unsupportedSecurity, offset: offset, detail: security.unsupportedDetail(control)))
             case .tagMismatch: return .dropped(Drop(.authenticationFailed, offset: offset, detail: systemTitle))
             case .malformed: return .dropped(Drop(.malformedAPDU, offset: offset, detail: "ciphered APDU too short"))
             }

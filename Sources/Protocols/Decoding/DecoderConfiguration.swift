@@ -1,9 +1,9 @@
 /// What a reader tells its decoder: the meter type and the options of its `[readerN]` section.
 public struct DecoderConfiguration: Sendable {
     public var meter: MeterType
-    /// AES-128 encryption key (global unicast key), 16 bytes.
+    /// Encryption key (global unicast key): 16 bytes (AES-128, security suites 0 and 1) or 32 (AES-256, suite 2).
     public var key: [UInt8]?
-    /// AES-128 authentication key; when set, GCM tags are verified.
+    /// Authentication key, as long as `key`; when set, GCM tags are verified.
     public var authenticationKey: [UInt8]?
     /// Zone of meter times sent without a UTC offset.
     public var zone: ZoneOffsetResolver

@@ -26,6 +26,7 @@ public enum DropReason: String, Sendable, CaseIterable, Comparable {
     case decryptionFailed = "decryption failed: wrong key?"
     case authenticationFailed = "authentication tag mismatch: wrong key or auth_key?"
     case noValues = "message holds no values"
+    case unreadableValue = "value whose group cannot be read"
 
     public static func < (lhs: DropReason, rhs: DropReason) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!

@@ -1,7 +1,8 @@
 internal import CLibCrypto
 
-/// AES-128-GCM decryption for DLMS security suite 0, through OpenSSL's libcrypto. One instance owns one cipher
-/// context, keyed once, and is reused for every message of a reader: a message only sets its IV.
+/// AES-GCM decryption for DLMS security suites 0 and 1 (AES-128, a 16-byte key) and 2 (AES-256, a 32-byte key),
+/// through OpenSSL's libcrypto. One instance owns one cipher context, keyed once, and is reused for every message
+/// of a reader: a message only sets its IV.
 public final class AESGCMDecryptor {
     public enum Failure: Error, Equatable, Sendable {
         case badKeyLength
@@ -10,14 +11,18 @@ public final class AESGCMDecryptor {
     }
 
     private let context: OpaquePointer
+    /// 16 (AES-128) or 32 (AES-256).
+    public let keyLength: Int
 
-    /// `key` must be 16 bytes.
+    /// `key` must be 16 bytes (AES-128-GCM) or 32 bytes (AES-256-GCM).
     public init(key: [UInt8]) throws(Failure) {
-        guard key.count == 16 else { throw .badKeyLength }
+        guard key.count == 16 || key.count == 32 else { throw .badKeyLength }
         guard let context = EVP_CIPHER_CTX_new() else { throw .cryptoLibrary("EVP_CIPHER_CTX_new failed") }
         self.context = context
+        keyLength = key.count
+        let cipher = key.count == 32 ? EVP_aes_256_gcm() : EVP_aes_128_gcm()
         let ok = key.withUnsafeBufferPointer {
-            EVP_DecryptInit_ex(context, EVP_aes_128_gcm(), nil, $0.baseAddress, nil)
+            EVP_DecryptInit_ex(context, cipher, nil, $0.baseAddress, nil)
         }
         guard ok == 1 else {
             EVP_CIPHER_CTX_free(context)

@@ -59,6 +59,12 @@ public enum Hex {
         return bytes
     }
 
+    /// A DLMS encryption key: 32 hex digits (AES-128, security suites 0 and 1) or 64 (AES-256, suite 2); blanks
+    /// ignored. nil for anything else.
+    public static func encryptionKey<S: StringProtocol>(_ text: S) -> [UInt8]? {
+        key(text) ?? key(text, byteCount: 32)
+    }
+
     /// The bytes of a capture as users hand it over: hex text when every byte is a hex digit, blank, line break,
     /// comma or part of `0x`; the bytes as they are otherwise (binary captures and P1 telegrams, which hold `/`, `!`,
     /// `(` and letters past F).
