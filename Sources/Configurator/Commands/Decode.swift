@@ -18,11 +18,11 @@ struct Decode: ParsableCommand {
                                             valueName: "type"))
     var type: String
 
-    @Option(name: .long, help: ArgumentHelp("AES-128 encryption key, 32 hex characters.", valueName: "hex"))
+    @Option(name: .long, help: ArgumentHelp("Encryption key, 32 hex characters (AES-128; 64 for security suite 2, AES-256).", valueName: "hex"))
     var key: String?
 
     @Option(name: .customLong("auth-key"),
-            help: ArgumentHelp("AES-128 authentication key, 32 hex characters; GCM tags are then verified.", valueName: "hex"))
+            help: ArgumentHelp("Authentication key, 32 hex characters (64 for security suite 2); GCM tags are then verified.", valueName: "hex"))
     var authKey: String?
 
     @Option(name: .long, help: ArgumentHelp("Time zone for meter times sent without a UTC offset (default: Europe/Brussels for P1 meter types, else the system's).",
@@ -39,8 +39,8 @@ struct Decode: ParsableCommand {
         guard MeterType(rawValue: type) != nil else {
             throw ValidationError("unknown meter type '\(type)'; one of: \(MeterType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if let key, Hex.key(key) == nil { throw ValidationError("--key must be 32 hex characters") }
-        if let authKey, Hex.key(authKey) == nil { throw ValidationError("--auth-key must be 32 hex characters") }
+        if let key, Hex.encryptionKey(key) == nil { throw ValidationError("--key must be 32 hex characters (64 for security suite 2)") }
+        if let authKey, Hex.encryptionKey(authKey) == nil { throw ValidationError("--auth-key must be 32 hex characters (64 for security suite 2)") }
         if authKey != nil && key == nil { throw ValidationError("--auth-key needs --key") }
         if let timezone, TimeZoneRules(identifier: timezone) == nil {
             throw ValidationError("unknown time zone '\(timezone)' (use a name like Europe/Zurich)")
@@ -60,7 +60,7 @@ struct Decode: ParsableCommand {
         // --timezone, else the meter type's usual zone (Europe/Brussels for P1 meters), else the system's.
         let zone = (timezone ?? meter.defaultTimeZoneIdentifier).flatMap { ZoneOffsetResolver(identifier: $0) } ?? .systemZone
         var decoder = try ReadingDecoderFactory.make(DecoderConfiguration(
-            meter: meter, key: key.flatMap { Hex.key($0) }, authenticationKey: authKey.flatMap { Hex.key($0) },
+            meter: meter, key: key.flatMap { Hex.encryptionKey($0) }, authenticationKey: authKey.flatMap { Hex.encryptionKey($0) },
             zone: zone, fallbackSource: file.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "stdin"))
 
         var output = ""

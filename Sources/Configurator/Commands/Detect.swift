@@ -24,14 +24,14 @@ struct Detect: ParsableCommand {
     @Option(help: ArgumentHelp("Seconds to listen at each setting.", valueName: "n"))
     var seconds: Double = 11
 
-    @Option(help: ArgumentHelp("AES-128 encryption key to check, 32 hex characters.", valueName: "hex"))
+    @Option(help: ArgumentHelp("Encryption key to check, 32 hex characters (64 for security suite 2).", valueName: "hex"))
     var key: String?
 
     @Option(help: ArgumentHelp("Try only this meter type and its serial setting.", valueName: "type"))
     var type: String?
 
     func validate() throws {
-        if let key, Hex.key(key) == nil { throw ValidationError("--key must be 32 hex characters") }
+        if let key, Hex.encryptionKey(key) == nil { throw ValidationError("--key must be 32 hex characters (64 for security suite 2)") }
         if let type, MeterType(rawValue: type.lowercased()) == nil {
             throw ValidationError("unknown meter type '\(type)'; one of: \(MeterType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -54,7 +54,7 @@ struct Detect: ParsableCommand {
 
     func run() throws {
         let plan = plan
-        let keyBytes = key.flatMap { Hex.key($0) }
+        let keyBytes = key.flatMap { Hex.encryptionKey($0) }
         Console.out("Listening on \(port) for \(Self.format(seconds)) s at each of \(plan.count) setting"
                     + (plan.count == 1 ? "" : "s") + " (about \(Int((seconds * Double(plan.count)).rounded(.up))) s).")
         var found: [(settings: MeterType.SerialSettings, verdict: StreamVerdict)] = []
