@@ -44,7 +44,7 @@ struct ValidateCommandTests {
     /// (file text, the exact problem line expected with FILE for the path).
     static let cases: [(String, String)] = [
         ("[reader0]\ntype = lge451\nport = /dev/null\n[sink0]\ntype = logger\n",
-         "FILE:2: [reader0] type: unknown meter type 'lge451'; did you mean 'lge450'? (one of: lge450, lge360, lge570, iskraam550, kamstrup_han, aidon, kaifa, netznoe, dsmr, dsmr22, fluvius, smarty, siemens_td3511)"),
+         "FILE:2: [reader0] type: unknown meter type 'lge451'; did you mean 'lge450'? (one of: lge450, lge360, lge570, iskraam550, kamstrup_han, aidon, kaifa, netznoe, kamstrup_han_se, dsmr, dsmr22, fluvius, smarty, siemens_td3511)"),
         ("[reader0]\ntype = lge450\nfile = /dev/null\n[sink0]\ntype = mqt\nhost = x\n",
          "FILE:5: [sink0] type: unknown sink type 'mqt'; did you mean 'mqtt'? (one of: logger, csv, jsonl, mqtt, mqttrldsp, mqttjson, postgresql, timescaledb)"),
         ("[reader0]\nport = /dev/null\n[sink0]\ntype = logger\n", "FILE:1: [reader0] type: missing"),

@@ -2,6 +2,9 @@
 /// meter pushes without a scaler.
 public enum MeterType: String, Sendable, CaseIterable {
     case lge450, lge360, lge570, iskraam550, kamstrup_han, aidon, kaifa, netznoe
+    /// Kamstrup HAN port with the Swedish lists: the same frames as `kamstrup_han` (Norwegian lists), but energy
+    /// registers count Wh where the Norwegian lists count 10 Wh.
+    case kamstrup_han_se
     /// DSMR P1 text telegrams: 4.x/5.x (and the generic P1 variants of other countries), 2.2/3, Belgian e-MUCS,
     /// Luxembourg Smarty (encrypted).
     case dsmr, dsmr22, fluvius, smarty
@@ -29,7 +32,7 @@ public enum MeterType: String, Sendable, CaseIterable {
     public var linkLayer: LinkLayer {
         switch self {
         case .netznoe: return .mbus
-        case .lge450, .lge360, .lge570, .iskraam550, .kamstrup_han, .aidon, .kaifa: return .hdlc
+        case .lge450, .lge360, .lge570, .iskraam550, .kamstrup_han, .kamstrup_han_se, .aidon, .kaifa: return .hdlc
         case .dsmr, .dsmr22, .fluvius: return .p1
         case .smarty: return .encryptedP1
         case .siemens_td3511: return .iec62056_21
@@ -41,7 +44,8 @@ public enum MeterType: String, Sendable, CaseIterable {
     public var defaultTimeZoneIdentifier: String? {
         switch self {
         case .dsmr, .dsmr22, .fluvius, .smarty: return "Europe/Brussels"
-        case .lge450, .lge360, .lge570, .iskraam550, .kamstrup_han, .aidon, .kaifa, .netznoe, .siemens_td3511: return nil
+        case .lge450, .lge360, .lge570, .iskraam550, .kamstrup_han, .kamstrup_han_se, .aidon, .kaifa, .netznoe,
+             .siemens_td3511: return nil
         }
     }
 
@@ -49,7 +53,7 @@ public enum MeterType: String, Sendable, CaseIterable {
         switch self {
         case .lge450, .lge360, .lge570: return SerialSettings(baudrate: 2400, parity: "E", dataBits: 8, stopBits: 1)
         case .iskraam550: return SerialSettings(baudrate: 115_200, parity: "N", dataBits: 8, stopBits: 1)
-        case .kamstrup_han: return SerialSettings(baudrate: 2400, parity: "N", dataBits: 8, stopBits: 1)
+        case .kamstrup_han, .kamstrup_han_se: return SerialSettings(baudrate: 2400, parity: "N", dataBits: 8, stopBits: 1)
         case .aidon, .kaifa: return SerialSettings(baudrate: 2400, parity: "E", dataBits: 8, stopBits: 1)
         case .netznoe: return SerialSettings(baudrate: 2400, parity: "E", dataBits: 8, stopBits: 1)
         case .dsmr, .fluvius, .smarty: return SerialSettings(baudrate: 115_200, parity: "N", dataBits: 8, stopBits: 1)
@@ -66,7 +70,8 @@ public enum MeterType: String, Sendable, CaseIterable {
         case .lge360: return "Landis+Gyr E360 (HDLC/DLMS)"
         case .lge570: return "Landis+Gyr E570 (CT meter, HDLC/DLMS)"
         case .iskraam550: return "Iskraemeco AM550 (HDLC/DLMS on the P1 port)"
-        case .kamstrup_han: return "Kamstrup Omnipower HAN port (Norway, Sweden)"
+        case .kamstrup_han: return "Kamstrup Omnipower HAN port, Norwegian lists (energy in 10 Wh; also Danish, Swiss)"
+        case .kamstrup_han_se: return "Kamstrup Omnipower HAN port, Swedish lists (energy in Wh)"
         case .aidon: return "Aidon HAN port (Norway, Sweden)"
         case .kaifa: return "Kaifa MA304/MA105 HAN port (Norway)"
         case .netznoe: return "EVN / Netz Niederoesterreich customer interface (Kaifa MA309M, M-Bus, encrypted)"
@@ -86,19 +91,21 @@ public enum MeterType: String, Sendable, CaseIterable {
             switch self {
             case .lge570: return 0          // CT meter: whole amperes
             case .kaifa: return -3          // Kaifa HAN lists: mA
-            case .lge450, .lge360, .iskraam550, .kamstrup_han, .aidon, .netznoe: return -2
+            case .lge450, .lge360, .iskraam550, .kamstrup_han, .kamstrup_han_se, .aidon, .netznoe: return -2
             case .dsmr, .dsmr22, .fluvius, .smarty, .siemens_td3511: return 0   // text protocols carry units
             }
         case .VOLTAGE_L1, .VOLTAGE_L2, .VOLTAGE_L3:
             switch self {
             case .lge360, .iskraam550, .kaifa: return -1   // 0.1 V
-            case .lge450, .lge570, .kamstrup_han, .aidon, .netznoe: return 0
+            case .lge450, .lge570, .kamstrup_han, .kamstrup_han_se, .aidon, .netznoe: return 0
             case .dsmr, .dsmr22, .fluvius, .smarty, .siemens_td3511: return 0
             }
         case .POWER_FACTOR, .POWER_FACTOR_L1, .POWER_FACTOR_L2, .POWER_FACTOR_L3:
             return -3
         case .ACTIVE_ENERGY_P, .ACTIVE_ENERGY_N, .REACTIVE_ENERGY_P, .REACTIVE_ENERGY_N:
-            // Kamstrup HAN list 3 counts energy in 0.01 kWh / 0.01 kvarh.
+            // Kamstrup's Norwegian HAN list 3 counts energy in 0.01 kWh / 0.01 kvarh (amshan's real Norwegian sample:
+            // raw 7745250 = 77452.500 kWh); the Swedish list counts Wh (amsreader-firmware issue 239: the Norwegian
+            // factor showed ten times the meter's register). Both hold in testdata/hdlc/kamstrup-*.
             return self == .kamstrup_han ? 1 : 0
         default:
             return 0

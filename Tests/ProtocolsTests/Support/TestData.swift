@@ -102,7 +102,7 @@ import Testing
 /// conformance tests with no cases to run.
 @Suite struct TestDataPresence {
     @Test("every capture folder of testdata/ is in the checkout, each data file with its expected output",
-          arguments: [("hdlc", "hex", 19), ("mbus", "hex", 3), ("dsmr", "txt", 36), ("encrypted", "hex", 1), ("apdu", "hex", 1),
+          arguments: [("hdlc", "hex", 37), ("mbus", "hex", 3), ("dsmr", "txt", 42), ("encrypted", "hex", 1), ("apdu", "hex", 1),
                       ("iec62056-21", "txt", 2)])
     func present(folder: String, dataExtension: String, count: Int) {
         #expect(TestData.cases(in: folder, dataExtension: dataExtension).count == count,
