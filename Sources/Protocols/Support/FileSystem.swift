@@ -72,40 +72,26 @@ public enum FileSystem {
         guard kind(of: path) == .directory else { throw FailureReason(text: "not a directory") }
     }
 
-    /// Writes `text` to `path` atomically: a temporary file in the same folder, flushed, then renamed over the old
-    /// file. A new file gets `mode`; an existing file keeps its mode, owner and group. Missing folders are created.
+    /// Writes `text` to `path` atomically through a `StagedFile` in the same folder, flushed, then renamed over the
+    /// old file. A new file gets `mode`; an existing file keeps its mode, owner and group. Missing folders are created.
     public static func writeAtomically(_ text: String, to path: String, mode: mode_t) throws(FailureReason) {
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var existing = stat()
-        let exists = stat(path, &existing) == 0
-        if !exists && kind(of: folder) == .missing {
+        if kind(of: folder) == .missing {
             do {
                 try createDirectories(folder)
             } catch {
                 throw FailureReason(text: "cannot create \(folder): \(error.text)")
             }
         }
-        let temporary = (folder == "/" ? "" : folder) + "/." + name + ".tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard descriptor >= 0 else {
-            throw FailureReason(text: "cannot write in \(folder): \(errorText())" + (errno == EACCES ? " (try sudo)" : ""))
+        let staged = try StagedFile(for: path)
+        do {
+            try staged.write(text)
+        } catch {
+            staged.discard()
+            throw error
         }
-        var failure = writeAll(descriptor, text).map { errorText($0) }
-        if exists {
-            _ = fchown(descriptor, existing.st_uid, existing.st_gid)
-            fchmod(descriptor, existing.st_mode & 0o7777)
-        } else {
-            fchmod(descriptor, mode)
-        }
-        if failure == nil, fsync(descriptor) != 0 { failure = errorText() }
-        close(descriptor)
-        if failure == nil, rename(temporary, path) != 0 { failure = errorText() }
-        if let failure {
-            unlink(temporary)
-            throw FailureReason(text: "cannot write \(path): \(failure)")
-        }
+        try staged.commit(mode: mode)
     }
 
     public struct FailureReason: Error, CustomStringConvertible {
