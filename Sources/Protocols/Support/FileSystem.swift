@@ -61,8 +61,9 @@ public enum FileSystem {
         return status.st_mode & S_IFMT == S_IFDIR ? .directory : .other
     }
 
-    /// Creates `path` and its missing parents (like `mkdir -p`); the reason in the error is errno's text.
-    public static func createDirectories(_ path: String, mode: mode_t = 0o755) throws(FailureReason) {
+    /// Creates `path` and its missing parents (like `mkdir -p`, mode 0750: readings are nobody else's business); the
+    /// reason in the error is errno's text.
+    public static func createDirectories(_ path: String, mode: mode_t = 0o750) throws(FailureReason) {
         if kind(of: path) == .directory { return }
         var prefix = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
