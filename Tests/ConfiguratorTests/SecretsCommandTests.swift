@@ -26,8 +26,10 @@ struct SecretsCommandTests {
         for secret in ["Uri-Secret", "Query-Secret", "Quoted Secret", "Secret"] {
             #expect(!result.stdout.contains(secret), "\(result.stdout)")
         }
-        #expect(result.stdout.contains("postgresql://meter:***@db.local/premises?password=***&sslmode=verify-full"))
-        #expect(result.stdout.contains("host=db.local user=meter password=*** sslmode=verify-full"), "\(result.stdout)")
+        // As libpq reads them, in libpq's order; the password written twice in the URI counts once.
+        #expect(result.stdout.contains("user=meter password=*** dbname=premises host=db.local sslmode=verify-full"),
+                "\(result.stdout)")
+        #expect(result.stdout.contains("user=meter password=*** host=db.local sslmode=verify-full"), "\(result.stdout)")
     }
 
     @Test("validate warns when everyone can read a file with secrets, not when it is 0640 or holds none")

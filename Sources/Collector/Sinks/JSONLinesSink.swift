@@ -5,7 +5,7 @@ final class JSONLinesSink: Sink {
     private let file: FileAppender
 
     init(_ configuration: SinkConfiguration) throws {
-        file = try FileAppender(path: configuration["file"]!)
+        file = try FileAppender(path: configuration["file"]!, accepting: .regularOrStream)
     }
 
     func write(_ readings: [Reading]) throws {

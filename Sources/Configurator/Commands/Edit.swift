@@ -39,6 +39,9 @@ struct SetKeys: ParsableCommand {
 
     func validate() throws {
         if assignments.isEmpty { throw ValidationError("give at least one SECTION.KEY=VALUE") }
+        for (index, text) in assignments.enumerated() {
+            if let problem = EditableText.problem(in: text, what: "assignment \(index + 1)") { throw ValidationError(problem) }
+        }
         let good = parsed.count
         if good != assignments.count {
             let bad = assignments.first { ConfigurationEdit.assignment($0).map { !$0.key.contains(".") } ?? true } ?? assignments[good]
@@ -92,6 +95,11 @@ struct AddReader: ParsableCommand {
 
     func validate() throws {
         if (port == nil) == (file == nil) { throw ValidationError("give either --port or --file") }
+        let values = [("--type", type), ("--port", port), ("--file", file), ("--key", key), ("--auth-key", authKey),
+                      ("--timezone", timezone), ("--name", sectionName)]
+        for case let (option, value?) in values {
+            if let problem = EditableText.problem(in: value, what: option) { throw ValidationError(problem) }
+        }
     }
 
     func run() throws {
@@ -139,6 +147,9 @@ struct AddSink: ParsableCommand {
     var values: [String] = []
 
     func validate() throws {
+        for (option, value) in [("--type", type), ("--name", sectionName ?? "")] + values.enumerated().map({ ("value \($0.offset + 1)", $0.element) }) {
+            if let problem = EditableText.problem(in: value, what: option) { throw ValidationError(problem) }
+        }
         for value in values where ConfigurationEdit.assignment(value) == nil {
             throw ValidationError("'\(value)' is not KEY=VALUE (for example host=broker.local)")
         }

@@ -212,8 +212,14 @@ struct Wizard: ParsableCommand {
         Console.out("\nThe configuration:\n")
         for line in summary { Console.out((line.hasPrefix("[") ? "" : "  ") + line) }
         Console.out("")
-        let document = try ConfigurationFile.document(fromText: text, reportedAs: options.config)
-        let problems = ConfigurationFile.problems(in: document, location: .file(options.config))
+        let staged: (file: StagedFile, document: IniDocument)
+        do {
+            staged = try ConfigurationFile.stage(text, for: options.config)
+        } catch {
+            Console.fail("wizard", error.description)
+            throw ExitCode(1)
+        }
+        let problems = ConfigurationFile.problems(in: staged.document, location: .file(options.config))
         for problem in problems { Console.out(problem.description) }
         let errors = problems.filter { $0.severity == .error }.count
         if errors == 0 { Console.out("Checked: the collector accepts it.") }
@@ -221,7 +227,15 @@ struct Wizard: ParsableCommand {
         let exists = FileManager.default.fileExists(atPath: options.config)
         let question = exists ? "Replace \(options.config)? (the old file is kept as \(options.config).bak)"
             : "Write \(options.config)?"
-        guard try ask.yesNo(question, default: !exists && errors == 0) else {
+        let write: Bool
+        do {
+            write = try ask.yesNo(question, default: !exists && errors == 0)
+        } catch {
+            staged.file.discard()
+            throw error
+        }
+        guard write else {
+            staged.file.discard()
             Console.out("Nothing written.")
             throw ExitCode(1)
         }
@@ -230,7 +244,7 @@ struct Wizard: ParsableCommand {
             try? FileManager.default.copyItem(atPath: options.config, toPath: options.config + ".bak")
         }
         do {
-            try ConfigurationFile.writeAtomically(text, to: options.config)
+            try ConfigurationFile.commit(staged.file)
         } catch {
             Console.fail("wizard", error.description)
             throw ExitCode(1)

@@ -17,17 +17,26 @@ enum ConfigurationEdit {
         let before = String(decoding: data, as: UTF8.self)
         var editor = IniTextEditor(text: before)
         let summary = try change(&editor)
-        let oldProblems = try problems(of: before, path: path)
-        let newProblems = try problems(of: editor.text, path: path)
+        let oldProblems = ConfigurationFile.problems(in: try ConfigurationFile.load(path, command: command), location: .file(path))
+        // The new text is checked from the very file that replaces the old one, written beside it.
+        let staged: (file: StagedFile, document: IniDocument)
+        do {
+            staged = try ConfigurationFile.stage(editor.text, for: path)
+        } catch {
+            Console.fail(command, error.description)
+            throw ExitCode(1)
+        }
+        let newProblems = ConfigurationFile.problems(in: staged.document, location: .file(path))
         let known = Set(oldProblems.map(identity))
         let added = newProblems.filter { $0.severity == .error && !known.contains(identity($0)) }
         guard added.isEmpty else {
+            staged.file.discard()
             Console.err("smartmeter-config \(command): not written, the change would make the configuration invalid:")
             for problem in added { Console.err("  \(problem)") }
             throw ExitCode(1)
         }
         do {
-            try ConfigurationFile.writeAtomically(editor.text, to: path)
+            try ConfigurationFile.commit(staged.file)
         } catch {
             Console.fail(command, error.description)
             throw ExitCode(1)
@@ -37,17 +46,6 @@ enum ConfigurationEdit {
         if !remaining.isEmpty {
             Console.err("the configuration still has \(Validate.count(remaining.count, "problem")) (see 'smartmeter-config validate')")
         }
-    }
-
-    private static func problems(of text: String, path: String) throws -> [ConfigurationProblem] {
-        let document: IniDocument
-        do {
-            document = try ConfigurationFile.document(fromText: text, reportedAs: path)
-        } catch {
-            Console.err("smartmeter-config: \(error)")
-            throw ExitCode(2)
-        }
-        return ConfigurationFile.problems(in: document, location: .file(path))
     }
 
     /// A problem without its line number, to tell old problems from new ones after lines moved.

@@ -39,16 +39,37 @@ enum ConfigurationFile {
         return problems.filter { $0.severity == .error } + problems.filter { $0.severity == .warning }
     }
 
-    /// Parses text as the collector would (through iniparser, from a temporary file), reporting lines as `path`.
-    static func document(fromText text: String, reportedAs path: String) throws -> IniDocument {
-        let temporary = FileManager.default.temporaryDirectory
-            .appendingPathComponent("smartmeter-config-\(getpid())-\(UUID().uuidString.prefix(8)).ini").path
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
-        else { throw WriteError(description: "cannot write a temporary file in \(FileManager.default.temporaryDirectory.path)") }
-        defer { try? FileManager.default.removeItem(atPath: temporary) }
-        var document = try IniDocument.load(path: temporary)
-        document.relocate(from: temporary, to: path)
-        return document
+    /// `text` written to a `StagedFile` beside `path` (mode 0600 until committed, never a copy in /tmp) and parsed
+    /// from there as the collector would (through iniparser), with lines reported as `path`. The caller commits the
+    /// file (`commit(_:)`) or discards it. Missing folders of `path` are created.
+    static func stage(_ text: String, for path: String) throws(WriteError) -> (file: StagedFile, document: IniDocument) {
+        let staged: StagedFile
+        do {
+            let slash = path.lastIndex(of: "/")
+            let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+            if FileSystem.kind(of: folder) == .missing { try FileSystem.createDirectories(folder, mode: 0o750) }
+            staged = try StagedFile(for: path)
+            try staged.write(text)
+        } catch {
+            throw WriteError(description: error.text)
+        }
+        do {
+            var document = try IniDocument.load(path: staged.path)
+            document.relocate(from: staged.path, to: path)
+            return (staged, document)
+        } catch {
+            staged.discard()
+            throw WriteError(description: "cannot read back \(path): \(error)")
+        }
+    }
+
+    /// Renames a staged file over its target: a new file gets mode 0640, an existing one keeps mode and owner.
+    static func commit(_ staged: StagedFile) throws(WriteError) {
+        do {
+            try staged.commit(mode: mode)
+        } catch {
+            throw WriteError(description: error.text)
+        }
     }
 
     /// Writes `text` to `path` atomically with mode 0640 for a new file (see `FileSystem.writeAtomically`).

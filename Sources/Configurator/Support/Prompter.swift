@@ -8,7 +8,16 @@ struct Prompter {
 
     let isTerminal = isatty(STDIN_FILENO) == 1
 
+    /// One answer on one line; an answer holding a CR or a NUL (which the file could not keep) is asked again.
     func line(_ question: String, default defaultValue: String? = nil, secret: Bool = false) throws -> String {
+        while true {
+            let answer = try rawLine(question, default: defaultValue, secret: secret)
+            guard let problem = EditableText.problem(in: answer, what: "the answer") else { return answer }
+            Console.out("  \(problem); type it again")
+        }
+    }
+
+    private func rawLine(_ question: String, default defaultValue: String?, secret: Bool) throws -> String {
         let hint = defaultValue.map { $0.isEmpty ? "" : " [\($0)]" } ?? ""
         var saved = termios()
         let hideEcho = secret && isTerminal && tcgetattr(STDIN_FILENO, &saved) == 0
@@ -30,7 +39,10 @@ struct Prompter {
             throw EndOfInput()
         }
         let trimmed = answer.trimmed
-        if !isTerminal { Console.out(secret && !trimmed.isEmpty ? "********" : trimmed) }
+        if !isTerminal {
+            let shown = EditableText.problem(in: trimmed, what: "") == nil ? trimmed : "(refused)"
+            Console.out(secret && !trimmed.isEmpty ? "********" : shown)
+        }
         return trimmed.isEmpty ? (defaultValue ?? "") : trimmed
     }
 

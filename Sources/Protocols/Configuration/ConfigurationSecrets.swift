@@ -2,7 +2,8 @@ import Glibc
 
 /// What in a configuration is secret and how it may be shown: one answer for the collector's debug log,
 /// `smartmeter-config show` and the check of the file's permissions. Keys (`key`, `auth_key`) and passwords never
-/// appear in a log line or on a terminal; a `dsn` appears with its password hidden.
+/// appear in a log line or on a terminal; a `dsn` appears as libpq reads it, with every value that might be secret
+/// hidden (see `PostgresConnectionString`).
 public enum ConfigurationSecrets {
     /// Keys whose whole value is secret.
     public static let keys: Set<String> = ["key", "auth_key", "password"]
@@ -10,10 +11,10 @@ public enum ConfigurationSecrets {
     /// Whether the value of `key` holds a secret (a `dsn` does when it carries a password).
     public static func isSecret(key: String, value: String) -> Bool {
         guard !value.isEmpty else { return false }
-        return keys.contains(key) || (key == "dsn" && redactedDSN(value) != value)
+        return keys.contains(key) || (key == "dsn" && dsnHoldsSecret(value))
     }
 
-    /// The value as it may be shown: `mask` for a secret key, a `dsn` with its password replaced by `***`.
+    /// The value as it may be shown: `mask` for a secret key, a `dsn` with its secrets replaced by `***`.
     public static func display(key: String, value: String, mask: String) -> String {
         if keys.contains(key) { return value.isEmpty ? value : mask }
         if key == "dsn" { return redactedDSN(value) }
@@ -41,66 +42,23 @@ public enum ConfigurationSecrets {
             + "make it readable by the collector only: chmod 640 \(path)"
     }
 
-    /// A libpq connection string with its password hidden: `user:***@` and `password=***` in a
-    /// `postgresql://` URI, `password=***` in a `key=value` string (quoted values with spaces included).
+    /// A libpq connection string as libpq reads it, with only the values of `PostgresConnectionString.shownKeywords`
+    /// shown and every other one as `***`: `host=db user=meter password=*** dbname=premises`. A string libpq cannot
+    /// read (or when libpq is not installed) is not shown at all.
     public static func redactedDSN(_ dsn: String) -> String {
-        if let scheme = ["postgres://", "postgresql://"].first(where: dsn.hasPrefix) {
-            let schemeEnd = dsn.index(dsn.startIndex, offsetBy: scheme.count)
-            var rest = dsn[schemeEnd...]
-            var result = String(dsn[..<schemeEnd])
-            // user:password@ before the host; the user info ends at the last '@' before the path.
-            let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
-            if let at = rest[..<authorityEnd].lastIndex(of: "@") {
-                let userInfo = rest[..<at]
-                if let colon = userInfo.firstIndex(of: ":") {
-                    result += userInfo[..<colon] + ":***"
-                } else {
-                    result += userInfo
-                }
-                rest = rest[at...]
+        do {
+            return try PostgresConnectionString(parsing: dsn).display
+        } catch {
+            switch error {
+            case .unreadable: return "(not shown: libpq cannot read it)"
+            case .noClientLibrary: return "(not shown: libpq, which reads it, is not installed)"
             }
-            guard let query = rest.firstIndex(of: "?") else { return result + rest }
-            result += rest[...query]
-            let parameters = rest[rest.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false)
-            return result + parameters.map { $0.hasPrefix("password=") ? "password=***" : String($0) }.joined(separator: "&")
         }
-        return redactedKeywordValues(dsn)
     }
 
-    /// `key=value` pairs as libpq reads them: blanks around `=`, values single-quoted with backslash escapes.
-    private static func redactedKeywordValues(_ text: String) -> String {
-        let characters = Array(text)
-        var result = ""
-        var index = 0
-        while index < characters.count {
-            // Blanks and the keyword are kept as they are.
-            let keywordStart = index
-            while index < characters.count, characters[index] != "=" { index += 1 }
-            let keyword = String(characters[keywordStart..<index]).trimmingBlanks()
-            result += String(characters[keywordStart..<index])
-            guard index < characters.count else { break }
-            result += "="
-            index += 1
-            while index < characters.count, characters[index] == " " {
-                result += " "
-                index += 1
-            }
-            // The value: quoted, or up to the next blank.
-            let valueStart = index
-            if index < characters.count, characters[index] == "'" {
-                index += 1
-                while index < characters.count, characters[index] != "'" {
-                    index += characters[index] == "\\" ? 2 : 1
-                }
-                index = min(index + 1, characters.count)
-            } else {
-                while index < characters.count, characters[index] != " " {
-                    index += characters[index] == "\\" ? 2 : 1
-                }
-                index = min(index, characters.count)
-            }
-            result += keyword == "password" ? "***" : String(characters[valueStart..<index])
-        }
-        return result
+    /// Whether a dsn holds a value that is not shown; one libpq cannot read counts as secret.
+    static func dsnHoldsSecret(_ dsn: String) -> Bool {
+        guard let parsed = try? PostgresConnectionString(parsing: dsn) else { return true }
+        return !parsed.secrets.isEmpty
     }
 }

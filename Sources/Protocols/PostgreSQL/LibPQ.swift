@@ -30,6 +30,10 @@ struct LibPQ: @unchecked Sendable {
     typealias ResultField = @convention(c) (OpaquePointer?, Int32) -> UnsafeMutablePointer<CChar>?
     typealias CellInt = @convention(c) (OpaquePointer?, Int32, Int32) -> Int32
     typealias CellText = @convention(c) (OpaquePointer?, Int32, Int32) -> UnsafeMutablePointer<CChar>?
+    typealias ConninfoParse = @convention(c) (UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?)
+        -> UnsafeMutablePointer<PQconninfoOption>?
+    typealias ConninfoFree = @convention(c) (UnsafeMutablePointer<PQconninfoOption>?) -> Void
+    typealias FreeMemory = @convention(c) (UnsafeMutableRawPointer?) -> Void
 
     /// Why libpq could not be loaded; says what to install.
     struct LoadError: Error, CustomStringConvertible, Sendable {
@@ -61,6 +65,9 @@ struct LibPQ: @unchecked Sendable {
     let getisnull: CellInt
     let getvalue: CellText
     let cmdTuples: ResultText
+    let conninfoParse: ConninfoParse
+    let conninfoFree: ConninfoFree
+    let freemem: FreeMemory
 
     /// Loads `library` (a soname or a path) and resolves every function; the library stays loaded for the
     /// process's lifetime.
@@ -73,7 +80,8 @@ struct LibPQ: @unchecked Sendable {
         let names = ["PQconnectdbParams", "PQstatus", "PQerrorMessage", "PQfinish", "PQsetNoticeReceiver",
                      "PQserverVersion", "PQexecParams", "PQsendQueryParams", "PQsetSingleRowMode", "PQgetResult",
                      "PQclear", "PQresultStatus", "PQresultErrorMessage", "PQresultErrorField", "PQntuples",
-                     "PQnfields", "PQgetisnull", "PQgetvalue", "PQcmdTuples"]
+                     "PQnfields", "PQgetisnull", "PQgetvalue", "PQcmdTuples", "PQconninfoParse", "PQconninfoFree",
+                     "PQfreemem"]
         let missing = names.filter { dlsym(handle, $0) == nil }
         guard missing.isEmpty else {
             dlclose(handle)
@@ -90,6 +98,8 @@ struct LibPQ: @unchecked Sendable {
             clear: function("PQclear"), resultStatus: function("PQresultStatus"),
             resultErrorMessage: function("PQresultErrorMessage"), resultErrorField: function("PQresultErrorField"),
             ntuples: function("PQntuples"), nfields: function("PQnfields"), getisnull: function("PQgetisnull"),
-            getvalue: function("PQgetvalue"), cmdTuples: function("PQcmdTuples")))
+            getvalue: function("PQgetvalue"), cmdTuples: function("PQcmdTuples"),
+            conninfoParse: function("PQconninfoParse"), conninfoFree: function("PQconninfoFree"),
+            freemem: function("PQfreemem")))
     }
 }

@@ -23,15 +23,37 @@ public final class PostgresConnection {
 
     private var handle: OpaquePointer?
     private let pq: LibPQ
-    /// `host=... port=... dbname=...` as connected, without the password: for messages.
+    /// `host=... port=... dbname=...` as connected, secrets as `***`: for messages.
     public let address: String
+    /// The values not shown (passwords, and every value of a keyword not known to be harmless): removed from every
+    /// message of libpq or the server before it leaves this type.
+    private let secrets: [String]
 
     /// Connects with libpq keywords (`host`, `port`, `dbname`, `user`, `password`, `sslmode`, `connect_timeout`, ...);
     /// a `dbname` holding a URI or `key=value` string is expanded as libpq does.
-    /// Throws when libpq cannot be loaded (see `LibPQ`) or the connection fails.
+    /// Throws when libpq cannot be loaded (see `LibPQ`), cannot read the connection string or the connection fails.
     public init(keywords: [(String, String)]) throws(Failure) {
-        address = keywords.filter { $0.0 != "password" }.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
         pq = try Self.clientLibrary()
+        var secrets: [String] = [], shown: [String] = []
+        for (keyword, value) in keywords {
+            if keyword == "dbname" && PostgresConnectionString.isConnectionString(value) {
+                let parsed: PostgresConnectionString
+                do {
+                    parsed = try PostgresConnectionString(parsing: value)
+                } catch {
+                    throw Failure(description: error.description, sqlState: nil, connectionLost: true)
+                }
+                secrets += parsed.secrets
+                shown.append(parsed.display)
+            } else if PostgresConnectionString.shownKeywords.contains(keyword) {
+                shown.append("\(keyword)=\(value)")
+            } else {
+                secrets.append(value)
+                shown.append("\(keyword)=***")
+            }
+        }
+        self.secrets = secrets
+        address = shown.joined(separator: " ")
         let names = keywords.map { strdup($0.0) } + [nil]
         let values = keywords.map { strdup($0.1) } + [nil]
         defer {
@@ -45,7 +67,7 @@ public final class PostgresConnection {
         }
         guard let connection else { throw Failure(description: "out of memory", sqlState: nil, connectionLost: true) }
         guard pq.status(connection) == CONNECTION_OK else {
-            let message = Self.text(pq.errorMessage(connection))
+            let message = Self.scrubbed(pq.errorMessage(connection), secrets)
             pq.finish(connection)
             throw Failure(description: message, sqlState: nil, connectionLost: true)
         }
@@ -159,16 +181,18 @@ public final class PostgresConnection {
     }
 
     private func failure(_ result: OpaquePointer?) -> Failure {
-        var message = result.map { Self.text(pq.resultErrorMessage($0)) } ?? ""
-        if message.isEmpty, let handle { message = Self.text(pq.errorMessage(handle)) }
+        var message = result.map { Self.scrubbed(pq.resultErrorMessage($0), secrets) } ?? ""
+        if message.isEmpty, let handle { message = Self.scrubbed(pq.errorMessage(handle), secrets) }
         let state = result.flatMap { pq.resultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) }
         let lost = !isConnected || state?.hasPrefix("08") == true || state == "57P01" || state == "57P02" || state == "57P03"
         return Failure(description: message.isEmpty ? "unknown libpq error" : message, sqlState: state, connectionLost: lost)
     }
 
-    private static func text(_ pointer: UnsafePointer<CChar>?) -> String {
+    /// A message of libpq or the server on one line, without any of `secrets`.
+    private static func scrubbed(_ pointer: UnsafePointer<CChar>?, _ secrets: [String]) -> String {
         guard let pointer else { return "" }
-        return String(cString: pointer).trimmed.replacing("\n", with: "; ")
+        let text = PostgresConnectionString.scrub(String(cString: pointer), secrets: secrets)
+        return text.trimmed.replacing("\n", with: "; ")
     }
 
     private static func withCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {

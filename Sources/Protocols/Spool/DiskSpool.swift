@@ -65,8 +65,13 @@ public final class DiskSpool {
         } catch {
             throw Failure(description: "cannot create spool directory \(directory.path): \(error)")
         }
-        descriptor = open(dataPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
+        descriptor = open(dataPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o640)
         guard descriptor >= 0 else { throw Failure(description: "cannot open \(dataPath): \(Self.errnoText())") }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(descriptor)
+            throw Failure(description: "cannot open \(dataPath): not a regular file")
+        }
         let size = UInt64(max(0, lseek(descriptor, 0, SEEK_END)))
         let storedHead = Self.readHead(headPath) ?? 0
         physicalHead = skipPunched(from: min(storedHead, size), size: size)
@@ -253,7 +258,7 @@ public final class DiskSpool {
     /// False when the copy could not be written (a full disk); nothing has changed then.
     private func compact() -> Bool {
         let temporary = dataPath + ".compact"
-        let target = open(temporary, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        let target = open(temporary, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o640)
         guard target >= 0 else { return false }
         func abandon() -> Bool {
             close(target)
@@ -295,7 +300,8 @@ public final class DiskSpool {
         let crc = CRC32.checksum(bytes[0..<8])
         for i in 0..<4 { bytes[8 + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
         let temporary = headPath + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        // O_NOFOLLOW: a symbolic link planted as the temporary name is refused, not written through.
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o640)
         guard fd >= 0 else { throw Failure(description: "cannot write \(temporary): \(Self.errnoText())") }
         let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress!, 12) }
         let reason = n == 12 ? nil : (n < 0 ? Self.errnoText() : "short write")

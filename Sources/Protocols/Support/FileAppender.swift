@@ -2,14 +2,53 @@ import Glibc
 
 /// One file opened for appending with `O_APPEND` (emptied first with `truncate`); `append` writes everything or
 /// throws, `sync` is `fsync(2)`. Errors name the file and errno's reason.
+///
+/// Only a regular file is written: the name is opened with `O_NOFOLLOW` (a symbolic link planted where a CSV, JSON
+/// lines or backup file goes is refused, not followed to another file) and `O_NONBLOCK` (a FIFO without a reader
+/// fails at once instead of blocking the collector), and what was opened must be a regular file. A sink meant to
+/// write a stream (JSON lines to a pipe or a device) asks for `.regularOrStream`: FIFOs and character devices are
+/// then accepted too (and a FIFO is waited for, as before); links are still not followed.
 public final class FileAppender {
+    /// What may be opened under the name.
+    public enum Accepted: Sendable {
+        case regularFile
+        case regularOrStream
+    }
+
     public let path: String
     private var descriptor: Int32
 
-    public init(path: String, truncate: Bool = false) throws(FileSystem.FailureReason) {
+    public init(path: String, truncate: Bool = false, accepting: Accepted = .regularFile) throws(FileSystem.FailureReason) {
         self.path = path
-        descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0o644)
-        guard descriptor >= 0 else { throw .init(text: "cannot open \(path): \(FileSystem.errorText())") }
+        let waitForReader: Int32
+        switch accepting {
+        case .regularFile: waitForReader = O_NONBLOCK
+        case .regularOrStream: waitForReader = 0
+        }
+        let opened = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | waitForReader, 0o644)
+        guard opened >= 0 else {
+            let reason = errno == ELOOP ? "a symbolic link, which is not followed" : FileSystem.errorText()
+            throw .init(text: "cannot open \(path): \(reason)")
+        }
+        var info = stat()
+        let kind = fstat(opened, &info) == 0 ? info.st_mode & S_IFMT : 0
+        let acceptable: Bool
+        switch accepting {
+        case .regularFile: acceptable = kind == S_IFREG
+        case .regularOrStream: acceptable = kind == S_IFREG || kind == S_IFIFO || kind == S_IFCHR
+        }
+        guard acceptable else {
+            _ = Glibc.close(opened)
+            throw .init(text: "cannot open \(path): not a regular file")
+        }
+        // Emptied only once known to be a regular file of its own name.
+        if truncate, kind == S_IFREG, ftruncate(opened, 0) != 0 {
+            let reason = FileSystem.errorText()
+            _ = Glibc.close(opened)
+            throw .init(text: "cannot empty \(path): \(reason)")
+        }
+        _ = fcntl(opened, F_SETFL, O_WRONLY | O_APPEND)
+        descriptor = opened
     }
 
     deinit {

@@ -61,8 +61,9 @@ public enum FileSystem {
         return status.st_mode & S_IFMT == S_IFDIR ? .directory : .other
     }
 
-    /// Creates `path` and its missing parents (like `mkdir -p`); the reason in the error is errno's text.
-    public static func createDirectories(_ path: String, mode: mode_t = 0o755) throws(FailureReason) {
+    /// Creates `path` and its missing parents (like `mkdir -p`, mode 0750: readings are nobody else's business); the
+    /// reason in the error is errno's text.
+    public static func createDirectories(_ path: String, mode: mode_t = 0o750) throws(FailureReason) {
         if kind(of: path) == .directory { return }
         var prefix = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
@@ -72,40 +73,26 @@ public enum FileSystem {
         guard kind(of: path) == .directory else { throw FailureReason(text: "not a directory") }
     }
 
-    /// Writes `text` to `path` atomically: a temporary file in the same folder, flushed, then renamed over the old
-    /// file. A new file gets `mode`; an existing file keeps its mode, owner and group. Missing folders are created.
+    /// Writes `text` to `path` atomically through a `StagedFile` in the same folder, flushed, then renamed over the
+    /// old file. A new file gets `mode`; an existing file keeps its mode, owner and group. Missing folders are created.
     public static func writeAtomically(_ text: String, to path: String, mode: mode_t) throws(FailureReason) {
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var existing = stat()
-        let exists = stat(path, &existing) == 0
-        if !exists && kind(of: folder) == .missing {
+        if kind(of: folder) == .missing {
             do {
                 try createDirectories(folder)
             } catch {
                 throw FailureReason(text: "cannot create \(folder): \(error.text)")
             }
         }
-        let temporary = (folder == "/" ? "" : folder) + "/." + name + ".tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard descriptor >= 0 else {
-            throw FailureReason(text: "cannot write in \(folder): \(errorText())" + (errno == EACCES ? " (try sudo)" : ""))
+        let staged = try StagedFile(for: path)
+        do {
+            try staged.write(text)
+        } catch {
+            staged.discard()
+            throw error
         }
-        var failure = writeAll(descriptor, text).map { errorText($0) }
-        if exists {
-            _ = fchown(descriptor, existing.st_uid, existing.st_gid)
-            fchmod(descriptor, existing.st_mode & 0o7777)
-        } else {
-            fchmod(descriptor, mode)
-        }
-        if failure == nil, fsync(descriptor) != 0 { failure = errorText() }
-        close(descriptor)
-        if failure == nil, rename(temporary, path) != 0 { failure = errorText() }
-        if let failure {
-            unlink(temporary)
-            throw FailureReason(text: "cannot write \(path): \(failure)")
-        }
+        try staged.commit(mode: mode)
     }
 
     public struct FailureReason: Error, CustomStringConvertible {

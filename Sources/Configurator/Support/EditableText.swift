@@ -1,0 +1,18 @@
+/// What a text written into the configuration file may not hold, for every subcommand that writes one (`set`,
+/// `add-reader`, `add-sink`, the wizard): a line break (CR or LF) would end the line there and start another that the
+/// collector reads as a key or a section of its own; a NUL would cut the value where it stands.
+enum EditableText {
+    /// Why `text` cannot be written, naming the character and `what` it is (`'reader0.port=...'`, `the answer`) but
+    /// not repeating the text, which may be a key or a password.
+    static func problem(in text: String, what: String) -> String? {
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": return "\(what) holds a line feed (LF); a value must stay on one line"
+            case "\r": return "\(what) holds a carriage return (CR); a value must stay on one line"
+            case "\0": return "\(what) holds a NUL character, which would cut it short"
+            default: continue
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+/// A CR, LF or NUL in a value would end its line in the file and start a key or section of its own (or cut the
+/// value short): every subcommand that writes refuses it, without repeating the value.
+@Suite("smartmeter-config refuses line breaks and NUL in values")
+struct LineBreakTests {
+    let scratch: Scratch
+    init() throws { scratch = try Scratch() }
+
+    static let file = "[reader0]\ntype = lge450\nport = /dev/null\n[sink0]\ntype = csv\ndirectory = /tmp\n"
+
+    @Test("set, add-reader and add-sink exit 2 and leave the file as it was", arguments: [
+        ["set", "sink0.directory=/tmp\n[sink9]\ntype=logger"],
+        ["set", "sink0.directory=/tmp\rX"],
+        ["set", "sink0\n.directory=/tmp"],
+        ["add-reader", "--type", "lge450", "--port", "/dev/null\nkey = 00"],
+        ["add-reader", "--type", "lge450", "--port", "/dev/null", "--key", "Hidden-K3y\r"],
+        ["add-sink", "--type", "csv", "directory=/tmp\n[logging]"],
+        ["add-sink", "--type", "csv\r", "directory=/tmp"],
+    ])
+    func refusedArguments(_ arguments: [String]) throws {
+        let path = try scratch.write("c.ini", Self.file)
+        let result = try Configurator.run([arguments[0], "-c", path] + arguments.dropFirst())
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("must stay on one line"), "\(result.stderr)")
+        #expect(!result.stderr.contains("Hidden-K3y"))
+        #expect(scratch.read("c.ini") == Self.file)
+    }
+
+    @Test("the wizard asks again when an answer holds a CR or a NUL, and the file holds the next answer")
+    func wizardAsksAgain() throws {
+        let config = scratch.file("w.ini")
+        var answers = WizardTests.pipedAnswers
+        answers.insert("/dev/null\rX", at: answers.firstIndex(of: "/dev/null")!)
+        let withNUL = answers.firstIndex(of: "db.example")!
+        answers.insert("db\u{0}x", at: withNUL)
+        let result = try Configurator.run(["wizard", "-c", config], stdin: answers.joined(separator: "\n") + "\n")
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("the answer holds a carriage return (CR); a value must stay on one line; type it again"))
+        #expect(result.stdout.contains("the answer holds a NUL character, which would cut it short; type it again"))
+        let text = scratch.read("w.ini")
+        #expect(!text.contains("\r") && !text.contains("\u{0}") && text.contains("host = db.example\n"), "\(text)")
+    }
+}
