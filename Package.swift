@@ -34,9 +34,11 @@ let package = Package(
             name: "CLibPQ",
             providers: [.apt(["libpq-dev"])]
         ),
+        // Headers only: prctl, which Swift cannot call (variadic).
+        .systemLibrary(name: "CLinux"),
         .target(
             name: "Protocols",
-            dependencies: ["CLibCrypto", "CIniParser", "CMosquitto", "CLibPQ"]
+            dependencies: ["CLibCrypto", "CIniParser", "CMosquitto", "CLibPQ", "CLinux"]
         ),
         .executableTarget(
             name: "Collector",

@@ -36,6 +36,8 @@ struct SmartmeterDataCollector: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // From here on the process holds keys and passwords: no core dump, no ptrace, /proc/<pid> owned by root.
+        SecretMemory.protect()
         if saveconfig { try saveDefaultConfiguration() }
         let (document, location) = try loadDocument()
         let configuration: CollectorConfiguration

@@ -15,6 +15,8 @@ struct SmartmeterConfig: ParsableCommand {
 
     /// Usage errors exit with status 2 (not the parser's 64), as our commands document.
     static func main() {
+        // Every subcommand may hold a key or a password (arguments, the configuration): no core dump, no ptrace.
+        SecretMemory.protect()
         do {
             var command = try parseAsRoot()
             try command.run()

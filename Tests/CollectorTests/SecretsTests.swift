@@ -188,4 +188,35 @@ struct SecretsTests {
     static func mode(_ path: String) throws -> Int {
         (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
     }
+
+    @Test("the collector holding a key cannot be dumped or traced: run as nobody, its /proc files belong to root",
+          .enabled(if: getuid() == 0))
+    func notDumpable() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        _ = chmod(directory.path, 0o755)
+        let ini = try directory.write("c.ini", """
+            [reader0]
+            type = lge450
+            port = /dev/ttyNOPE7
+            key = 0123456789ABCDEF0123456789ABCDEF
+
+            [sink0]
+            type = logger
+            """)
+        _ = chmod(ini, 0o644)
+        let collector = try RunningProcess("/usr/bin/setpriv",
+                                           ["--reuid=65534", "--regid=65534", "--clear-groups", "--", collectorBinary, "-c", ini])
+        defer { collector.signal(SIGTERM); _ = collector.waitForExit(timeout: 5) }
+        #expect(eventually(timeout: 10) { collector.stderr.contents.contains("cannot open /dev/ttyNOPE7") }, "\(collector.stderr.contents)")
+        var status = stat()
+        #expect(stat("/proc/\(collector.process.processIdentifier)/status", &status) == 0)
+        #expect(status.st_uid == 0, "a dumpable process of nobody owns its /proc files (uid \(status.st_uid))")
+        // The same setpriv without our binary: a dumpable process of nobody owns them.
+        let sleeper = try RunningProcess("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "/bin/sleep", "5"])
+        defer { sleeper.signal(SIGKILL); _ = sleeper.waitForExit(timeout: 5) }
+        usleep(200_000)
+        #expect(stat("/proc/\(sleeper.process.processIdentifier)/status", &status) == 0)
+        #expect(status.st_uid == 65534)
+    }
 }

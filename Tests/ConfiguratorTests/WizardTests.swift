@@ -80,6 +80,8 @@ struct WizardTests {
         #expect(process.terminationStatus == 0)
         #expect(!terminal.transcript.contains("s3cret"))
         #expect(terminal.transcript.contains("  password = ********\n"))
+        #expect(terminal.transcript.contains("  key = ********\n"), "the review masks the key too")
+        #expect(!terminal.transcript.contains("key = 0123456789ABCDEF0123456789ABCDEF"))
 
         #expect(scratch.mode("etc/datacollector.ini") == 0o640)
         let written = scratch.read("etc/datacollector.ini")

@@ -208,7 +208,11 @@ struct Wizard: ParsableCommand {
     private func review(_ text: String, ask: Prompter) throws {
         let summary = text.split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.hasPrefix("#") && !$0.isEmpty }
-            .map { line in line.hasPrefix("password =") ? "password = ********" : String(line) }
+            .map { line -> String in
+                // Every secret is masked in the review (key, auth_key, password), as `show` masks them.
+                let name = line.split(separator: "=", maxSplits: 1).first.map { String($0).trimmed(where: \.isWhitespace) } ?? ""
+                return ConfigurationSecrets.keys.contains(name) ? "\(name) = ********" : String(line)
+            }
         Console.out("\nThe configuration:\n")
         for line in summary { Console.out((line.hasPrefix("[") ? "" : "  ") + line) }
         Console.out("")
