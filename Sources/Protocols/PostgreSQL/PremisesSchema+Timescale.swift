@@ -4,7 +4,7 @@ extension PremisesSchema {
     public struct Setup: Sendable {
         /// For the log: "tables ready (...)".
         public var summary: String
-        /// Something the administrator should fix (TimescaleDB installed but not preloaded), logged once.
+        /// Something the administrator should fix (TimescaleDB asked for, installed but not preloaded), logged once.
         public var warning: String?
         public var hypertables: Bool
     }
@@ -28,7 +28,7 @@ extension PremisesSchema {
         case .created:
             try makeHypertables(options, on: connection)
             var features: [String] = []
-            if options != .hypertablesOnly {
+            if options.requested {
                 features = try applyTimescaleOptions(options, on: connection)
             }
             if !options.aggregates { try createPlainAggregateViews(on: connection) }
@@ -37,8 +37,9 @@ extension PremisesSchema {
         case .notPreloaded:
             try createPlainAggregateViews(on: connection)
             return Setup(summary: "tables ready (plain PostgreSQL: TimescaleDB is installed but not preloaded)",
-                         warning: "TimescaleDB is installed on the server but not preloaded, so the readings go to plain "
-                             + "tables: " + TimescaleStatus.preloadAdvice,
+                         warning: !options.requested ? nil
+                             : "TimescaleDB is installed on the server but not preloaded, so the readings go to plain "
+                                + "tables: " + TimescaleStatus.preloadAdvice,
                          hypertables: false)
         case .available, .absent:
             try createPlainAggregateViews(on: connection)

@@ -13,6 +13,8 @@ public struct TimescaleOptions: Sendable, Equatable {
     public var rawRetentionDays: Int?
     /// The continuous aggregates `elec_measurement_15min`, `_hourly` and `_daily` with their refresh policies.
     public var aggregates: Bool
+    /// Asked for by the sink (`timescaledb`): a server that cannot give TimescaleDB is warned about.
+    public var requested = true
 
     public static let defaultChunkIntervalHours = 24
     public static let defaultCompressAfterDays = 7
@@ -28,8 +30,12 @@ public struct TimescaleOptions: Sendable, Equatable {
     }
 
     /// Hypertables with the extension's default chunks; no compression, aggregates or retention.
-    public static let hypertablesOnly = TimescaleOptions(chunkIntervalHours: 24 * 7, compressAfterDays: nil,
-                                                         rawRetentionDays: nil, aggregates: false)
+    public static let hypertablesOnly: TimescaleOptions = {
+        var options = TimescaleOptions(chunkIntervalHours: 24 * 7, compressAfterDays: nil, rawRetentionDays: nil,
+                                       aggregates: false)
+        options.requested = false
+        return options
+    }()
 
     /// The options of a sink section; values were checked by the validator (`SinkSchema.timescaledb`), anything
     /// unreadable falls back to its default. `0` turns compression or retention off.
