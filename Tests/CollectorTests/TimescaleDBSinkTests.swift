@@ -93,11 +93,10 @@ struct TimescaleDBSinkTests {
         let setup = try PremisesSchema.ensure(on: connection, timescale: TimescaleOptions(rawRetentionDays: 90))
         #expect(setup.hypertables)
         #expect(setup.summary.contains("raw rows kept 90 days"), "\(setup.summary)")
-        var rows = PremisesRows()
-        for second in 0..<600 {
-            rows.electricity.append(.init(time: 1_589_292_000 + Int64(second), device: "M", name: "P+", value: Double(second)))
-        }
-        #expect(try PremisesSchema.insert(rows, on: connection) == 600)
+        // The policies start at once in the background; here they run when called, so that retention cannot drop
+        // the rows before they are aggregated.
+        try connection.execute("SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE job_id >= 1000")
+        #expect(try PremisesSchema.insert(Self.rows(600), on: connection) == 600)
         for aggregate in ElecAggregate.allCases {
             try connection.execute("CALL refresh_continuous_aggregate($1::regclass, NULL, NULL)", [aggregate.name])
         }
@@ -105,11 +104,47 @@ struct TimescaleDBSinkTests {
         #expect(job.count == 1)
         try connection.execute("CALL run_job($1::int)", [job.first?.first ?? nil])
         #expect(try connection.execute("SELECT count(*) FROM elec_measurement").first?.first == "0")
-        #expect(try connection.execute("SELECT samples FROM elec_measurement_hourly").first?.first == "600")
+        let hourly = try connection.execute("SELECT bucket, samples FROM elec_measurement_hourly")
+        #expect(hourly.map { $0[1] } == ["600"], "\(hourly)")
         #expect(try connection.execute("SELECT sum(samples) FROM elec_measurement_15min").first?.first == "600")
         // Setting up again at the next connection keeps everything (idempotent).
         _ = try PremisesSchema.ensure(on: connection, timescale: TimescaleOptions(rawRetentionDays: 90))
         #expect(try connection.execute("SELECT count(*) FROM timescaledb_information.jobs WHERE job_id >= 1000").first?.first == "5")
+    }
+
+    @Test("preloaded but the sink's user may not create the extension: plain tables and a warning saying who must create it")
+    func notCreatable() throws {
+        let server = try PostgresServer(preloadTimescaleDB: true)
+        _ = try server.query("CREATE ROLE meter LOGIN PASSWORD 'meter'")
+        _ = try server.query("GRANT CREATE ON SCHEMA public TO meter")
+        var settings = server.settings
+        settings.user = "meter"
+        settings.password = "meter"
+        let connection = try settings.connect()
+        defer { connection.close() }
+        let setup = try PremisesSchema.ensure(on: connection, timescale: TimescaleOptions())
+        #expect(!setup.hypertables)
+        #expect(setup.summary.hasPrefix("tables ready (plain PostgreSQL: TimescaleDB could not be created ("), "\(setup.summary)")
+        #expect(setup.warning?.contains("CREATE EXTENSION timescaledb in this database as its owner or a superuser") == true,
+                "\(String(describing: setup.warning))")
+        #expect(try PremisesSchema.insert(Self.rows(60), on: connection) == 60)
+        #expect(try PremisesSchema.ensure(on: connection, timescale: .hypertablesOnly).warning == nil,
+                "a postgresql sink is not warned")
+        // Created by a superuser: the owner of the tables sets up hypertables, compression, aggregates and policies.
+        _ = try server.query("CREATE EXTENSION timescaledb")
+        let fixed = try PremisesSchema.ensure(on: connection, timescale: TimescaleOptions(rawRetentionDays: 90))
+        #expect(fixed.hypertables && fixed.warning == nil, "\(fixed.summary)")
+        #expect(fixed.summary.contains("raw rows kept 90 days"), "\(fixed.summary)")
+        #expect(try connection.execute("SELECT count(*) FROM elec_measurement").first?.first == "60")
+        #expect(try connection.execute("SELECT count(*) FROM timescaledb_information.jobs WHERE job_id >= 1000").first?.first == "5")
+    }
+
+    static func rows(_ count: Int) -> PremisesRows {
+        var rows = PremisesRows()
+        for second in 0..<count {
+            rows.electricity.append(.init(time: 1_589_292_000 + Int64(second), device: "M", name: "P+", value: Double(second)))
+        }
+        return rows
     }
 
     @Test("installed but not preloaded: plain tables, one warning with the fix, every reading stored; hypertables once preloaded")

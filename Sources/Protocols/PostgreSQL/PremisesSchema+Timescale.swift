@@ -21,7 +21,7 @@ extension PremisesSchema {
                 status = try TimescaleStatus.probe(connection)
             } catch {
                 if error.connectionLost { throw error }
-                note = "; timescaledb is available but could not be created (\(error.description))"
+                note = " (\(error.description))"
             }
         }
         switch status {
@@ -41,9 +41,16 @@ extension PremisesSchema {
                              : "TimescaleDB is installed on the server but not preloaded, so the readings go to plain "
                                 + "tables: " + TimescaleStatus.preloadAdvice,
                          hypertables: false)
-        case .available, .absent:
+        case .available:
             try createPlainAggregateViews(on: connection)
-            return Setup(summary: "tables ready (plain PostgreSQL\(note))", warning: nil, hypertables: false)
+            return Setup(summary: "tables ready (plain PostgreSQL: TimescaleDB could not be created\(note))",
+                         warning: !options.requested ? nil
+                             : "TimescaleDB could not be created\(note), so the readings go to plain tables: run "
+                                + "CREATE EXTENSION timescaledb in this database as its owner or a superuser",
+                         hypertables: false)
+        case .absent:
+            try createPlainAggregateViews(on: connection)
+            return Setup(summary: "tables ready (plain PostgreSQL)", warning: nil, hypertables: false)
         }
     }
 

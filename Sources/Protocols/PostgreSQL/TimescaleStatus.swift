@@ -1,6 +1,7 @@
 /// Whether a database can use TimescaleDB, found without touching the extension: `CREATE EXTENSION timescaledb` on
 /// a server that does not preload the library ends the session with FATAL "extension must be preloaded", so the
-/// preload is read from `shared_preload_libraries` first.
+/// preload is found first: in `shared_preload_libraries` where this user may read it (superusers and
+/// `pg_read_all_settings`), else by a setting only TimescaleDB's preloaded loader defines.
 public enum TimescaleStatus: Sendable, Equatable {
     /// The extension is created in this database (its version).
     case created(String)
@@ -19,7 +20,9 @@ public enum TimescaleStatus: Sendable, Equatable {
         let row = try connection.execute("""
             SELECT (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'),
                    EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'),
-                   'timescaledb' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))
+                   EXISTS (SELECT 1 FROM pg_settings WHERE name = 'shared_preload_libraries'
+                           AND 'timescaledb' = ANY (string_to_array(replace(setting, ' ', ''), ',')))
+                   OR EXISTS (SELECT 1 FROM pg_settings WHERE name = 'timescaledb.bgw_launcher_poll_time')
             """).first ?? []
         let version = row.first.flatMap { $0 }
         let installed = row.count > 1 && row[1] == "t"
