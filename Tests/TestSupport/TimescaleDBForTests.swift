@@ -12,8 +12,10 @@ public enum TimescaleDBForTests {
     }
 
     /// Installed, or built and installed now from `TIMESCALEDB_SOURCE` (minutes the first time on a machine).
+    /// `TIMESCALEDB_TESTS=off` leaves the TimescaleDB cases out even where it is installed.
     public static let isAvailable: Bool = {
         guard PostgresServer.isInstalled else { return false }
+        if ProcessInfo.processInfo.environment["TIMESCALEDB_TESTS"] == "off" { return false }
         if isInstalled { return true }
         guard let source = ProcessInfo.processInfo.environment["TIMESCALEDB_SOURCE"], !source.isEmpty else { return false }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
