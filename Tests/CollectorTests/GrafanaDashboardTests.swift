@@ -134,6 +134,7 @@ struct GrafanaDashboardTests {
         try runAll("as stored")
         if flavour == .timescale {
             #expect(try connection.execute("SELECT count(*) FROM timescaledb_information.continuous_aggregates").first?.first == "3")
+            try TimescaleDBForTests.pauseJobs(connection)
             for aggregate in ElecAggregate.allCases {
                 try connection.execute("CALL refresh_continuous_aggregate($1::regclass, NULL, NULL)", [aggregate.name])
             }

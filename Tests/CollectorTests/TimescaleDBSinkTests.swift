@@ -34,10 +34,17 @@ struct TimescaleDBSinkTests {
         let run = try FluviusIntoPostgres(server, directory: directory, type: "timescaledb")
         #expect(run.collector.stderr.contents.contains("tables ready (TimescaleDB hypertables, compressed after 7 days, aggregates per 15 minutes, hour and day)"),
                 "\(run.collector.stderr.contents)")
+        do {
+            let connection = try server.connect()
+            defer { connection.close() }
+            try TimescaleDBForTests.pauseJobs(connection)
+        }
         #expect(try Self.send(run, server, 0..<120), "\(run.collector.stderr.contents)")
 
         #expect(Set(try server.query("SELECT hypertable_name FROM timescaledb_information.hypertables").map { $0[0]! })
                 == Set(PremisesSchema.tables))
+        #expect(try server.query("SELECT time_interval FROM timescaledb_information.dimensions WHERE hypertable_name = 'elec_measurement'")
+                .first?[0] == "1 day")
         let segments = try server.query("""
             SELECT attname, segmentby_column_index, orderby_column_index, orderby_asc FROM timescaledb_information.compression_settings
             WHERE hypertable_name = 'elec_measurement' ORDER BY attname
@@ -95,7 +102,7 @@ struct TimescaleDBSinkTests {
         #expect(setup.summary.contains("raw rows kept 90 days"), "\(setup.summary)")
         // The policies start at once in the background; here they run when called, so that retention cannot drop
         // the rows before they are aggregated.
-        try connection.execute("SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE job_id >= 1000")
+        try TimescaleDBForTests.pauseJobs(connection)
         #expect(try PremisesSchema.insert(Self.rows(600), on: connection) == 600)
         for aggregate in ElecAggregate.allCases {
             try connection.execute("CALL refresh_continuous_aggregate($1::regclass, NULL, NULL)", [aggregate.name])

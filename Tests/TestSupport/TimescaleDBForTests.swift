@@ -1,4 +1,5 @@
 import Foundation
+import Protocols
 
 /// TimescaleDB for the tests that need the extension: the one installed in Debian's PostgreSQL 15, or, when
 /// `TIMESCALEDB_SOURCE` names a source tarball, the one `scripts/timescaledb-for-tests` builds and installs from it
@@ -38,4 +39,20 @@ public enum TimescaleDBForTests {
         ../shared/vendor/timescaledb-2.28.3.tar.gz; scripts/timescaledb-for-tests builds it) or install \
         timescaledb-2-postgresql-15
         """
+}
+
+extension TimescaleDBForTests {
+    /// Unschedules every policy job of the database and waits until none is running, so that a test can run them,
+    /// refresh and compress by hand without "concurrent refresh" errors or a retention racing its refresh.
+    public static func pauseJobs(_ connection: PostgresConnection) throws {
+        try connection.execute("""
+            SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE job_id >= 1000
+            """)
+        let deadline = Date().addingTimeInterval(30)
+        while try connection.execute("""
+            SELECT 1 FROM timescaledb_information.job_stats WHERE job_id >= 1000 AND job_status = 'Running'
+            """).isEmpty == false, Date() < deadline {
+            usleep(50_000)
+        }
+    }
 }

@@ -64,6 +64,8 @@ extension PremisesSchema {
                                          if_not_exists => TRUE, migrate_data => TRUE)
                 """, [table, "\(hours)"])
         }
+        // A changed option applies to the chunks created from now on.
+        guard options.requested else { return }
         try connection.execute("SELECT set_chunk_time_interval('elec_measurement', make_interval(hours => $1::int))",
                                ["\(options.chunkIntervalHours)"])
     }
