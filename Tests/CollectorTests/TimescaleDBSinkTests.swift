@@ -114,9 +114,18 @@ struct TimescaleDBSinkTests {
         let hourly = try connection.execute("SELECT bucket, samples FROM elec_measurement_hourly")
         #expect(hourly.map { $0[1] } == ["600"], "\(hourly)")
         #expect(try connection.execute("SELECT sum(samples) FROM elec_measurement_15min").first?.first == "600")
-        // Setting up again at the next connection keeps everything (idempotent).
+        // Setting up again at the next connection keeps everything, the same jobs included; a changed option
+        // replaces its policy.
+        let jobs = try connection.execute("SELECT job_id FROM timescaledb_information.jobs WHERE job_id >= 1000 ORDER BY 1")
+        #expect(jobs.count == 5)
         _ = try PremisesSchema.ensure(on: connection, timescale: TimescaleOptions(rawRetentionDays: 90))
-        #expect(try connection.execute("SELECT count(*) FROM timescaledb_information.jobs WHERE job_id >= 1000").first?.first == "5")
+        #expect(try connection.execute("SELECT job_id FROM timescaledb_information.jobs WHERE job_id >= 1000 ORDER BY 1") == jobs)
+        _ = try PremisesSchema.ensure(on: connection, timescale: TimescaleOptions(compressAfterDays: 2, rawRetentionDays: 30))
+        let changed = try connection.execute("""
+            SELECT proc_name, coalesce(config->>'compress_after', config->>'drop_after') FROM timescaledb_information.jobs
+            WHERE proc_name IN ('policy_compression', 'policy_retention') ORDER BY 1
+            """)
+        #expect(changed == [["policy_compression", "2 days"], ["policy_retention", "30 days"]], "\(changed)")
     }
 
     @Test("preloaded but the sink's user may not create the extension: plain tables and a warning saying who must create it")

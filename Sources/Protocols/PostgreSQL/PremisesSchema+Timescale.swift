@@ -85,9 +85,11 @@ extension PremisesSchema {
                         timescaledb.compress_segmentby = 'device_id, obis_name', timescaledb.compress_orderby = 'time DESC')
                     """)
             }
-            try connection.execute("SELECT remove_compression_policy('elec_measurement', if_exists => TRUE)")
-            try connection.execute("SELECT add_compression_policy('elec_measurement', make_interval(days => $1::int))",
-                                   ["\(days)"])
+            if try !hasPolicy("policy_compression", "compress_after", days: days, on: connection) {
+                try connection.execute("SELECT remove_compression_policy('elec_measurement', if_exists => TRUE)")
+                try connection.execute("SELECT add_compression_policy('elec_measurement', make_interval(days => $1::int))",
+                                       ["\(days)"])
+            }
             features.append("compressed after \(days) days")
         } else {
             try connection.execute("SELECT remove_compression_policy('elec_measurement', if_exists => TRUE)")
@@ -96,13 +98,27 @@ extension PremisesSchema {
             for aggregate in ElecAggregate.allCases { try aggregate.createContinuous(on: connection) }
             features.append("aggregates per 15 minutes, hour and day")
         }
-        try connection.execute("SELECT remove_retention_policy('elec_measurement', if_exists => TRUE)")
         if let days = options.rawRetentionDays {
-            try connection.execute("SELECT add_retention_policy('elec_measurement', make_interval(days => $1::int))",
-                                   ["\(days)"])
+            if try !hasPolicy("policy_retention", "drop_after", days: days, on: connection) {
+                try connection.execute("SELECT remove_retention_policy('elec_measurement', if_exists => TRUE)")
+                try connection.execute("SELECT add_retention_policy('elec_measurement', make_interval(days => $1::int))",
+                                       ["\(days)"])
+            }
             features.append("raw rows kept \(days) days")
+        } else {
+            try connection.execute("SELECT remove_retention_policy('elec_measurement', if_exists => TRUE)")
         }
         return features
+    }
+
+    /// Whether `elec_measurement` has the policy with this age already (so reconnecting does not replace it).
+    private static func hasPolicy(_ procedure: String, _ key: String, days: Int,
+                                  on connection: PostgresConnection) throws(PostgresConnection.Failure) -> Bool {
+        try !connection.execute("""
+            SELECT 1 FROM timescaledb_information.jobs
+            WHERE proc_name = $1 AND hypertable_name = 'elec_measurement'
+              AND (config->>$2)::interval = make_interval(days => $3::int)
+            """, [procedure, key, "\(days)"]).isEmpty
     }
 
     /// Without TimescaleDB the aggregates are ordinary views computed when read, so that dashboards and queries
