@@ -11,7 +11,7 @@ struct FluviusIntoPostgres {
     let spool: String
     let collector: RunningProcess
 
-    init(_ server: PostgresServer, directory: TemporaryDirectory) throws {
+    init(_ server: PostgresServer, directory: TemporaryDirectory, type: String = "postgresql") throws {
         pty = PtyPair(directory: directory)
         try pty.plug()
         spool = directory.file("spool")
@@ -20,7 +20,7 @@ struct FluviusIntoPostgres {
             type = fluvius
             port = \(pty.meter)
 
-            """ + PostgreSQLSinkTests.sinkSection(server, spool: spool))
+            """ + PostgreSQLSinkTests.sinkSection(server, spool: spool, type: type))
         let collector = try RunningProcess(collectorBinary, ["-c", ini])
         self.collector = collector
         #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading fluvius on") }, "\(collector.stderr.contents)")

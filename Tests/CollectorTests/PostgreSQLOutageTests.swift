@@ -3,16 +3,17 @@ import Protocols
 import Testing
 import TestSupport
 
-/// A real PostgreSQL 15 stopped for a whole minute while a P1 meter keeps sending (the shorter stop and the crash
+/// A real PostgreSQL 15 (plain and with TimescaleDB, see `PostgresFlavour`) stopped for a whole minute while a P1 meter keeps sending (the shorter stop and the crash
 /// are in `PostgreSQLSinkTests`). Its own suite: it takes about a minute and a half and runs beside the others.
 @Suite("PostgreSQL outage", .enabled(if: PostgresServer.isInstalled))
 struct PostgreSQLOutageTests {
-    @Test("server stopped for a minute during a steady stream: the readings wait in the spool, every one stored once")
-    func stoppedForAMinute() throws {
-        let server = try PostgresServer()
+    @Test("server stopped for a minute during a steady stream: the readings wait in the spool, every one stored once",
+          arguments: PostgresFlavour.testable)
+    func stoppedForAMinute(_ flavour: PostgresFlavour) throws {
+        let server = try flavour.server()
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
-        let run = try FluviusIntoPostgres(server, directory: directory)
+        let run = try FluviusIntoPostgres(server, directory: directory, type: flavour.sinkType)
         let pty = run.pty, spool = run.spool, collector = run.collector
 
         let total = 400
@@ -42,5 +43,8 @@ struct PostgreSQLOutageTests {
         let log = collector.stderr.contents
         let failures = log.components(separatedBy: "readings wait in the spool").count - 1
         #expect((1...3).contains(failures), "the outage is logged once per distinct failure, not per retry: \(log)")
+        if flavour == .timescale {
+            #expect(try server.query("SELECT count(*) FROM timescaledb_information.hypertables").first?[0] == "4")
+        }
     }
 }

@@ -123,12 +123,13 @@ struct PostgreSQLSinkTests {
         #expect(rows.first?[3] == "t")
     }
 
-    @Test("server stopped and crashed mid-stream: every reading is stored exactly once")
-    func serverRestartMidStream() throws {
-        let server = try PostgresServer()
+    @Test("server stopped and crashed mid-stream: every reading is stored exactly once",
+          arguments: PostgresFlavour.testable)
+    func serverRestartMidStream(_ flavour: PostgresFlavour) throws {
+        let server = try flavour.server()
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
-        let run = try FluviusIntoPostgres(server, directory: directory)
+        let run = try FluviusIntoPostgres(server, directory: directory, type: flavour.sinkType)
         let pty = run.pty, collector = run.collector
         func storedTimes() -> Int {
             (try? server.query("SELECT count(DISTINCT time) FROM elec_measurement").first?[0]).flatMap { $0.flatMap { Int($0) } } ?? -1
@@ -161,6 +162,9 @@ struct PostgreSQLSinkTests {
         #expect(try server.query("SELECT count(*) FROM peak_demand_history").first?[0] == "3")
         #expect(collector.stderr.contents.contains("retrying"), "the outage is logged")
         #expect(run.spoolBytes == 0)
+        if flavour == .timescale {
+            #expect(try server.query("SELECT count(*) FROM timescaledb_information.hypertables").first?[0] == "4")
+        }
     }
 
     @Test("PostgreSQL configuration problems are listed with section and key")

@@ -40,7 +40,7 @@ struct PostgresCommandTests {
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 5, "\(result.stdout)")
         guard lines.count == 5 else { return }
-        #expect(lines[0] == "[sink0] postgresql: OK: connected to postgresql://postgres@127.0.0.1:\(server.port)/premises (PostgreSQL \(version)) as postgres; the tables will be created at the first start; TimescaleDB not installed (plain tables)", "\(lines[0])")
+        #expect(lines[0] == "[sink0] postgresql: OK: connected to postgresql://postgres@127.0.0.1:\(server.port)/premises (PostgreSQL \(version)) as postgres; the tables will be created at the first start; " + (TimescaleDBForTests.isInstalled ? "TimescaleDB installed but not preloaded (plain tables): " + TimescaleStatus.preloadAdvice : "TimescaleDB not installed (plain tables)"), "\(lines[0])")
         #expect(lines[1].hasPrefix("[sink1] postgresql: FAILED: postgresql://postgres@127.0.0.1:\(server.port)/premises: "))
         #expect(lines[1].contains("password authentication failed for user \"postgres\""), "\(lines[1])")
         #expect(lines[2].contains("database \"nothere\" does not exist"), "\(lines[2])")
@@ -48,6 +48,30 @@ struct PostgresCommandTests {
         #expect(lines[3].contains("Connection refused"), "\(lines[3])")
         #expect(lines[4].hasPrefix("[sink4] timescaledb: OK: connected to user=postgres password=*** dbname=premises host=127.0.0.1"), "\(lines[4])")
         #expect(!result.stdout.contains(PostgresServer.password))
+    }
+
+    @Test("test-sinks says whether TimescaleDB is installed and preloaded, and what to run when it is not",
+          .enabled(if: TimescaleDBForTests.isAvailable, "TimescaleDB is not installed: set TIMESCALEDB_SOURCE"))
+    func testSinksTimescaleDB() throws {
+        let plain = try PostgresServer()
+        let preloaded = try PostgresServer(preloadTimescaleDB: true)
+        let config = try scratch.write("c.ini", "[reader0]\ntype = fluvius\nport = /dev/null\n"
+            + Self.section("sink0", plain) + Self.section("sink1", preloaded))
+        func lines() throws -> [String] {
+            let result = try Configurator.run(["test-sinks", "-c", config, "--timeout", "5"])
+            #expect(result.status == 0, "\(result.stdout)")
+            return result.stdout.split(separator: "\n").map(String.init)
+        }
+        let before = try lines()
+        #expect(before.count == 2, "\(before)")
+        guard before.count == 2 else { return }
+        #expect(before[0].hasSuffix("; TimescaleDB installed but not preloaded (plain tables): add timescaledb to shared_preload_libraries (shared_preload_libraries = 'timescaledb' in postgresql.conf, or run timescaledb-tune) and restart PostgreSQL"), "\(before[0])")
+        #expect(before[1].hasSuffix("; TimescaleDB available (created at the first start)"), "\(before[1])")
+        let connection = try preloaded.connect()
+        defer { connection.close() }
+        #expect(try PremisesSchema.ensure(on: connection, timescale: TimescaleOptions()).hypertables)
+        let after = try lines()
+        #expect(after.last?.contains("; the tables exist; TimescaleDB 2.") == true, "\(after)")
     }
 
     @Test("backup neutralises formulas in meter-chosen texts (not in numbers) and restore gives the texts back exactly")

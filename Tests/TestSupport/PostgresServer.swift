@@ -20,7 +20,9 @@ public final class PostgresServer {
 
     public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: binaries + "/postgres") }
 
-    public init(port: Int? = nil) throws {
+    /// `preloadTimescaleDB`: `shared_preload_libraries = 'timescaledb'` (see `TimescaleDBForTests`), without
+    /// telemetry; the extension is created by whoever needs it (the sink does).
+    public init(port: Int? = nil, preloadTimescaleDB: Bool = false) throws {
         directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("postgres-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.port = port ?? FreePort.find()
@@ -37,7 +39,7 @@ public final class PostgresServer {
             full_page_writes = off
             logging_collector = off
             log_min_messages = warning
-            """
+            """ + (preloadTimescaleDB ? "\nshared_preload_libraries = 'timescaledb'\ntimescaledb.telemetry_level = off" : "")
         try (dataDirectory.appendingPathComponent("postgresql.conf").path).append("\n" + settings + "\n")
         try start()
         try createDatabase("premises")
@@ -81,6 +83,12 @@ public final class PostgresServer {
     }
 
     public var isRunning: Bool { ChildProcess.isRunning(pid) }
+
+    /// Adds TimescaleDB to `shared_preload_libraries`; takes effect at the next `start()`.
+    public func preloadTimescaleDBAtNextStart() throws {
+        try dataDirectory.appendingPathComponent("postgresql.conf").path
+            .append("\nshared_preload_libraries = 'timescaledb'\ntimescaledb.telemetry_level = off\n")
+    }
 
     /// Fast shutdown (SIGINT): clients are disconnected, then the server exits.
     public func stop() { signalAndWait(SIGINT) }

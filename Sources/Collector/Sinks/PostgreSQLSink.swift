@@ -31,6 +31,7 @@ final class PostgreSQLSink: Sink {
             case .failed(let text): sinkLogger.warning("\(text)")
             }
         }
+        inserter.timescale = TimescaleOptions(sink: configuration.type, options: options)
         inserter.start()
     }
 

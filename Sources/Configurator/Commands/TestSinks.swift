@@ -158,8 +158,7 @@ struct TestSinks: ParsableCommand {
                 }
                 text += "; the tables will be created at the first start"
             }
-            let timescale = try connection.execute("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'").first?.first.flatMap { $0 }
-            text += timescale.map { "; TimescaleDB \($0)" } ?? "; TimescaleDB not installed (plain tables)"
+            text += "; " + (try TimescaleStatus.probe(connection)).description
             return .success(text)
         } catch {
             return .failure(Failure(text: "\(settings.address): \(error.description)"))

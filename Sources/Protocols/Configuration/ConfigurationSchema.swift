@@ -169,8 +169,33 @@ extension SinkSchema {
         type: "postgresql", summary: "PostgreSQL: the Belgian P1 logger's tables (elec_measurement, mbus_measurement, peak_demand, peak_demand_history)",
         keys: postgresqlKeys, crossCheck: postgresqlRules)
     public static let timescaledb = SinkSchema(
-        type: "timescaledb", summary: "as postgresql; the tables become hypertables when the timescaledb extension is available",
-        keys: postgresqlKeys, crossCheck: postgresqlRules)
+        type: "timescaledb", summary: "as postgresql, with TimescaleDB when the server preloads it: hypertables, compression, aggregates per 15 minutes, hour and day (elec_measurement_15min, _hourly, _daily), retention",
+        keys: postgresqlKeys + timescaleKeys, crossCheck: { postgresqlRules($0) + timescaleRules($0) })
+
+    static let timescaleKeys: [KeySchema] = [
+        KeySchema("chunk_interval_hours", .integer(1...8_760),
+                  help: "hours of elec_measurement rows per TimescaleDB chunk (default \(TimescaleOptions.defaultChunkIntervalHours): about 1.5 million rows at one telegram per second)"),
+        KeySchema("compress_after", .integer(0...3_650),
+                  help: "days after which chunks are compressed, segmented by device and name and ordered by time; 0: never (default \(TimescaleOptions.defaultCompressAfterDays))"),
+        KeySchema("aggregates", .boolean,
+                  help: "continuous aggregates elec_measurement_15min, _hourly and _daily (average, min, max, first, last, delta per value) refreshed by policy (default True)"),
+        KeySchema("raw_retention", .integer(0...36_500),
+                  help: "days after which raw elec_measurement rows are dropped while the aggregates stay, e.g. 90; 0: keep them (default 0)"),
+    ]
+
+    /// Raw rows must outlive the window the aggregates recompute, and should be compressed before they are dropped.
+    @Sendable static func timescaleRules(_ section: IniDocument.Section) -> [(String, String)] {
+        guard let text = section.value("raw_retention"), let days = Int(text.trimmed), days > 0 else { return [] }
+        var problems: [(String, String)] = []
+        let minimum = 2 * TimescaleOptions.refreshWindowDays + 1
+        if days < minimum {
+            problems.append(("\(days) days is shorter than the aggregates' refresh window; at least \(minimum)", "raw_retention"))
+        }
+        if section.value("aggregates").flatMap(ConfigurationValidator.boolean) == false {
+            problems.append(("raw_retention drops rows that no aggregate keeps; set aggregates = true or raw_retention = 0", "raw_retention"))
+        }
+        return problems
+    }
 
     /// `dsn` stands alone; without it, `host` says where the server is.
     @Sendable static func postgresqlRules(_ section: IniDocument.Section) -> [(String, String)] {

@@ -32,28 +32,12 @@ public enum PremisesSchema {
         """,
     ]
 
-    /// Creates the tables when missing. With the timescaledb extension installed in the database, or available and
-    /// creatable by this user, they become hypertables. Returns what was done, for the log.
+    /// Creates the tables when missing. With the timescaledb extension installed in the database, or available
+    /// (preloaded) and creatable by this user, they become hypertables; nothing more (a `timescaledb` sink passes its
+    /// `TimescaleOptions` to `ensure(on:timescale:)`). Returns what was done, for the log.
     @discardableResult
     public static func ensure(on connection: PostgresConnection) throws(PostgresConnection.Failure) -> String {
-        for statement in createStatements { try connection.execute(statement) }
-        var installed = try !connection.execute("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'").isEmpty
-        var note = ""
-        if !installed,
-           try !connection.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'").isEmpty {
-            do {
-                try connection.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
-                installed = true
-            } catch {
-                if error.connectionLost { throw error }
-                note = "; timescaledb is available but could not be created (\(error.description)): plain tables"
-            }
-        }
-        guard installed else { return "tables ready (plain PostgreSQL\(note))" }
-        for table in tables {
-            try connection.execute("SELECT create_hypertable($1::regclass, 'time', if_not_exists => TRUE)", [table])
-        }
-        return "tables ready (TimescaleDB hypertables)"
+        try ensure(on: connection, timescale: .hypertablesOnly).summary
     }
 
     static let insertElectricity = """

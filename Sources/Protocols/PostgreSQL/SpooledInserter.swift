@@ -45,6 +45,10 @@ public final class SpooledInserter: @unchecked Sendable {
     private var lastFailure: String?
     /// Kinds of refusal already logged: each is logged once, then only counted.
     private var reportedRefusals: Set<String> = []
+    /// What a `timescaledb` sink asks of TimescaleDB (see `PremisesSchema.ensure(on:timescale:)`); set before `start()`.
+    public var timescale = TimescaleOptions.hypertablesOnly
+    /// Setup warnings already logged (TimescaleDB not preloaded): each once, not at every reconnection.
+    private var reportedWarnings: Set<String> = []
 
     public init(settings: PostgresSettings, spool: DiskSpool, batchReadings: Int = 500,
                 report: @escaping @Sendable (Event) -> Void) {
@@ -130,10 +134,11 @@ public final class SpooledInserter: @unchecked Sendable {
                 if connection == nil {
                     let fresh = try settings.connect()
                     connection = fresh
-                    let schema = try PremisesSchema.ensure(on: fresh)
+                    let setup = try PremisesSchema.ensure(on: fresh, timescale: timescale)
                     condition.withLock { statistics_.connected = true }
                     lastFailure = nil
-                    report(.connected("connected to \(settings.address) (PostgreSQL \(fresh.serverVersion)), \(schema)"))
+                    report(.connected("connected to \(settings.address) (PostgreSQL \(fresh.serverVersion)), \(setup.summary)"))
+                    if let warning = setup.warning, reportedWarnings.insert(warning).inserted { report(.failed(warning)) }
                 }
                 guard readings > 0 else { continue }
                 let outcome = try PremisesBatch.insert(batch, on: connection!)
