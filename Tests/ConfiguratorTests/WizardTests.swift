@@ -75,7 +75,7 @@ struct WizardTests {
             guard seen else { return }
             if !step.answer.isEmpty || step.prompt.hasSuffix(": ") { terminal.send(step.answer) }
         }
-        #expect(terminal.expect("restarted smartmeter-datacollector\nActive: active (running)\n"))
+        #expect(terminal.expect("restarted smartmeter-datacollector\nActive: active (running)\n"), "\(terminal.transcript)")
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         #expect(!terminal.transcript.contains("s3cret"))
