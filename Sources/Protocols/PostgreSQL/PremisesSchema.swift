@@ -41,6 +41,12 @@ public enum PremisesSchema {
         var note = ""
         if !installed,
            try !connection.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'").isEmpty {
+            // Creating the extension when the server did not preload its library is a FATAL error that ends the
+            // session (TimescaleDB 2.x): ask first.
+            let preloaded = try connection.execute("SHOW shared_preload_libraries").first?.first??.contains("timescaledb") ?? false
+            if !preloaded {
+                return "tables ready (plain PostgreSQL; timescaledb is available but not in shared_preload_libraries)"
+            }
             do {
                 try connection.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
                 installed = true
