@@ -1,6 +1,7 @@
 import Foundation
 
-/// One run of a program to its end: wall time and peak resident set (`ru_maxrss` of the child, from `wait4`).
+/// One run of a program to its end: wall time and peak resident set, as `/usr/bin/time -f %M` reports it (a child
+/// spawned from this large process would inherit its high-water mark in `ru_maxrss`; `time` is small).
 struct Run {
     var seconds: Double
     var peakKB: Int
@@ -16,6 +17,8 @@ struct Run {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let rssPath = NSTemporaryDirectory() + "replay-bench-\(getpid()).rss"
+        let arguments = ["/usr/bin/time", "-f", "%M", "-o", rssPath] + arguments
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
@@ -28,8 +31,10 @@ struct Run {
         let seconds = now() - started
         let log = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         unlink(errPath)
+        let peak = Int(((try? String(contentsOfFile: rssPath, encoding: .utf8)) ?? "").split(separator: "\n").last ?? "") ?? 0
+        unlink(rssPath)
         let exit = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Run(seconds: seconds, peakKB: usage.ru_maxrss, status: exit, stderr: log)
+        return Run(seconds: seconds, peakKB: peak, status: exit, stderr: log)
     }
 }
 

@@ -39,11 +39,11 @@ let config = bin + "/smartmeter-config"
 let collector = bin + "/smartmeter-datacollector"
 var figures: [String: Double] = [:]
 
-func report(_ name: String, _ value: Double, _ unit: String) {
+@MainActor func report(_ name: String, _ value: Double, _ unit: String) {
     figures[name] = value
     let text = value >= 1000 ? String(Int(value.rounded())) : String(format: "%.1f", value)
-    print(String(format: "%-44@ %12@ %@", name as NSString, text as NSString, unit as NSString))
-    fflush(stdout)
+    let padded = name.padding(toLength: 44, withPad: " ", startingAt: 0)
+    FileHandle.standardOutput.write(Data("\(padded) \(String(repeating: " ", count: max(0, 12 - text.count)))\(text) \(unit)\n".utf8))
 }
 
 /// The count of readings a run reported (`readings N` in decode's summary, `published N` in the collector's log).
