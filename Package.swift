@@ -71,6 +71,11 @@ let package = Package(
             dependencies: ["Protocols", "TestSupport"],
             path: "Benchmarks/CollectorMQTTBenchmark"
         ),
+        .executableTarget(
+            name: "ReplayBenchmark",
+            dependencies: ["TestSupport"],
+            path: "Benchmarks/ReplayBenchmark"
+        ),
         .target(
             name: "TestSupport",
             dependencies: ["Protocols"],

@@ -28,7 +28,7 @@ import Testing
         #expect(lines.contains("  \(ini):2: [reader0] type: unknown meter type 'lge451'; did you mean 'lge450'? (one of: "
                                + MeterType.allCases.map(\.rawValue).joined(separator: ", ") + ")"))
         #expect(lines.contains("  \(ini):4: [reader0] key: must be 32 hex characters (16 bytes), got 4 characters"))
-        #expect(lines.contains("  \(ini):11: [sink1] fiel: unknown key; did you mean 'file'? (keys of a jsonl sink: type, file, queue_size)"))
+        #expect(lines.contains("  \(ini):11: [sink1] fiel: unknown key; did you mean 'file'? (keys of a jsonl sink: type, file, queue_size, queue_max_kb)"))
         #expect(!FileManager.default.fileExists(atPath: directory.file("csv")))
         #expect(!FileManager.default.fileExists(atPath: directory.file("out.jsonl")))
     }

@@ -240,7 +240,7 @@ struct ProblemLines: Error {
             "test.ini:6: [sink1] type: missing; one of: logger, csv, jsonl, mqtt, mqttrldsp, mqttjson, postgresql, timescaledb",
             "test.ini:8: [sink2] directory: missing",
             "test.ini:12: [sink3] file: must not be empty",
-            "test.ini:15: [sink4] nmae: unknown key; did you mean 'name'? (keys of a logger sink: type, name, queue_size)",
+            "test.ini:15: [sink4] nmae: unknown key; did you mean 'name'? (keys of a logger sink: type, name, queue_size, queue_max_kb)",
             "test.ini:19: [sink5] port: 99999 is out of range 1...65535",
             "test.ini:20: [sink5] queue_size: 0 is out of range 1...1000000",
         ])

@@ -120,7 +120,7 @@ struct EditCommandTests {
         #expect(result.stderr == """
             smartmeter-config set: not written, the change would make the configuration invalid:
               \(path):6: [reader0] key: must be 32 hex characters (16 bytes), got 4 characters
-              \(path):12: [sink0] typo: unknown key; did you mean 'type'? (keys of a csv sink: type, directory, queue_size)
+              \(path):12: [sink0] typo: unknown key; did you mean 'type'? (keys of a csv sink: type, directory, queue_size, queue_max_kb)
 
             """)
         #expect(scratch.read("c.ini") == Self.userFile)

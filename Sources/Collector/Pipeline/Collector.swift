@@ -9,7 +9,8 @@ import ServiceLifecycle
 ///
 /// Services are listed sinks first and readers last: on SIGTERM/SIGINT the group stops them in reverse order, so the
 /// readers stop first, then each sink writes what its queue holds and closes. Shutdown is bounded: past 1.5 s the
-/// group cancels, and a sink stuck in a write is abandoned.
+/// group cancels, and a sink stuck in a write is abandoned. The end of replayed files is not a shutdown: the
+/// readers' service waits until every sink has written everything (see `ReadersService`).
 struct Collector {
     let configuration: CollectorConfiguration
     let logger: Logger
@@ -25,8 +26,10 @@ struct Collector {
                     logger.warning("[\(sinkConfiguration.name)] sink type '\(sinkConfiguration.type)' is not available in this build yet; skipped")
                     continue
                 }
-                workers.append(SinkWorker(name: sinkConfiguration.name, sink: sink,
-                                          queue: SinkQueue(capacity: sinkConfiguration["queue_size"].flatMap { Int($0) } ?? SinkSchema.defaultQueueSize), logger: sinkLogger,
+                let queue = SinkQueue(
+                    capacity: sinkConfiguration["queue_size"].flatMap { Int($0) } ?? SinkSchema.defaultQueueSize,
+                    maximumBytes: (sinkConfiguration["queue_max_kb"].flatMap { Int($0) } ?? SinkSchema.defaultQueueKilobytes) << 10)
+                workers.append(SinkWorker(name: sinkConfiguration.name, sink: sink, queue: queue, logger: sinkLogger,
                                           statisticsInterval: interval))
             } catch {
                 logger.error("[\(sinkConfiguration.name)] cannot start the \(sinkConfiguration.type) sink: \(error)")
@@ -45,7 +48,7 @@ struct Collector {
             ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .ignore,
                                                            serviceName: $0.name)
         }
-        services.append(.init(service: ReadersService(readers: readers, logger: logger),
+        services.append(.init(service: ReadersService(readers: readers, workers: workers, logger: logger),
                                successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "readers"))
         var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]

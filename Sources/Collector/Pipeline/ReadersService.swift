@@ -1,21 +1,34 @@
 import Logging
 import ServiceLifecycle
 
-/// Runs every reader on its own thread. Returns when all readers have ended (replayed files) or, on graceful
-/// shutdown or cancellation, once each has been asked to stop and has stopped.
+/// Runs every reader on its own thread. When all readers have reached the end of their input (replayed files), it
+/// closes the sinks' queues and waits, with no time limit, until every sink has written (or spooled) everything,
+/// then returns, which ends the process. On graceful shutdown or cancellation each reader is asked to stop, and the
+/// service returns once they have (the sinks then drain within the group's shutdown limit).
 struct ReadersService: Service {
     let readers: [any Reader]
+    let workers: [SinkWorker]
     let logger: Logger
 
     func run() async {
         let flags = readers.map { _ in StopFlag() }
-        let stopAll: @Sendable () -> Void = { flags.forEach { $0.set() } }
+        let shutdown = StopFlag()
+        let stopAll: @Sendable () -> Void = {
+            shutdown.set()
+            flags.forEach { $0.set() }
+        }
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 await withTaskGroup(of: Void.self) { group in
                     for (reader, flag) in zip(readers, flags) {
                         group.addTask { await runOnThread(name: reader.name) { reader.run(stop: flag) } }
                     }
+                }
+                guard !shutdown.isSet else { return }
+                logger.info("all input read; waiting for the sinks to write everything")
+                for worker in workers { worker.queue.close(endOfInput: true) }
+                while !shutdown.isSet && !Task.isCancelled && !workers.allSatisfy(\.isFinished) {
+                    try? await Task.sleep(for: .milliseconds(20))
                 }
             } onCancel: {
                 stopAll()

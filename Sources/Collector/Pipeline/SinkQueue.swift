@@ -2,38 +2,71 @@ import FoundationEssentials
 import Glibc
 import Protocols
 
-/// The bounded queue in front of one sink. Readers push without ever waiting; when the queue is full the oldest
-/// reading is dropped and counted, so a slow or dead sink costs only its own data.
+/// The bounded queue in front of one sink, bounded in readings and in bytes (`ReadingSize`). What a full queue does
+/// is the pusher's choice (`WhenFull`): a serial meter cannot wait, so the oldest reading is dropped and counted and a
+/// slow or dead sink costs only its own data; a file can wait, so its reader blocks until the sink has taken some.
 final class SinkQueue: @unchecked Sendable {
+    enum WhenFull: Sendable {
+        /// Drop the oldest reading, counted (serial meters).
+        case dropOldest
+        /// Wait for room unless `stop` is set (replayed files). A waiting pusher keeps the queue at most
+        /// `waitingCapacity` readings and `waitingBytes` bytes, so that a replay holds little memory.
+        case wait(unless: StopFlag)
+    }
+
+    /// Bounds for a pusher that waits: enough to write in large batches, small enough for a fixed memory bound.
+    static let waitingCapacity = 1_024
+    static let waitingBytes = 1 << 20
+
     let capacity: Int
+    let maximumBytes: Int
     private let condition = ConditionLock()
     private var ring: [Reading?]
     private var head = 0
     private var count = 0
+    private var bytes = 0
     private var closed = false
+    /// Closed because every reader reached the end of its input (not because of a shutdown).
+    private(set) var endOfInput = false
     private(set) var dropped = 0
     private(set) var accepted = 0
 
-    init(capacity: Int) {
-        precondition(capacity > 0)
+    init(capacity: Int, maximumBytes: Int) {
+        precondition(capacity > 0 && maximumBytes > 0)
         self.capacity = capacity
+        self.maximumBytes = maximumBytes
         self.ring = Array(repeating: nil, count: capacity)
     }
 
-    func push(_ reading: Reading) {
+    func push(_ reading: Reading, whenFull: WhenFull) {
+        let size = ReadingSize.bytes(of: reading)
         condition.lock()
         defer { condition.unlock() }
-        guard !closed else { return }
-        accepted += 1
-        if count == capacity {
-            ring[head] = nil
-            head = (head + 1) % capacity
-            count -= 1
-            dropped += 1
+        switch whenFull {
+        case .dropOldest:
+            guard !closed else { return }
+            while count > 0 && (count == capacity || bytes + size > maximumBytes) {
+                removeHead()
+                dropped += 1
+            }
+        case .wait(let stop):
+            let readings = min(capacity, Self.waitingCapacity)
+            let limit = min(maximumBytes, Self.waitingBytes)
+            while !closed && !stop.isSet && count > 0 && (count >= readings || bytes + size > limit) {
+                condition.wait(seconds: 0.05)
+            }
+            guard !closed, !stop.isSet else { return }
+            // A serial reader may have filled the queue meanwhile: its rule applies to the rest.
+            while count == capacity {
+                removeHead()
+                dropped += 1
+            }
         }
+        accepted += 1
         ring[(head + count) % capacity] = reading
         count += 1
-        condition.signal()
+        bytes += size
+        condition.broadcast()
     }
 
     /// Up to `limit` readings in arrival order; waits up to `timeout` seconds for the first one. An empty array
@@ -42,23 +75,24 @@ final class SinkQueue: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         if count == 0 && !closed {
-            _ = condition.wait(until: Date(timeIntervalSinceNow: timeout))
+            condition.wait(seconds: timeout)
         }
         if count == 0 { return closed ? nil : [] }
         var batch: [Reading] = []
         batch.reserveCapacity(min(limit, count))
         while count > 0 && batch.count < limit {
             batch.append(ring[head]!)
-            ring[head] = nil
-            head = (head + 1) % capacity
-            count -= 1
+            removeHead()
         }
+        condition.broadcast()
         return batch
     }
 
-    /// No more pushes; the consumer drains what is queued and then gets nil.
-    func close() {
+    /// No more pushes; the consumer drains what is queued and then gets nil. `endOfInput`: the readers have read
+    /// everything (a replayed file), so the sink should store all of it before it closes.
+    func close(endOfInput: Bool = false) {
         condition.lock()
+        if !closed { self.endOfInput = endOfInput }
         closed = true
         condition.broadcast()
         condition.unlock()
@@ -69,13 +103,30 @@ final class SinkQueue: @unchecked Sendable {
         defer { condition.unlock() }
         return (accepted, dropped, count)
     }
+
+    var wasEndOfInput: Bool {
+        condition.withLock { endOfInput }
+    }
+
+    private func removeHead() {
+        bytes -= ReadingSize.bytes(of: ring[head]!)
+        ring[head] = nil
+        head = (head + 1) % capacity
+        count -= 1
+    }
 }
 
 /// Hands every reading to every sink's queue. Readers call `publish` from their threads.
 struct FanOut: Sendable {
     let queues: [SinkQueue]
+    var whenFull: SinkQueue.WhenFull = .dropOldest
+
+    /// The same queues, for a reader that waits for room instead of dropping (a replayed file).
+    func waiting(unless stop: StopFlag) -> FanOut {
+        FanOut(queues: queues, whenFull: .wait(unless: stop))
+    }
 
     func publish(_ reading: Reading) {
-        for queue in queues { queue.push(reading) }
+        for queue in queues { queue.push(reading, whenFull: whenFull) }
     }
 }

@@ -3,9 +3,11 @@ import Glibc
 import Logging
 import Protocols
 
-/// Replays a capture file: hex text (whitespace and line breaks anywhere), raw bytes, or P1 telegram text. With
-/// `replay_speed = realtime` readings are passed on with the gaps between their meter timestamps; with `max`, as
-/// fast as they decode. The reader ends at the end of the file.
+/// Replays a capture file: hex text (whitespace and line breaks anywhere), raw bytes, or P1 telegram text, read as a
+/// stream in fixed-size chunks so that a file of any size takes the same memory. With `replay_speed = realtime`
+/// readings are passed on with the gaps between their meter timestamps; with `max`, as fast as they decode and the
+/// slowest sink writes: a file waits for its sinks (the queues never drop its readings). Progress is logged at INFO
+/// every `progressInterval` seconds. The reader ends at the end of the file.
 struct FileReader: Reader {
     let configuration: ReaderConfiguration
     let path: String
@@ -14,23 +16,29 @@ struct FileReader: Reader {
     let logger: Logger
     let statisticsInterval: Double
 
+    static let progressInterval = 10.0
+
     var name: String { configuration.name }
 
     func run(stop: StopFlag) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            logger.error("cannot read \(path)")
+        let file: CaptureFile
+        do {
+            file = try CaptureFile(path: path)
+        } catch {
+            logger.error("\(error)")
             return
         }
+        defer { file.close() }
         var session: DecodingSession
         do {
-            session = try DecodingSession(configuration: configuration, fanOut: fanOut, logger: logger,
-                                          statisticsInterval: statisticsInterval)
+            session = try DecodingSession(configuration: configuration, fanOut: fanOut.waiting(unless: stop),
+                                          logger: logger, statisticsInterval: statisticsInterval)
         } catch {
             logger.error("cannot start the decoder: \(error)")
             return
         }
-        let bytes = Hex.bytes(fromCapture: [UInt8](data))
-        logger.info("replaying \(path) (\(bytes.count) bytes, \(speed.rawValue)) as \(configuration.meter.rawValue)")
+        let size = file.size.map { "\($0) bytes" } ?? "a stream"
+        logger.info("replaying \(path) (\(size), \(speed.rawValue)) as \(configuration.meter.rawValue)")
         if speed == .realtime {
             var first: (meter: Int64, wall: Double)?
             session.beforePublish = { reading in
@@ -42,15 +50,23 @@ struct FileReader: Reader {
                 return stop.sleep(seconds: due - monotonicSeconds())
             }
         }
-        var offset = 0
-        bytes.withUnsafeBytes { all in
-            while offset < all.count, !stop.isSet {
-                let end = min(all.count, offset + 4096)
-                session.feed(UnsafeRawBufferPointer(rebasing: all[offset..<end]))
-                offset = end
+        let progress = ReplayProgress(totalBytes: file.size)
+        let started = monotonicSeconds()
+        var nextProgress = started + Self.progressInterval
+        var text = CaptureText()
+        while !stop.isSet, file.next({ chunk in text.feed(chunk) { session.feed($0) } }) {
+            let now = monotonicSeconds()
+            if now >= nextProgress {
+                logger.info("replaying \(path): \(progress.line(bytesRead: file.bytesRead, readings: session.published, elapsedSeconds: now - started))")
+                nextProgress = now + Self.progressInterval
             }
         }
+        text.finish { session.feed($0) }
         session.finish()
+        if let error = file.readError { logger.error("cannot read \(path): \(error)") }
+        if text.skippedCharacters > 0 {
+            logger.warning("\(path): \(text.skippedCharacters) characters that are not hex digits were skipped")
+        }
         logger.info("\(stop.isSet ? "stopped" : "end of file"): \(session.summary)")
     }
 }

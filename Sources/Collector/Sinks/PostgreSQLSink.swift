@@ -5,11 +5,19 @@ import Protocols
 
 /// `type = postgresql` (alias `timescaledb`): stores readings in the Belgian P1 logger's tables (see `PremisesRows`,
 /// `PremisesSchema`) through an on-disk spool, so that nothing is lost while the server is down or restarting and
-/// nothing is stored twice (see `SpooledInserter`).
-final class PostgreSQLSink: Sink {
+/// nothing is stored twice (see `SpooledInserter`). While the server takes readings, `write` waits when the spool
+/// holds more than `spoolAhead` bytes, so that a replayed file goes no faster than the server and is not cut by
+/// `spool_max_mb`; while the server is away, the spool takes everything (up to `spool_max_mb`). At the end of a
+/// replay `finish` waits until the spool is empty, as long as the server keeps taking readings.
+final class PostgreSQLSink: Sink, @unchecked Sendable {
     private let inserter: SpooledInserter
     private let logger: Logger
     private var drops: SpoolDropLog
+    private let spoolAhead: Int
+    private let interrupted = StopFlag()
+
+    /// How long `finish` waits while the server stores nothing before it leaves the rest spooled.
+    static let finishPatience = 30.0
 
     static let defaultBatchReadings = 500
 
@@ -20,6 +28,7 @@ final class PostgreSQLSink: Sink {
         let settings = PostgresSettings(sink: configuration)
         for warning in settings.securityWarnings { logger.warning("\(warning)") }
         let spool = try SinkSpool.open(for: configuration, logger: logger)
+        spoolAhead = min(spool.maximumBytes / 2, 32 << 20)
         drops = SpoolDropLog(spool, logger: logger)
         let sinkLogger = logger
         inserter = SpooledInserter(
@@ -40,7 +49,45 @@ final class PostgreSQLSink: Sink {
             let now = inserter.statistics
             drops.update(dropped: now.droppedBecauseFull, droppedForSpace: now.droppedForSpace, diskFull: now.diskFull)
         }
+        waitForServer(untilPendingBelow: spoolAhead)
         try inserter.submit(readings.map(PremisesRows.init))
+    }
+
+    func finish() {
+        let pending = inserter.statistics.pendingBytes
+        guard pending > 0 else { return }
+        logger.info("end of input: waiting until the server has stored the \(pending) spooled bytes")
+        if !waitForServer(untilPendingBelow: 1) && !interrupted.isSet {
+            logger.warning("the server stored nothing for \(Int(Self.finishPatience)) s; the rest stays spooled")
+        }
+    }
+
+    func interrupt() {
+        interrupted.set()
+    }
+
+    /// Waits while the spool holds `bytes` or more and the server keeps taking readings (progress within
+    /// `finishPatience`); false when it gave up for lack of progress.
+    @discardableResult
+    private func waitForServer(untilPendingBelow bytes: Int) -> Bool {
+        let start = inserter.statistics
+        var committed = start.committedReadings + start.rejectedReadings
+        var lastProgress = monotonicSeconds()
+        while !interrupted.isSet {
+            let now = inserter.statistics
+            if now.pendingBytes < bytes { return true }
+            let moved = now.committedReadings + now.rejectedReadings
+            if moved != committed {
+                committed = moved
+                lastProgress = monotonicSeconds()
+            } else if !now.connected && bytes > 1 {
+                return true  // the server is away: the spool takes the readings
+            } else if monotonicSeconds() - lastProgress > Self.finishPatience {
+                return false
+            }
+            usleep(5_000)
+        }
+        return true
     }
 
     /// Gives the server a second to take what is spooled; the rest stays spooled for the next start.

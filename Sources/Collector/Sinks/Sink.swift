@@ -6,8 +6,19 @@ import Protocols
 protocol Sink: AnyObject {
     /// Writes a batch of readings in arrival order. A thrown error is logged and the batch counted as lost.
     func write(_ readings: [Reading]) throws
+    /// The input has ended (every replayed file read) and every reading was handed to `write`: returns once the sink
+    /// has stored everything it holds (a spool drained into its server), or when `interrupt` is called.
+    func finish()
+    /// Called from another thread on shutdown: a `write` or `finish` waiting for a server stops waiting.
+    func interrupt()
     /// Flushes and releases what the sink holds. Called once, after the last write.
     func close()
+}
+
+extension Sink {
+    /// Sinks that store what `write` gives them before it returns have nothing to wait for.
+    func finish() {}
+    func interrupt() {}
 }
 
 struct SinkError: Error, CustomStringConvertible {

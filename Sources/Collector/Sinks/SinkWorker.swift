@@ -5,9 +5,10 @@ import Protocols
 import ServiceLifecycle
 import Synchronization
 
-/// Drains one sink's queue on the sink's own thread. On graceful shutdown the queue is closed and what it holds is
-/// written before the sink is closed; on cancellation (shutdown took too long) the thread gives up after the batch
-/// it is writing.
+/// Drains one sink's queue on the sink's own thread. At the end of the input (replayed files) the queue is closed,
+/// everything in it written and the sink asked to `finish` (store what it spooled) before it is closed, with no time
+/// limit. On graceful shutdown the queue is closed and what it holds is written before the sink is closed; on
+/// cancellation (shutdown took too long) the thread gives up after the batch it is writing.
 final class SinkWorker: Service, @unchecked Sendable {
     let name: String
     let queue: SinkQueue
@@ -18,6 +19,10 @@ final class SinkWorker: Service, @unchecked Sendable {
     /// Written by the sink thread, read for the summary by whoever logs it.
     private let written = Atomic<Int>(0)
     private let failed = Atomic<Int>(0)
+    private let finished = Atomic<Bool>(false)
+
+    /// The sink thread has closed the sink.
+    var isFinished: Bool { finished.load(ordering: .acquiring) }
 
     init(name: String, sink: any Sink, queue: SinkQueue, logger: Logger, statisticsInterval: Double) {
         self.name = name
@@ -42,10 +47,12 @@ final class SinkWorker: Service, @unchecked Sendable {
                 // stops after that write, and the service returns now so that the process can exit.
                 self.abandon.set()
                 self.queue.close()
+                self.sink.interrupt()
                 done.fire()
             }
         } onGracefulShutdown: {
             self.queue.close()
+            self.sink.interrupt()
         }
         if abandon.isSet {
             logger.warning("abandoned at shutdown: \(summary)")
@@ -55,7 +62,7 @@ final class SinkWorker: Service, @unchecked Sendable {
     private func drain() {
         var nextReport = monotonicSeconds() + statisticsInterval
         var lastError: String?
-        while !abandon.isSet, let batch = queue.pop(limit: 256, timeout: 0.25) {
+        while !abandon.isSet, let batch = queue.pop(limit: Self.batchLimit, timeout: 0.25) {
             if !batch.isEmpty {
                 do {
                     try sink.write(batch)
@@ -76,9 +83,16 @@ final class SinkWorker: Service, @unchecked Sendable {
                 nextReport = monotonicSeconds() + statisticsInterval
             }
         }
+        if queue.wasEndOfInput && !abandon.isSet {
+            sink.finish()
+        }
         sink.close()
         logger.info("stopped: \(summary)")
+        finished.store(true, ordering: .releasing)
     }
+
+    /// Readings handed to one `write`: large writes for a replayed file, at most what a serial meter's queue holds.
+    static let batchLimit = 1_024
 
     private var summary: String {
         let counters = queue.counters

@@ -48,14 +48,14 @@ struct Decode: ParsableCommand {
     }
 
     func run() throws {
-        let input: [UInt8]
+        let input: CaptureFile
         do {
-            input = try CaptureInput.read(path: file)
+            input = try CaptureFile(path: file)
         } catch {
             _ = FileSystem.writeAll(STDERR_FILENO, "smartmeter-config decode: \(error)\n")
             throw ExitCode(2)
         }
-        let bytes = Hex.bytes(fromCapture: input)
+        defer { input.close() }
         let meter = MeterType(rawValue: type)!
         // --timezone, else the meter type's usual zone (Europe/Brussels for P1 meters), else the system's.
         let zone = (timezone ?? meter.defaultTimeZoneIdentifier).flatMap { ZoneOffsetResolver(identifier: $0) } ?? .systemZone
@@ -63,26 +63,35 @@ struct Decode: ParsableCommand {
             meter: meter, key: key.flatMap { Hex.encryptionKey($0) }, authenticationKey: authKey.flatMap { Hex.encryptionKey($0) },
             zone: zone, fallbackSource: file.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "stdin"))
 
-        var output = ""
+        var output = DecodeOutput()
         var problems = ""
+        var readings = 0
+        let verbose = verbose
         let emit: (DecoderEvent) -> Void = { event in
             switch event {
             case .reading(let reading):
-                output += ReadingJSON.encode(reading)
-                output += "\n"
+                output.append(reading)
+                readings += 1
             case .dropped(let drop):
                 if verbose || drop.reason == .decryptionFailed || drop.reason == .authenticationFailed || drop.reason == .noKey {
                     problems += "dropped: \(drop)\n"
                 }
             }
-            if output.utf8.count > 1 << 16 {
-                _ = FileSystem.writeAll(STDOUT_FILENO, output)
-                output = ""
-            }
         }
-        decoder.feed(bytes, emit: emit)
+        var progress = DecodeProgress(totalBytes: input.size)
+        var text = CaptureText()
+        while input.next({ chunk in text.feed(chunk) { decoder.feed($0, emit: emit) } }) {
+            output.flushIfFull()
+            progress.update(bytesRead: input.bytesRead, readings: readings)
+        }
+        text.finish { decoder.feed($0, emit: emit) }
         decoder.finish(emit: emit)
-        _ = FileSystem.writeAll(STDOUT_FILENO, output)
+        output.flush()
+        progress.clear()
+        if let error = input.readError { problems += "cannot read \(input.path): \(error)\n" }
+        if text.skippedCharacters > 0 {
+            problems += "\(text.skippedCharacters) characters that are not hex digits were skipped\n"
+        }
         _ = FileSystem.writeAll(STDERR_FILENO, problems + decoder.statistics.summary + "\n")
     }
 }

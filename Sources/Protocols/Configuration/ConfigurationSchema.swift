@@ -50,10 +50,13 @@ public struct SinkSchema: Sendable {
         self.keys = [KeySchema("type", .sinkType, required: true, help: "type of the sink")] + keys + [
             KeySchema("queue_size", .integer(1...1_000_000),
                       help: "readings held for this sink while it is slow; the oldest are dropped beyond (default \(Self.defaultQueueSize))"),
+            KeySchema("queue_max_kb", .integer(64...4_194_304),
+                      help: "memory the queued readings of this sink may take, in KiB; the oldest are dropped beyond (default \(Self.defaultQueueKilobytes)); a replayed file waits for the sink instead"),
         ]
     }
 
     public static let defaultQueueSize = 10_000
+    public static let defaultQueueKilobytes = 16_384
 
     public static func named(_ type: String) -> SinkSchema? {
         all.first { $0.type == type }

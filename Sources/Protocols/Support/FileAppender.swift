@@ -67,6 +67,13 @@ public final class FileAppender {
         }
     }
 
+    public func append(_ bytes: [UInt8]) throws(FileSystem.FailureReason) {
+        let code = bytes.withUnsafeBytes { FileSystem.writeAll(descriptor, $0) }
+        if let code {
+            throw .init(text: "cannot write \(path): \(FileSystem.errorText(code))")
+        }
+    }
+
     public func sync() throws(FileSystem.FailureReason) {
         guard fsync(descriptor) == 0 || errno == EINVAL else {
             throw .init(text: "cannot sync \(path): \(FileSystem.errorText())")
