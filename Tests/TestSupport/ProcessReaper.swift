@@ -60,6 +60,10 @@ public enum ProcessReaper {
             defer { posix_spawn_file_actions_destroy(&actions) }
             posix_spawn_file_actions_adddup2(&actions, ends[0], 0)
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            // Nothing else: a pipe another test was creating at this moment (Foundation's are not close-on-exec)
+            // would stay open in the watchdog, and that test would never see the end of its child's output.
+            // (glibc ignores closing a descriptor that is not open.)
+            for descriptor in Int32(3)..<1024 { posix_spawn_file_actions_addclose(&actions, descriptor) }
             var attributes = posix_spawnattr_t()
             posix_spawnattr_init(&attributes)
             defer { posix_spawnattr_destroy(&attributes) }

@@ -67,7 +67,10 @@ final class CSVSink: Sink {
                 reason = "\(error)"
             }
         }
-        if pending.count > 64 || pending.contains(where: { $0.bytes.capacity > 4 << 20 }) { pending = [] }
+        if pending.count > 64 || pending.contains(where: { $0.bytes.capacity > 4 << 20 }) {
+            pending = []
+            used = 0
+        }
         guard let reason else {
             if lastFailure != nil { logger.info("writing again") }
             lastFailure = nil
