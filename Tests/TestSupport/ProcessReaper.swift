@@ -114,9 +114,6 @@ public enum ProcessReaper {
     /// registered (same start time in /proc) and all their descendants, with SIGKILL (a stopped process too).
     static let script = #"""
         trap '' INT TERM HUP QUIT PIPE
-        # Keep nothing but standard input: a pipe end the test process held when it started us (a child's standard
-        # input, say) would stay open for the whole run, and that child would never see its end.
-        for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd<&-"; done 2>/dev/null
         started() { local s; read -r s 2>/dev/null < "/proc/$1/stat" || return 1; s=${s##*) }; set -- $s; echo "${20}"; }
         declare -A start
         while read -r pid; do

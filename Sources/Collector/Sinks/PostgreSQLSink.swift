@@ -18,6 +18,8 @@ final class PostgreSQLSink: Sink, @unchecked Sendable {
 
     /// How long `finish` waits while the server stores nothing before it leaves the rest spooled.
     static let finishPatience = 30.0
+    /// The same while the server is not even connected (down, refusing the login): the first attempt has had time.
+    static let unreachablePatience = 5.0
 
     static let defaultBatchReadings = 500
 
@@ -58,7 +60,7 @@ final class PostgreSQLSink: Sink, @unchecked Sendable {
         guard pending > 0 else { return }
         logger.info("end of input: waiting until the server has stored the \(pending) spooled bytes")
         if !waitForServer(untilPendingBelow: 1) && !interrupted.isSet {
-            logger.warning("the server stored nothing for \(Int(Self.finishPatience)) s; the rest stays spooled")
+            logger.warning("the server stored nothing at the end of the input; the rest stays spooled for the next start")
         }
     }
 
@@ -82,6 +84,8 @@ final class PostgreSQLSink: Sink, @unchecked Sendable {
                 lastProgress = monotonicSeconds()
             } else if !now.connected && bytes > 1 {
                 return true  // the server is away: the spool takes the readings
+            } else if !now.connected && monotonicSeconds() - lastProgress > Self.unreachablePatience {
+                return false  // at the end of a replay: no server within a few seconds, the spool keeps the rest
             } else if monotonicSeconds() - lastProgress > Self.finishPatience {
                 return false
             }
