@@ -245,7 +245,7 @@ struct CollectorFaultTests {
 
         let meter = SteadyMeter(pty: pty, perSecond: 1000, count: 3000)
         meter.start()
-        #expect(meter.waitUntilSent(1500, timeout: 10))
+        #expect(meter.waitUntilSent(1500, timeout: 30))
         collector.signal(SIGTERM)
         let stopping = Date()
         let status = collector.waitForExit(timeout: 10)
