@@ -36,7 +36,7 @@ public enum TimescaleDBForTests {
 
     public static let skipReason = """
         TimescaleDB is not installed: set TIMESCALEDB_SOURCE to its source tarball (e.g. \
-        ../shared/vendor/timescaledb-2.28.3.tar.gz; scripts/timescaledb-for-tests builds it) or install \
+        timescaledb-2.28.3.tar.gz, the source of a release; scripts/timescaledb-for-tests builds it) or install \
         timescaledb-2-postgresql-15
         """
 }

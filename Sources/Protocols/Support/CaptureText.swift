@@ -50,7 +50,7 @@ public struct CaptureText {
     private mutating func decide(emit: (UnsafeRawBufferPointer) -> Void) {
         let held = sniffed
         sniffed = []
-        kind = !held.isEmpty && held.allSatisfy(Self.isHexText) ? .hex : .raw
+        kind = !held.isEmpty && held.allSatisfy(Hex.isCaptureText) ? .hex : .raw
         held.withUnsafeBytes { feed($0, emit: emit) }
     }
 
@@ -82,17 +82,5 @@ public struct CaptureText {
         pendingHigh = high
         previous = last
         if !output.isEmpty { output.withUnsafeBytes(emit) }
-    }
-
-    @inline(__always)
-    static func isHexText(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
-             UInt8(ascii: "A")...UInt8(ascii: "F"), UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"),
-             UInt8(ascii: "\r"), UInt8(ascii: ","), UInt8(ascii: "x"), UInt8(ascii: "X"):
-            return true
-        default:
-            return false
-        }
     }
 }

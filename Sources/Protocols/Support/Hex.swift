@@ -69,20 +69,24 @@ public enum Hex {
     /// comma or part of `0x`; the bytes as they are otherwise (binary captures and P1 telegrams, which hold `/`, `!`,
     /// `(` and letters past F).
     public static func bytes(fromCapture input: [UInt8]) -> [UInt8] {
-        let looksLikeHex = !input.isEmpty && input.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
-                 UInt8(ascii: "A")...UInt8(ascii: "F"), UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"),
-                 UInt8(ascii: "\r"), UInt8(ascii: ","), UInt8(ascii: "x"), UInt8(ascii: "X"):
-                return true
-            default:
-                return false
-            }
-        }
+        let looksLikeHex = !input.isEmpty && input.allSatisfy(isCaptureText)
         if looksLikeHex, let bytes = try? Hex.bytes(fromLenient: String(decoding: input, as: UTF8.self)) {
             return bytes
         }
         return input
+    }
+
+    /// A byte hex text of a capture may hold: a hex digit, a blank, a line break, a comma or part of `0x`.
+    @inline(__always)
+    public static func isCaptureText(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
+             UInt8(ascii: "A")...UInt8(ascii: "F"), UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"),
+             UInt8(ascii: "\r"), UInt8(ascii: ","), UInt8(ascii: "x"), UInt8(ascii: "X"):
+            return true
+        default:
+            return false
+        }
     }
 
     /// Upper-case hex without separators.
