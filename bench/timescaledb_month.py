@@ -193,7 +193,7 @@ def expand(sql, start, end, device, interval_s):
         return text + (' AS "time"' if alias else "")
     sql = re.sub(r"\$__timeGroupAlias\((\w+),([^)]*)\)", lambda m: group(m, True), sql)
     sql = re.sub(r"\$__timeGroup\((\w+),([^)]*)\)", lambda m: group(m, False), sql)
-    return sql.replace("$device", device)
+    return sql.replace("$__interval_ms", str(interval_s * 1000)).replace("$device", device)
 
 
 def time_query(cluster, sql):

@@ -54,7 +54,8 @@ struct GrafanaDashboardTests {
         var description: String { "\(from) to \(to)" }
     }
 
-    /// `$__timeFilter`, `$__timeFrom`, `$__timeTo`, `$__timeGroupAlias`, `$__timeGroup` and `$device` as Grafana
+    /// `$__timeFilter`, `$__timeFrom`, `$__timeTo`, `$__timeGroupAlias`, `$__timeGroup`, `$__interval_ms` (one minute)
+    /// and `$device` as Grafana
     /// expands them.
     static func expand(_ sql: String, _ range: Range = .long) -> String {
         var text = sql
@@ -67,6 +68,7 @@ struct GrafanaDashboardTests {
         replace(#"\$__timeTo\(\)"#, "'\(range.to)'")
         replace(#"\$__timeGroupAlias\((\w+),[^)]*\)"#, "to_timestamp(floor(extract(epoch FROM $1) / 60) * 60) AS \"time\"")
         replace(#"\$__timeGroup\((\w+),[^)]*\)"#, "to_timestamp(floor(extract(epoch FROM $1) / 60) * 60)")
+        replace(#"\$__interval_ms"#, "60000")
         return text.replacingOccurrences(of: "$device", with: device)
     }
 
