@@ -28,9 +28,8 @@ public final class PostgresServer {
         self.port = port ?? FreePort.find()
         try directory.appendingPathComponent("password").path.write(Self.password + "\n")
         if getuid() == 0 { _ = chown(directory.path, 65534, 65534); _ = chown(directory.path + "/password", 65534, 65534) }
-        try run([Self.binaries + "/initdb", "-D", dataDirectory.path, "-U", "postgres", "--pwfile",
-                 directory.appendingPathComponent("password").path, "--auth-local=trust", "--auth-host=scram-sha-256",
-                 "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
+        // One initdb per test process (about a second of CPU each, dozens of servers per run); each server copies it.
+        try run(["/bin/cp", "-a", try Self.template.get(), dataDirectory.path])
         let settings = """
             listen_addresses = '127.0.0.1'
             port = \(self.port)
@@ -44,6 +43,48 @@ public final class PostgresServer {
         try start()
         try createDatabase("premises")
     }
+
+    /// The data folder every server of this test process starts from: made by initdb once, removed when the process
+    /// exits (a folder left by a killed run is removed by the next one).
+    private static let template: Result<String, Shell.Failure> = {
+        let root = "/tmp/postgres-template-\(getpid())"
+        removeStaleTemplates()
+        do {
+            try? FileManager.default.removeItem(atPath: root)
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            try (root + "/password").write(password + "\n")
+            if getuid() == 0 { _ = chown(root, 65534, 65534); _ = chown(root + "/password", 65534, 65534) }
+            let command = [binaries + "/initdb", "-D", root + "/data", "-U", "postgres", "--pwfile", root + "/password",
+                           "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
+                           "--no-sync"]
+            var environment = ProcessInfo.processInfo.environment
+            environment["LC_ALL"] = "C.UTF-8"
+            environment.removeValue(forKey: "PGDATA")
+            let child = try ChildProcess.spawn(getuid() == 0 ? runAsNobody + command : command, log: root + "/initdb.log",
+                                               environment: environment)
+            var status: Int32 = 0
+            waitpid(child, &status, 0)
+            guard status == 0 else {
+                let log = (try? String(contentsOfFile: root + "/initdb.log", encoding: .utf8)) ?? ""
+                return .failure(Shell.Failure(description: "initdb failed (\(status)): \(log)"))
+            }
+            atexit { try? FileManager.default.removeItem(atPath: "/tmp/postgres-template-\(getpid())") }
+            return .success(root + "/data")
+        } catch {
+            return .failure(Shell.Failure(description: "cannot prepare the PostgreSQL template in \(root): \(error)"))
+        }
+    }()
+
+    private static func removeStaleTemplates() {
+        let prefix = "postgres-template-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? [] where name.hasPrefix(prefix) {
+            guard let owner = pid_t(name.dropFirst(prefix.count)), owner != getpid(),
+                  kill(owner, 0) != 0 && errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(atPath: "/tmp/" + name)
+        }
+    }
+
+    private static let runAsNobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
 
     /// Libpq keywords for the premises database over TCP as `postgres`.
     public var settings: PostgresSettings {
@@ -108,8 +149,7 @@ public final class PostgresServer {
 
     /// As root, run as nobody.
     private func command(_ arguments: [String]) -> [String] {
-        getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] + arguments
-            : arguments
+        getuid() == 0 ? Self.runAsNobody + arguments : arguments
     }
 
     private func run(_ arguments: [String]) throws {
