@@ -72,6 +72,7 @@ struct HomeAssistantDiscoveryTests {
         #expect(components["obis_0_1_24_2_3_255"]?["device_class"] as? String == "gas")
         #expect(components["obis_0_1_24_2_3_255"]?["unit_of_measurement"] as? String == "m³")
         #expect(components["obis_0_2_24_2_1_255"]?["device_class"] as? String == "water", "device type 7")
+        #expect(components["obis_0_2_24_2_1_255"]?["name"] as? String == "Water")
         #expect(components["obis_0_0_96_14_0_255"]?["state_class"] == nil)
         #expect(components["last_reading"]?["entity_category"] as? String == "diagnostic")
         #expect(components["last_reading"]?["device_class"] as? String == "timestamp")
@@ -120,6 +121,20 @@ struct HomeAssistantDiscoveryTests {
         #expect(energy["state_topic"] as? String == "smartmeter/\(TopicLevel.escape(id))/ACTIVE_ENERGY_P",
                 "the topic the sink publishes on")
         #expect(energy["unique_id"] as? String == "smartmeter_\(node)_1_0_1_8_0_255")
+    }
+
+    @Test("two gas meters: the second is named with its channel; GJ on a channel is heat")
+    func channels() throws {
+        let reading = Reading(source: "X", timestamp: 0, values: [
+            DataPoint(obis: "0-1:24.2.1*255", type: nil, value: .number(1), unit: "m3"),
+            DataPoint(obis: "0-3:24.2.1*255", type: nil, value: .number(2), unit: "m3"),
+            DataPoint(obis: "0-4:24.2.1*255", type: nil, value: .number(3), unit: "GJ"),
+        ])
+        let components = try Self.components(Self.parse(Self.discovery(.mqttjson).message(for: reading)))
+        #expect(components["obis_0_1_24_2_1_255"]?["name"] as? String == "Gas")
+        #expect(components["obis_0_3_24_2_1_255"]?["name"] as? String == "Gas (channel 3)")
+        #expect(components["obis_0_4_24_2_1_255"]?["name"] as? String == "Heat")
+        #expect(components["obis_0_4_24_2_1_255"]?["unit_of_measurement"] as? String == "GJ")
     }
 
     @Test("units the meaning does not expect, unknown codes and a reading without any meaning announce nothing")

@@ -49,8 +49,7 @@ public struct HomeAssistantDiscovery: Sendable {
         out += #","serial_number":"#
         ReadingJSON.appendString(reading.source, to: &out)
         out += "},"
-        out += #""origin":{"name":"\#(ProductVersion.name)","sw_version":"\#(ProductVersion.current)","#
-        out += #""support_url":"https://github.com/scs/smartmeter-datacollector"},"#
+        out += #""origin":{"name":"\#(ProductVersion.name)","sw_version":"\#(ProductVersion.current)"},"#
         if let availabilityTopic {
             out += #""availability_topic":"#
             ReadingJSON.appendString(availabilityTopic, to: &out)

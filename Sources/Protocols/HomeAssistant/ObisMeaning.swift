@@ -7,9 +7,9 @@
 public struct ObisMeaning: Sendable, Equatable {
     public enum DeviceClass: String, Sendable {
         case energy, power, reactive_power, apparent_power, voltage, current, frequency, power_factor, gas, water
-        /// `reactive_energy` exists from Home Assistant 2025.3 on (kvarh).
-        case reactive_energy
         case timestamp
+        // No `reactive_energy`: Home Assistant 2025.4 (the oldest we test) rejects an entity with it; reactive
+        // energy goes without a device class (kvarh, total_increasing), which every version accepts.
     }
 
     public enum StateClass: String, Sendable {
@@ -64,18 +64,38 @@ public struct ObisMeaning: Sendable, Equatable {
         return meaning
     }
 
-    /// A meter behind a P1 meter: gas, water or heat by the channel's device type (M-Bus medium: 3 gas, 7 water,
-    /// 4 and 12 heat), else by unit (m³ without a device type is gas, the common case).
+    /// A meter behind a P1 meter: gas, water or heat by the channel's device type (M-Bus medium: 3 gas, 7 water),
+    /// else by unit (m³ without a device type is gas, the common case; GJ or Wh is heat). A second meter of the same
+    /// kind is named with its channel.
     static func mbus(channel: UInt8, unit: String?, in reading: Reading) -> ObisMeaning? {
-        let deviceType = reading.values.first { $0.obis.a == 0 && $0.obis.b == channel && $0.obis.hasCDE(24, 1, 0) }?
-            .value.number.map { Int($0) }
-        let suffix = channel == 1 ? "" : " \(channel)"
-        switch (unit, deviceType) {
-        case ("m3", 7?): return ObisMeaning("Water" + suffix, .water, .total_increasing, "m³", precision: 3)
-        case ("m3", 3?), ("m3", nil): return ObisMeaning("Gas" + suffix, .gas, .total_increasing, "m³", precision: 3)
-        case ("GJ", _): return ObisMeaning("Heat" + suffix, .energy, .total_increasing, "GJ", precision: 3)
-        case ("Wh", _): return ObisMeaning("Heat" + suffix, .energy, .total_increasing, "kWh", divisor: 1000, precision: 3)
-        default: return nil
+        guard let medium = Medium(channel: channel, unit: unit, in: reading) else { return nil }
+        let another = reading.values.contains { point in
+            let obis = point.obis
+            return obis.a == 0 && obis.b >= 1 && obis.b < channel && obis.c == 24 && obis.d == 2 && obis.f == 255
+                && Medium(channel: obis.b, unit: point.unit, in: reading) == medium
+        }
+        let suffix = another ? " (channel \(channel))" : ""
+        switch medium {
+        case .gas: return ObisMeaning("Gas" + suffix, .gas, .total_increasing, "m³", precision: 3)
+        case .water: return ObisMeaning("Water" + suffix, .water, .total_increasing, "m³", precision: 3)
+        case .heatGJ: return ObisMeaning("Heat" + suffix, .energy, .total_increasing, "GJ", precision: 3)
+        case .heatWh: return ObisMeaning("Heat" + suffix, .energy, .total_increasing, "kWh", divisor: 1000, precision: 3)
+        }
+    }
+
+    enum Medium: Equatable {
+        case gas, water, heatGJ, heatWh
+
+        init?(channel: UInt8, unit: String?, in reading: Reading) {
+            let deviceType = reading.values.first { $0.obis.a == 0 && $0.obis.b == channel && $0.obis.hasCDE(24, 1, 0) }?
+                .value.number.map { Int($0) }
+            switch (unit, deviceType) {
+            case ("m3", 7?): self = .water
+            case ("m3", 3?), ("m3", nil): self = .gas
+            case ("GJ", _): self = .heatGJ
+            case ("Wh", _): self = .heatWh
+            default: return nil
+            }
         }
     }
 
@@ -100,10 +120,10 @@ public struct ObisMeaning: Sendable, Equatable {
         for (e, tariff) in tariffs {
             add(1, 8, e, ObisMeaning("Energy import" + tariff, .energy, .total_increasing, "kWh", divisor: 1000, precision: 3), from: "Wh")
             add(2, 8, e, ObisMeaning("Energy export" + tariff, .energy, .total_increasing, "kWh", divisor: 1000, precision: 3), from: "Wh")
-            add(3, 8, e, ObisMeaning("Reactive energy import" + tariff, .reactive_energy, .total_increasing, "kvarh", divisor: 1000, precision: 3), from: "varh")
-            add(4, 8, e, ObisMeaning("Reactive energy export" + tariff, .reactive_energy, .total_increasing, "kvarh", divisor: 1000, precision: 3), from: "varh")
+            add(3, 8, e, ObisMeaning("Reactive energy import" + tariff, nil, .total_increasing, "kvarh", divisor: 1000, precision: 3), from: "varh")
+            add(4, 8, e, ObisMeaning("Reactive energy export" + tariff, nil, .total_increasing, "kvarh", divisor: 1000, precision: 3), from: "varh")
             for (c, quadrant) in [(UInt8(5), "Q1"), (6, "Q2"), (7, "Q3"), (8, "Q4")] {
-                add(c, 8, e, ObisMeaning("Reactive energy \(quadrant)" + tariff, .reactive_energy, .total_increasing, "kvarh", divisor: 1000, precision: 3), from: "varh")
+                add(c, 8, e, ObisMeaning("Reactive energy \(quadrant)" + tariff, nil, .total_increasing, "kvarh", divisor: 1000, precision: 3), from: "varh")
             }
         }
         add(1, 7, 0, ObisMeaning("Power import", .power, .measurement, "W"), from: "W")
