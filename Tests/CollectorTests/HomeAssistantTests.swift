@@ -101,8 +101,7 @@ struct HomeAssistantTests {
     }
 
     @Test("E450, AM550 and Fluvius P1 with gas and water through mqtt, mqttrldsp and mqttjson into Home Assistant",
-          .enabled(if: HomeAssistantServer.venv != nil || ProcessInfo.processInfo.environment["HOMEASSISTANT_VENV"] != nil,
-                   Comment(rawValue: HomeAssistantServer.skipReason)),
+          .enabled(if: HomeAssistantServer.enabled, Comment(rawValue: HomeAssistantServer.skipReason)),
           .timeLimit(.minutes(10)))
     func homeAssistant() throws {
         let started = Date()
