@@ -149,3 +149,26 @@ struct HomeAssistantDiscoveryTests {
         #expect(HomeAssistantDiscovery.nodeID("") != "")
     }
 }
+
+@Suite("Home Assistant announcements")
+struct HomeAssistantAnnouncerTests {
+    static func reading(_ source: String, unit: String = "Wh") -> Reading {
+        Reading(source: source, timestamp: 0, values: [
+            DataPoint(obis: "1-0:1.8.0*255", type: .ACTIVE_ENERGY_P, value: .number(1), unit: unit),
+        ])
+    }
+
+    @Test("a meter is announced once, again when its values change; at most 64 meters")
+    func onceAndBounded() {
+        var announcer = HomeAssistantAnnouncer(HomeAssistantDiscoveryTests.discovery(.mqttjson))
+        #expect(announcer.announcements(for: [Self.reading("A"), Self.reading("A")]).count == 1)
+        #expect(announcer.announcements(for: [Self.reading("A")]).isEmpty)
+        #expect(announcer.announcements(for: [Self.reading("A", unit: "kWh")]).isEmpty, "no value with a meaning left")
+        #expect(announcer.announcements(for: [Self.reading("A")]).count == 1, "changed back: announced again")
+        let many = (0..<100).map { Self.reading("meter\($0)") }
+        #expect(announcer.announcements(for: many).count == HomeAssistantAnnouncer.maximumMeters - 1)
+        #expect(announcer.refusedMeters == 100 - (HomeAssistantAnnouncer.maximumMeters - 1))
+        #expect(announcer.announcements(for: [Self.reading("meter1", unit: "kWh"), Self.reading("meter1")]).count == 1,
+                "a known meter is still announced when its values change")
+    }
+}

@@ -46,8 +46,14 @@ final class MQTTSink: Sink {
     }
 
     func write(_ readings: [Reading]) throws {
-        if let announcements = announcer?.announcements(for: readings), !announcements.isEmpty {
-            publisher.announce(announcements)
+        if var announcer {
+            let refusedBefore = announcer.refusedMeters
+            let announcements = announcer.announcements(for: readings)
+            if !announcements.isEmpty { publisher.announce(announcements) }
+            if refusedBefore == 0 && announcer.refusedMeters > 0 {
+                logger.warning("Home Assistant: \(HomeAssistantAnnouncer.maximumMeters) meters announced already; readings of further meter ids are published but not announced (reported once)")
+            }
+            self.announcer = announcer
         }
         var messages: [MQTTMessage] = []
         for reading in readings {
