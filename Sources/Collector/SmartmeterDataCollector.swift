@@ -17,7 +17,7 @@ struct SmartmeterDataCollector: AsyncParsableCommand {
             Exit status: 0 after a clean shutdown (SIGTERM, SIGINT, or all replayed files read); 1 when a sink cannot \
             start; 2 for an invalid configuration or bad arguments.
             """,
-        version: "0.1.0")
+        version: ProductVersion.current)
 
     @Option(name: [.short, .long], help: ArgumentHelp("Path to the .ini configuration file.", valueName: "path"))
     var config = "./datacollector.ini"

@@ -8,7 +8,7 @@ struct SmartmeterConfig: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smartmeter-config",
         abstract: "Configure smartmeter-datacollector and check meters, keys and captures.",
-        version: "0.1.0",
+        version: ProductVersion.current,
         subcommands: [Validate.self, Init.self, Wizard.self, Show.self, SetKeys.self, AddReader.self, AddSink.self,
                       Remove.self, Detect.self, TestSinks.self, Restart.self, Decode.self, Backup.self, Restore.self]
     )

@@ -111,12 +111,15 @@ struct MQTTSinkTests {
             client_cert_path = /etc/cert.pem
             topic_group = my/group
             qos = 3
+            ha_discovery_prefix = home/assistant
             """)
         let result = try runCollector(["-c", ini])
         #expect(result.status == 2)
         for expected in ["[sink0] port", "70000 is out of range", "username without password",
                          "client certificate without client_key_path", "client_cert_path is set but tls is not enabled",
-                         "'my/group' must be letters and digits only", "[sink0] qos"] {
+                         "'my/group' must be letters and digits only", "[sink0] qos",
+                         "[sink0] ha_discovery_prefix: 'home/assistant' must be letters and digits only",
+                         "ha_discovery_prefix is set but ha_discovery is not enabled"] {
             #expect(result.stderr.contains(expected), "\(expected) in: \(result.stderr)")
         }
     }

@@ -10,9 +10,10 @@ final class PtyPair {
     let feed: String
     private var process: Process?
 
-    init(directory: TemporaryDirectory) {
-        meter = directory.file("meter")
-        feed = directory.file("feed")
+    /// `name` (when given) keeps the links of several pairs in one folder apart.
+    init(directory: TemporaryDirectory, name: String = "") {
+        meter = directory.file(name.isEmpty ? "meter" : name + "-meter")
+        feed = directory.file(name.isEmpty ? "feed" : name + "-feed")
     }
 
     func plug() throws {

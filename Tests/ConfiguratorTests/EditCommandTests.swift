@@ -35,6 +35,8 @@ struct EditCommandTests {
         let text = scratch.read("sub/dir/datacollector.ini")
         #expect(text.hasPrefix("# smartmeter-datacollector configuration\n"))
         #expect(text.contains("[reader0]\n# type of the connected smart meter"))
+        #expect(text.contains("# announce each meter and its values to Home Assistant (MQTT discovery, retained; default False)\n# ha_discovery =\n"),
+                "init documents Home Assistant discovery on the MQTT sink")
         try "changed\n".write(toFile: path, atomically: false, encoding: .utf8)
         let again = try Configurator.run(["init", "-c", path])
         #expect(again.status == 1)

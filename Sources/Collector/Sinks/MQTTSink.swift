@@ -12,6 +12,7 @@ final class MQTTSink: Sink {
     private let topicGroup: String
     private let logger: Logger
     private var drops: SpoolDropLog
+    private var announcer: HomeAssistantAnnouncer?
 
     init(_ configuration: SinkConfiguration, logger: Logger) throws {
         guard let format = MQTTPayloadFormat(rawValue: configuration.type) else {
@@ -28,14 +29,32 @@ final class MQTTSink: Sink {
         let spool = try SinkSpool.open(for: configuration, logger: logger)
         drops = SpoolDropLog(spool, logger: logger)
         let sinkLogger = logger
+        if flag("ha_discovery") ?? false {
+            announcer = HomeAssistantAnnouncer(HomeAssistantDiscovery(
+                discoveryPrefix: options["ha_discovery_prefix"] ?? HomeAssistantDiscovery.defaultPrefix, layout: format,
+                topicPrefix: topicPrefix, topicGroup: topicGroup, availabilityTopic: settings.statusTopic))
+        }
+        let birthTopic = announcer?.discovery.statusTopic
         publisher = try SpooledPublisher(settings: settings, spool: spool, qos: options["qos"].flatMap { Int($0) } ?? 1,
-                                         retain: flag("retain") ?? false) { event in
+                                         retain: flag("retain") ?? false, subscriptions: birthTopic.map { [$0] } ?? [],
+                                         announceAgain: { topic, payload in
+                                             topic == birthTopic && HomeAssistantAnnouncer.isBirth(payload)
+                                         }) { event in
             if event.hasPrefix("connected") { sinkLogger.info("\(event)") } else { sinkLogger.warning("\(event)") }
         }
         try publisher.start()
     }
 
     func write(_ readings: [Reading]) throws {
+        if var announcer {
+            let refusedBefore = announcer.refusedMeters
+            let announcements = announcer.announcements(for: readings)
+            if !announcements.isEmpty { publisher.announce(announcements) }
+            if refusedBefore == 0 && announcer.refusedMeters > 0 {
+                logger.warning("Home Assistant: \(HomeAssistantAnnouncer.maximumMeters) meters announced already; readings of further meter ids are published but not announced (reported once)")
+            }
+            self.announcer = announcer
+        }
         var messages: [MQTTMessage] = []
         for reading in readings {
             messages += format.messages(for: reading, topicPrefix: topicPrefix, topicGroup: topicGroup)

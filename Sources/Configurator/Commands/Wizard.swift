@@ -177,6 +177,14 @@ struct Wizard: ParsableCommand {
                 answer.isEmpty ? "a username needs a password" : nil
             }))
         }
+        if try ask.yesNo("Announce the meter to Home Assistant (MQTT discovery)?", default: false) {
+            entries.append(("ha_discovery", "True"))
+            let prefix = try ask.checked("Home Assistant's discovery prefix", default: HomeAssistantDiscovery.defaultPrefix) { answer in
+                !answer.isEmpty && answer.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) ? nil
+                    : "letters and digits only, as set in Home Assistant's MQTT options"
+            }
+            if prefix != HomeAssistantDiscovery.defaultPrefix { entries.append(("ha_discovery_prefix", prefix)) }
+        }
         return entries
     }
 

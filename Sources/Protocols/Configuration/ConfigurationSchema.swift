@@ -143,6 +143,9 @@ extension SinkSchema {
         for key in ["ca_file_path", "client_cert_path", "client_key_path"] where has(key) && !tls {
             problems.append(("\(key) is set but tls is not enabled", key))
         }
+        if has("ha_discovery_prefix") && section.value("ha_discovery").flatMap(ConfigurationValidator.boolean) != true {
+            problems.append(("ha_discovery_prefix is set but ha_discovery is not enabled", "ha_discovery_prefix"))
+        }
         return problems
     }
 
@@ -162,6 +165,8 @@ extension SinkSchema {
         KeySchema("keepalive", .integer(5...3_600), help: "seconds between keep-alive pings (default 60)"),
         KeySchema("topic_prefix", .text, help: "first topic level (default smartmeter)"),
         KeySchema("topic_group", .identifier, help: "group level of mqttrldsp topics, letters and digits (default mqttrldsp)"),
+        KeySchema("ha_discovery", .boolean, help: "announce each meter and its values to Home Assistant (MQTT discovery, retained; default False)"),
+        KeySchema("ha_discovery_prefix", .identifier, help: "Home Assistant's discovery prefix, letters and digits (default homeassistant)"),
         KeySchema("tls_version", .choice(["tlsv1.2", "tlsv1.3"]), help: "TLS version (default: the newest both sides speak)"),
         KeySchema("protocol", .choice(["3.1.1", "5"]), help: "MQTT protocol version (default 3.1.1)"),
         KeySchema("spool_dir", .path, help: "folder of the on-disk spool that holds readings while the broker is away (default $STATE_DIRECTORY/spool/<sinkN>, else ./spool/<sinkN>)"),

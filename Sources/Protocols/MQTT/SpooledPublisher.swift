@@ -9,6 +9,10 @@ import Glibc
 /// A message that can never be published (libmosquitto refuses its topic or size, or an MQTT 5 broker acknowledges
 /// it with a failure reason) is dropped from the spool and counted, its reason reported once; the messages behind it
 /// go on. A connection that is down keeps every message.
+///
+/// Announcements (Home Assistant discovery) are retained messages kept in memory, not in the spool: the latest one
+/// per topic is sent at every connect, before the spool, and again whenever `announceAgain` says so about a message
+/// on one of `subscriptions` (Home Assistant's birth message).
 public final class SpooledPublisher: @unchecked Sendable {
     public struct Statistics: Sendable, Equatable {
         public var acknowledged = 0
@@ -42,10 +46,18 @@ public final class SpooledPublisher: @unchecked Sendable {
     /// The reasons of refused messages reported so far (each once).
     private var refusalReasons: Set<String> = []
     private var lastFailure: String?
+    private let subscriptions: [String]
+    private let announceAgain: @Sendable (_ topic: String, _ payload: [UInt8]) -> Bool
+    /// The latest announcement per topic, in the order their topics first came.
+    private var announcements: [MQTTMessage] = []
 
     /// `report` receives connection changes and failures (each distinct failure once until the next connect).
     public init(settings: MQTTSettings, spool: DiskSpool, qos: Int, retain: Bool, window: Int = 100,
+                subscriptions: [String] = [],
+                announceAgain: @escaping @Sendable (_ topic: String, _ payload: [UInt8]) -> Bool = { _, _ in false },
                 report: @escaping @Sendable (String) -> Void) throws(MQTTClient.Failure) {
+        self.subscriptions = subscriptions
+        self.announceAgain = announceAgain
         self.spool = spool
         self.qos = qos
         self.retain = retain
@@ -66,6 +78,37 @@ public final class SpooledPublisher: @unchecked Sendable {
         try spool.append(messages.map(\.spoolRecord))
         if sendCursor < spool.head { sendCursor = spool.head }   // the bound dropped what we were about to send
         pump()
+    }
+
+    /// Keeps these announcements (replacing earlier ones on the same topics) and sends them now when connected.
+    public func announce(_ messages: [MQTTMessage]) {
+        lock.withLock {
+            for message in messages {
+                if let index = announcements.firstIndex(where: { $0.topic == message.topic }) {
+                    announcements[index] = message
+                } else {
+                    announcements.append(message)
+                }
+            }
+            if connected { send(messages) }
+        }
+    }
+
+    /// Announcements sent so far (each resend counts), for tests and statistics.
+    public var announcementsSent: Int { lock.withLock { announcementsSentCount } }
+    private var announcementsSentCount = 0
+
+    /// Sends announcements retained with QoS 1, outside the spool. Lock held.
+    private func send(_ messages: [MQTTMessage]) {
+        for message in messages {
+            do {
+                try client.publish(topic: message.topic, payload: message.payload, qos: 1, retain: true)
+                announcementsSentCount += 1
+            } catch {
+                report("announce on \(message.topic): \(error)")
+                return
+            }
+        }
     }
 
     public var statistics: Statistics {
@@ -94,6 +137,10 @@ public final class SpooledPublisher: @unchecked Sendable {
                 inflight.removeAll()
                 sendCursor = spool.head
                 report("connected to \(client.settings.address)")
+                for topic in subscriptions {
+                    do { try client.subscribe(topic, qos: 1) } catch { report("\(error)") }
+                }
+                send(announcements)
                 pump()
             case .connectionFailed(let reason), .disconnected(let reason):
                 let wasConnected = connected
@@ -114,8 +161,8 @@ public final class SpooledPublisher: @unchecked Sendable {
                 noteRefusal("the broker refused a message: \(reason)")
                 releaseDelivered()
                 pump()
-            case .message:
-                break
+            case .message(let topic, let payload):
+                if subscriptions.contains(topic), announceAgain(topic, payload) { send(announcements) }
             }
         }
     }
