@@ -56,7 +56,7 @@ enum ConfigurationEdit {
     /// `KEY=VALUE`, split at the first '='.
     static func assignment(_ text: String) -> (key: String, value: String)? {
         guard let equals = text.firstIndex(of: "=") else { return nil }
-        let key = text[..<equals].trimmed.lowercased()
+        let key = text[..<equals].trimmed.asciiLowercased()
         guard !key.isEmpty, !key.contains(" ") else { return nil }
         return (key, text[text.index(after: equals)...].trimmed)
     }
