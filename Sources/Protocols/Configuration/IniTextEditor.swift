@@ -12,10 +12,11 @@ public struct IniTextEditor: Sendable {
 
     public var text: String { lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n" }
 
-    /// The value as written to the file: quoted when iniparser would otherwise cut or trim it.
+    /// The value as written to the file: quoted when iniparser would otherwise cut or trim it, or continue the line
+    /// onto the next one (a value ending in `\`).
     public static func quoted(_ value: String) -> String {
         let needsQuotes = value.contains(";") || value.contains("#") || value.hasPrefix("\"") || value.hasPrefix("'")
-            || value != value.trimmingBlanks()
+            || value != value.trimmingBlanks() || value.hasSuffix("\\")
         guard needsQuotes else { return value }
         return value.contains("\"") ? "'\(value)'" : "\"\(value)\""
     }
