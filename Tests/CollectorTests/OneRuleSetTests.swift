@@ -82,4 +82,14 @@ struct OneRuleSetTests {
         #expect(eventually(timeout: 10) { FileManager.default.fileExists(atPath: spool) }, "\(running.stderr.contents)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: work).isEmpty)
     }
+
+    @Test("a replayed file that passes the checks but cannot be read (/proc/self/mem: EIO) ends the collector with 1, not 0")
+    func unreadableFile() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let path = try directory.write("c.ini", "[reader0]\ntype = lge450\nfile = /proc/self/mem\n[sink0]\ntype = logger\n")
+        let collector = try runCollector(["-c", path], timeout: 10)
+        #expect(collector.status == 1, "\(collector.stderr)")
+        #expect(collector.stderr.contains("/proc/self/mem"), "\(collector.stderr)")
+    }
 }
