@@ -121,4 +121,12 @@ struct IniReadingTests {
         mkfifo(path, 0o600)
         #expect(throws: IniDocument.LoadError.self) { try IniDocument.load(path: path) }
     }
+
+    @Test("a syntax error on a line that starts like a secret's key does not repeat the line")
+    func secretLineNotRepeated() throws {
+        let (_, document) = try load("[sink0]\ntype = mqtt\npassword S3cretPW5\nhost broker\n")
+        let lines = document.syntaxProblems.map(\.message)
+        #expect(lines == ["syntax error: expected 'key = value', '[section]' or a comment: (not shown: it may hold a secret)",
+                          "syntax error: expected 'key = value', '[section]' or a comment: host broker"])
+    }
 }

@@ -58,7 +58,11 @@ enum IniLineScanner {
                   case let key = String(line[..<equals]).strippingBlanks().asciiLowercased(), !key.isEmpty else {
                 let reason = line.hasPrefix("[") ? "a section header needs a closing ']'"
                     : "expected 'key = value', '[section]' or a comment"
-                problems.append(ConfigurationProblem("syntax error: \(reason): \(line)", at: location))
+                // A line that starts like a secret's key (`password secret`) is not repeated.
+                let lower = line.asciiLowercased()
+                let shown = ConfigurationSecrets.keys.contains(where: { lower.hasPrefix($0) }) || lower.hasPrefix("dsn")
+                    ? "(not shown: it may hold a secret)" : line
+                problems.append(ConfigurationProblem("syntax error: \(reason): \(shown)", at: location))
                 continue
             }
             guard !sections.isEmpty else {
