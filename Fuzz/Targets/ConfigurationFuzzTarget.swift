@@ -115,6 +115,7 @@ enum ConfigurationFuzzTarget {
         case .identifier: return "abc"
         case .topicLevels: return "home/meters"
         case .clientID: return "meter-1"
+        case .connectionString: return "host=db user=meter"
         }
     }
 }

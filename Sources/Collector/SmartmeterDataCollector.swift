@@ -55,7 +55,10 @@ struct SmartmeterDataCollector: AsyncParsableCommand {
         if location.origin == .builtIn {
             logger.warning("no configuration file at \(config); running the built-in default")
         }
-        for problem in outcome.warnings { logger.warning("\(problem)") }
+        // A warning about the file as a whole (world-readable secrets) names the file itself.
+        for problem in outcome.warnings {
+            logger.warning("\(problem.section == nil && problem.location.line == nil ? problem.message : problem.description)")
+        }
         logEffectiveValues(document, logger: logger)
         Self.unblockShutdownSignals()
         try await Collector(configuration: configuration, logger: logger).run()

@@ -129,4 +129,15 @@ struct IniReadingTests {
         #expect(lines == ["syntax error: expected 'key = value', '[section]' or a comment: (not shown: it may hold a secret)",
                           "syntax error: expected 'key = value', '[section]' or a comment: host broker"])
     }
+
+    @Test("a dsn libpq cannot read is a configuration error that does not show it", arguments: [
+        "postgresql://meter:S3cretPW1@[::1/premises", "postgresql://meter:S3cret%zzPW6@db/premises", "password S3cretPW5",
+        "host=db S3cretPW7",
+    ])
+    func unreadableDSN(_ dsn: String) throws {
+        let lines = try problems(Self.reader + "[sink0]\ntype = postgresql\ndsn = \(dsn)\n")
+        #expect(lines.count == 1 && lines[0].hasPrefix("test.ini:6: [sink0] dsn: libpq cannot read the dsn"), "\(lines)")
+        #expect(!lines.joined().contains("S3cret"))
+        #expect(try problems(Self.reader + "[sink0]\ntype = postgresql\ndsn = postgresql://meter:S3cretPW2@db/premises?sslmode=require\n").isEmpty)
+    }
 }

@@ -22,6 +22,8 @@ public struct KeySchema: Sendable {
         case topicLevels
         /// An MQTT client id, also a level of the status topic: no `/`, wildcards, NUL or control characters.
         case clientID
+        /// A libpq connection string or URI that libpq can read (`PostgresConnectionString`).
+        case connectionString
     }
 
     public var name: String
@@ -223,7 +225,7 @@ extension SinkSchema {
         KeySchema("password", .text, help: "optional password"),
         KeySchema("sslmode", .choice(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
                   help: "TLS: disable, allow, prefer, require, verify-ca or verify-full (default prefer)"),
-        KeySchema("dsn", .text, help: "instead of the keys above: a libpq connection string or postgresql:// URI"),
+        KeySchema("dsn", .connectionString, help: "instead of the keys above: a libpq connection string or postgresql:// URI"),
         KeySchema("batch_size", .integer(1...100_000), help: "readings per insert transaction at most (default 500)"),
         KeySchema("spool_dir", .path, help: "folder of the on-disk spool that holds readings while the server is away (default $STATE_DIRECTORY/spool/<sinkN>, else $XDG_STATE_HOME or ~/.local/state, then smartmeter-datacollector/spool/<sinkN>)"),
         KeySchema("spool_max_mb", .integer(1...100_000), help: "size of the spool; beyond it the oldest readings are dropped (default 100)"),

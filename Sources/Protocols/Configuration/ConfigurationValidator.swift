@@ -236,6 +236,18 @@ public struct ConfigurationValidator: Sendable {
             return MQTTNames.topicProblem(value)
         case .clientID:
             return MQTTNames.clientIDProblem(value)
+        case .connectionString:
+            // Named without its text, which may hold a password. Without libpq on this machine the sink says so
+            // when it starts.
+            do {
+                _ = try PostgresConnectionString(parsing: value)
+                return nil
+            } catch {
+                switch error {
+                case .unreadable: return error.description
+                case .noClientLibrary: return nil
+                }
+            }
         case .identifier:
             return !value.isEmpty && value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) ? nil
                 : "'\(value)' must be letters and digits only"
