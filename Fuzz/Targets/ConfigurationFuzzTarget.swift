@@ -69,7 +69,8 @@ enum ConfigurationFuzzTarget {
         guard document.syntaxProblems.isEmpty else { return }
         let value = String(decoding: bytes.suffix(bytes.count % 61), as: UTF8.self).trimmed
         // What every writing subcommand refuses (EditableText).
-        guard !value.unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\0" }) else { return }
+        guard !value.unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\0" }),
+              IniTextEditor.unwritableReason(value) == nil else { return }
         let names = document.sections.map(\.name)
         let section = names.isEmpty || bytes.count % 7 == 0 ? "sink\(bytes.count % 5)" : names[bytes.count % names.count]
         let key = keys[bytes.count % keys.count]

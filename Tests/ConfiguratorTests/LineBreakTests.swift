@@ -52,7 +52,9 @@ struct LineBreakTests {
         let validate = try Configurator.run(["validate", "-c", path])
         #expect(validate.stdout.contains("valid (1 reader, 2 sinks)"), "\(validate.stdout)")
         let before = scratch.read("c.ini")
-        for arguments in [["set", "-c", path, "sink0.[sink7=]"], ["add-sink", "-c", path, "--type", "logger", "[sink7=]"]] {
+        // Found by the config fuzz target: a value that needs quotes and holds both kinds has no form iniparser reads.
+        for arguments in [["set", "-c", path, "sink0.[sink7=]"], ["add-sink", "-c", path, "--type", "logger", "[sink7=]"],
+                          ["set", "-c", path, "sink0.name=#'siinky = \"x"]] {
             let result = try Configurator.run(arguments)
             #expect(result.status == 2, "\(result.stderr)")
             #expect(scratch.read("c.ini") == before)

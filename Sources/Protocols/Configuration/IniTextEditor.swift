@@ -21,6 +21,13 @@ public struct IniTextEditor: Sendable {
         return value.contains("\"") ? "'\(value)'" : "\"\(value)\""
     }
 
+    /// Why `value` cannot be written so that iniparser reads it back as it is, or nil: a value that needs quotes
+    /// (see `quoted`) and holds both kinds of quote has no form iniparser reads whole.
+    public static func unwritableReason(_ value: String) -> String? {
+        guard quoted(value) != value, value.contains("\""), value.contains("'") else { return nil }
+        return "holds both ' and \" besides ';', '#', a '\\' at its end or blanks at its ends: iniparser cannot read such a value back whole"
+    }
+
     // MARK: Finding lines
 
     private static func trimmed(_ line: String) -> String { line.trimmingBlanks() }
