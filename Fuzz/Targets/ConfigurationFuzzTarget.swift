@@ -3,10 +3,14 @@ import Glibc
 #endif
 import Foundation
 
-/// The configuration path of the collector: the fuzz bytes as a file, loaded with iniparser (`IniDocument.load`),
-/// validated, and each valid reader's decoder built.
+/// The configuration path of the collector: the fuzz bytes as a file, loaded by iniparser's rules
+/// (`IniDocument.load`), validated, and each valid reader's decoder built. Then what `smartmeter-config set` does
+/// with an arbitrary value (the input's last bytes) in a section of the file: the edited text must hold the same
+/// sections, plus the one set when it was missing, and read the value back as it was given.
 enum ConfigurationFuzzTarget {
     static let path = FuzzScratch.directory.appendingPathComponent("fuzz.ini").path
+    static let editedPath = FuzzScratch.directory.appendingPathComponent("fuzz-edited.ini").path
+    static let keys = ["password", "topic_prefix", "key", "name", "port"]
 
     static let target = FuzzTarget(name: "config", run: { bytes in
         FuzzScratch.write(bytes, to: path)
@@ -16,6 +20,7 @@ enum ConfigurationFuzzTarget {
                 _ = try? ReadingDecoderFactory.make(reader.decoderConfiguration())
             }
         }
+        checkSet(bytes, document: document)
     }, seeds: { _ in
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -58,6 +63,30 @@ enum ConfigurationFuzzTarget {
         ]
     })
 
+    /// `set` of a value made of the input's last bytes in one of the file's sections (or a new one): the sections stay
+    /// as they were, and the value reads back as given (trimmed, as `set` trims it).
+    static func checkSet(_ bytes: [UInt8], document: IniDocument) {
+        guard document.syntaxProblems.isEmpty else { return }
+        let value = String(decoding: bytes.suffix(bytes.count % 61), as: UTF8.self).trimmed
+        // What every writing subcommand refuses (EditableText).
+        guard !value.unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\0" }),
+              IniTextEditor.unwritableReason(value) == nil else { return }
+        let names = document.sections.map(\.name)
+        let section = names.isEmpty || bytes.count % 7 == 0 ? "sink\(bytes.count % 5)" : names[bytes.count % names.count]
+        let key = keys[bytes.count % keys.count]
+        var editor = IniTextEditor(text: String(decoding: bytes, as: UTF8.self))
+        editor.set(section: section, key: key, value: value)
+        FuzzScratch.write(Array(editor.text.utf8), to: editedPath)
+        guard let edited = try? IniDocument.load(path: editedPath) else { preconditionFailure("set made the file unreadable") }
+        precondition(edited.syntaxProblems.isEmpty, "set made a syntax error: \(edited.syntaxProblems)")
+        let before = Set(names).union([section]), after = Set(edited.sections.map(\.name))
+        precondition(before == after, "set \(section).\(key) changed the sections from \(before.sorted()) to \(after.sorted())")
+        // iniparser merges a repeated section (validation reports it): the value then depends on the other copies.
+        guard names.filter({ $0 == section }).count <= 1 else { return }
+        let readBack = edited.sections.last { $0.name == section }?.entry(key)?.value
+        precondition(readBack == value, "set \(section).\(key) wrote \(value.debugDescription), read back \(String(describing: readBack).debugDescription)")
+    }
+
     /// One section per sink type with every key of its schema set to a value of its kind.
     static var everySinkKey: String {
         var text = "[reader0]\ntype = siemens_td3511\nport = /dev/ttyUSB0\n"
@@ -85,6 +114,9 @@ enum ConfigurationFuzzTarget {
         case .logLevel: return "INFO"
         case .sinkType: return "logger"
         case .identifier: return "abc"
+        case .topicLevels: return "home/meters"
+        case .clientID: return "meter-1"
+        case .connectionString: return "host=db user=meter"
         }
     }
 }

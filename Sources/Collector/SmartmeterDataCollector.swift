@@ -40,13 +40,13 @@ struct SmartmeterDataCollector: AsyncParsableCommand {
         SecretMemory.protect()
         if saveconfig { try saveDefaultConfiguration() }
         let (document, location) = try loadDocument()
-        let configuration: CollectorConfiguration
-        switch ConfigurationValidator(documentLocation: location).validate(document) {
-        case .success(let valid): configuration = valid
-        case .failure(let errors):
-            var text = "smartmeter-datacollector: invalid configuration (\(errors.problems.count) problem"
-                + (errors.problems.count == 1 ? ")\n" : "s)\n")
-            for problem in errors.problems { text += "  \(problem)\n" }
+        // The rules `smartmeter-config validate` runs, no more and no fewer.
+        let outcome = ConfigurationRules(location: location).check(document)
+        guard let configuration = outcome.configuration else {
+            let errors = outcome.errors
+            var text = "smartmeter-datacollector: invalid configuration (\(errors.count) problem"
+                + (errors.count == 1 ? ")\n" : "s)\n")
+            for problem in errors { text += "  \(problem)\n" }
             writeStandardError(text)
             throw ExitCode(2)
         }
@@ -55,10 +55,10 @@ struct SmartmeterDataCollector: AsyncParsableCommand {
         if location.origin == .builtIn {
             logger.warning("no configuration file at \(config); running the built-in default")
         }
-        if case .file(let path) = location.origin, let warning = ConfigurationSecrets.permissionWarning(path: path, document: document) {
-            logger.warning("\(warning)")
+        // A warning about the file as a whole (world-readable secrets) names the file itself.
+        for problem in outcome.warnings {
+            logger.warning("\(problem.section == nil && problem.location.line == nil ? problem.message : problem.description)")
         }
-        for problem in ClientIDConflicts.problems(in: document) { logger.warning("\(problem)") }
         logEffectiveValues(document, logger: logger)
         Self.unblockShutdownSignals()
         try await Collector(configuration: configuration, logger: logger).run()

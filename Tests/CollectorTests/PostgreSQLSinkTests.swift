@@ -174,7 +174,7 @@ struct PostgreSQLSinkTests {
         let ini = try directory.write("c.ini", """
             [reader0]
             type = fluvius
-            file = /dev/null
+            file = \(testdata.path)/lge450-gbt-2-messages.hex
             [sink0]
             type = postgresql
             database = premises

@@ -76,6 +76,11 @@ final class RunningProcess: @unchecked Sendable {
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SMARTMETER__") }
         merged.removeValue(forKey: "JOURNAL_STREAM")
         merged["TZ"] = "UTC"
+        // A spool without spool_dir goes to the state folder: the test's folder (or a fresh one), never one shared
+        // by tests or the user's own.
+        merged.removeValue(forKey: "XDG_STATE_HOME")
+        merged["STATE_DIRECTORY"] = directory ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("collector-state-\(UUID().uuidString)").path
         merged.merge(environment) { $1 }
         process.environment = merged
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }

@@ -109,6 +109,17 @@ struct DetectCommandTests {
         #expect(result.stdout.hasSuffix("\nNo meter recognised on \(line.terminal.slavePath).\nRun detect without --type to try every serial setting.\n"))
     }
 
+    @Test("--key-file: the key read from a file decrypts the encrypted E450")
+    func encryptedKeyFile() throws {
+        let line = try MeterLine(speed: B2400, parity: "E", dataBits: 8, chunks: try Self.frames("hdlc/lge450-encrypted-gbt.hex"))
+        defer { line.stop() }
+        let scratch = try Scratch()
+        let keyFile = try scratch.write("meter.key", Self.e450Key + "\n")
+        let result = try Configurator.run(["detect", "--port", line.terminal.slavePath, "--seconds", "1.5", "--type", "lge450",
+                                           "--key-file", keyFile])
+        #expect(result.stdout.contains("; encrypted, and the key decrypts it"), "\(result.stdout)")
+    }
+
     @Test("an encrypted E450: needs a key, the right key decrypts, a wrong key is named", arguments: [
         (nil, "; encrypted (give --key to check your key)", "key = (the 32 hex characters from your grid operator)"),
         (e450Key, "; encrypted, and the key decrypts it", "key = \(e450Key)"),

@@ -111,6 +111,28 @@ struct PostgresCommandTests {
         }
     }
 
+    @Test("backup --db-file - reads the connection string from standard input; --out a folder of another user is refused",
+          .enabled(if: geteuid() == 0, "chown to another user needs root"))
+    func backupFromStandardInputIntoForeignFolder() throws {
+        let server = try PostgresServer()
+        let connection = try server.connect()
+        try PremisesSchema.ensure(on: connection)
+        connection.close()
+        let dsn = "host=127.0.0.1 port=\(server.port) dbname=premises user=postgres password=\(PostgresServer.password)\n"
+        let foreign = scratch.file("foreign")
+        mkdir(foreign, 0o775)
+        chown(foreign, getpwnam("nobody")!.pointee.pw_uid, gid_t.max)
+        chmod(foreign, 0o775)
+        let refused = try Configurator.run(["backup", "--db-file", "-", "--out", foreign], stdin: dsn)
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("\(foreign) belongs to user nobody"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains(PostgresServer.password))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: foreign).isEmpty)
+        let written = try Configurator.run(["backup", "--db-file", "-", "--out", scratch.file("mine")], stdin: dsn)
+        #expect(written.status == 0, "\(written.stderr)")
+        #expect(scratch.read("mine/elec_measurement.csv") == "time,device_id,obis_name,value\n")
+    }
+
     @Test("backup writes one CSV per table with the device and time filter; restore loads it into an empty database, twice harmlessly")
     func backupAndRestore() throws {
         let server = try PostgresServer()

@@ -96,3 +96,6 @@ final class Scratch {
         ((try? FileManager.default.attributesOfItem(atPath: file(name))[.posixPermissions]) as? Int) ?? -1
     }
 }
+
+/// A capture that exists, for configurations whose reader only has to be valid (`file` must be a regular file).
+let validCapture = Configurator.testdata.appendingPathComponent("hdlc/lge450-gbt-2-messages.hex").path

@@ -16,7 +16,7 @@ struct ValidateCommandTests {
     static let good = """
         [reader0]
         type = lge450
-        file = /dev/null
+        file = \(validCapture)
 
         [sink0]
         type = logger
@@ -45,31 +45,31 @@ struct ValidateCommandTests {
     static let cases: [(String, String)] = [
         ("[reader0]\ntype = lge451\nport = /dev/null\n[sink0]\ntype = logger\n",
          "FILE:2: [reader0] type: unknown meter type 'lge451'; did you mean 'lge450'? (one of: lge450, lge360, lge570, iskraam550, kamstrup_han, aidon, kaifa, netznoe, kamstrup_han_se, dsmr, dsmr22, fluvius, smarty, siemens_td3511)"),
-        ("[reader0]\ntype = lge450\nfile = /dev/null\n[sink0]\ntype = mqt\nhost = x\n",
+        ("[reader0]\ntype = lge450\nfile = \(validCapture)\n[sink0]\ntype = mqt\nhost = x\n",
          "FILE:5: [sink0] type: unknown sink type 'mqt'; did you mean 'mqtt'? (one of: logger, csv, jsonl, mqtt, mqttrldsp, mqttjson, postgresql, timescaledb)"),
         ("[reader0]\nport = /dev/null\n[sink0]\ntype = logger\n", "FILE:1: [reader0] type: missing"),
-        ("[reader0]\ntype = lge450\nfile = /dev/null\n[sink0]\ntype = csv\n", "FILE:4: [sink0] directory: missing"),
-        ("[reader0]\ntype = lge450\nfile = /dev/null\nkey = 0123456789ABCDEF\n[sink0]\ntype = logger\n",
+        ("[reader0]\ntype = lge450\nfile = \(validCapture)\n[sink0]\ntype = csv\n", "FILE:4: [sink0] directory: missing"),
+        ("[reader0]\ntype = lge450\nfile = \(validCapture)\nkey = 0123456789ABCDEF\n[sink0]\ntype = logger\n",
          "FILE:4: [reader0] key: must be 32 hex characters (16 bytes), got 16 characters"),
-        ("[reader0]\ntype = lge450\nfile = /dev/null\nkey = 0123456789ABCDEF0123456789ABCDEG\n[sink0]\ntype = logger\n",
+        ("[reader0]\ntype = lge450\nfile = \(validCapture)\nkey = 0123456789ABCDEF0123456789ABCDEG\n[sink0]\ntype = logger\n",
          "FILE:4: [reader0] key: character 32 is not a hex digit; a key is 32 hex characters (16 bytes)"),
-        ("[reader0]\ntype = lge450\nport = /dev/null\nfile = /dev/null\n[sink0]\ntype = logger\n",
+        ("[reader0]\ntype = lge450\nport = /dev/null\nfile = \(validCapture)\n[sink0]\ntype = logger\n",
          "FILE:4: [reader0] file: 'port' and 'file' are both set; a reader reads one of them"),
-        ("[reader0]\ntype = lge450\nfile = /dev/null\n[sink0]\ntype = mqtt\nhost = broker\nport = 70000\n",
+        ("[reader0]\ntype = lge450\nfile = \(validCapture)\n[sink0]\ntype = mqtt\nhost = broker\nport = 70000\n",
          "FILE:7: [sink0] port: 70000 is out of range 1...65535"),
-        ("[reader0]\ntype = lge450\nfile = /dev/null\n[sink0]\ntype = mqtt\nhost = broker\nusername = me\n",
+        ("[reader0]\ntype = lge450\nfile = \(validCapture)\n[sink0]\ntype = mqtt\nhost = broker\nusername = me\n",
          "FILE:7: [sink0] username: username without password"),
-        ("[reader0]\ntype = lge450\nfile = /dev/null\n[sink0]\ntype = mqttrldsp\nhost = broker\ntopic_group = my/group\n",
+        ("[reader0]\ntype = lge450\nfile = \(validCapture)\n[sink0]\ntype = mqttrldsp\nhost = broker\ntopic_group = my/group\n",
          "FILE:7: [sink0] topic_group: 'my/group' must be letters and digits only"),
-        ("[reader0]\ntype = lge450\nfile = /dev/null\n[sink0]\ntype = mqttjson\nhost = broker\nha_discovery = True\nha_discovery_prefix = home/assistant\n",
+        ("[reader0]\ntype = lge450\nfile = \(validCapture)\n[sink0]\ntype = mqttjson\nhost = broker\nha_discovery = True\nha_discovery_prefix = home/assistant\n",
          "FILE:8: [sink0] ha_discovery_prefix: 'home/assistant' must be letters and digits only"),
-        ("[reader0]\ntype = lge450\nfile = /dev/null\n[sink0]\ntype = mqtt\nhost = broker\nha_discovery_prefix = ha\n",
+        ("[reader0]\ntype = lge450\nfile = \(validCapture)\n[sink0]\ntype = mqtt\nhost = broker\nha_discovery_prefix = ha\n",
          "FILE:7: [sink0] ha_discovery_prefix: ha_discovery_prefix is set but ha_discovery is not enabled"),
-        ("[reader0]\ntype = lge450\nfile = /dev/null\n[sink0]\ntype = mqtt\nhost = broker\nha_discovery = maybe\n",
+        ("[reader0]\ntype = lge450\nfile = \(validCapture)\n[sink0]\ntype = mqtt\nhost = broker\nha_discovery = maybe\n",
          "FILE:7: [sink0] ha_discovery: 'maybe' is not a boolean (true/false, yes/no, on/off, 1/0)"),
-        ("[reader0]\ntype = lge450\nfile = /dev/null\n[sink0]\ntype = logger\n[logging]\ndefault = LOUD\n",
+        ("[reader0]\ntype = lge450\nfile = \(validCapture)\n[sink0]\ntype = logger\n[logging]\ndefault = LOUD\n",
          "FILE:7: [logging] default: 'LOUD' is not a log level (DEBUG, INFO, WARNING, ERROR)"),
-        ("[reader0]\ntype = lge450\nfile = /dev/null\nbaudrat = 2400\n[sink0]\ntype = logger\n",
+        ("[reader0]\ntype = lge450\nfile = \(validCapture)\nbaudrat = 2400\n[sink0]\ntype = logger\n",
          "FILE:4: [reader0] baudrat: unknown key; did you mean 'baudrate'? (keys of a reader: type, port, file, replay_speed, baudrate, parity, databits, stopbits, key, auth_key, systemtime, timezone, id, interval)"),
         ("[reader0]\ntype = lge450\nfile = /nonexistent/capture.hex\n[sink0]\ntype = logger\n",
          "FILE:3: [reader0] file: /nonexistent/capture.hex: no such file"),
@@ -92,7 +92,7 @@ struct ValidateCommandTests {
         let text = """
             [reader0]
             type = lge450
-            file = /dev/null
+            file = \(validCapture)
             [sink0]
             type = mqtt
             host = localhost
@@ -161,7 +161,7 @@ struct ValidateCommandTests {
 
     @Test("two MQTT sinks with one client id on one broker: a warning naming both; default ids, or other brokers, are fine")
     func sharedClientID() throws {
-        let reader = "[reader0]\ntype = lge450\nfile = /dev/null\n"
+        let reader = "[reader0]\ntype = lge450\nfile = \(validCapture)\n"
         let shared = try validate(reader + """
             [sink0]
             type = mqtt

@@ -17,6 +17,8 @@ struct ConfigurationSecretsTests {
         (#"host=db password=back\ s3cret"#, ["host=db", "password=***"]),
         ("host=db options='-c search_path=s3cret'", ["host=db", "options=***"]),
         ("host=db sslkey=/etc/k.pem sslpassword=s3cret", ["sslkey=/etc/k.pem", "sslpassword=***"]),
+        ("user=meter\tpassword=s3cret", ["user=meter", "password=***"]),
+        ("user=meter\npassword=s3cret\thost=db", ["user=meter", "password=***", "host=db"]),
     ])
     func redactedDSN(_ dsn: String, _ shown: [String]) {
         let display = ConfigurationSecrets.redactedDSN(dsn)
@@ -31,7 +33,9 @@ struct ConfigurationSecretsTests {
         #expect(!ConfigurationSecrets.isSecret(key: "dsn", value: "postgresql://meter@db/premises"))
         #expect(ConfigurationSecrets.redactedDSN("premises") == "dbname=premises")
         #expect(ConfigurationSecrets.redactedDSN("host='a b' user=meter") == "user=meter host='a b'")
-        for broken in ["host=db s3cret", "postgresql://meter:s3cret@db/premises?s3cret", "host='db password=s3cret"] {
+        for broken in ["host=db s3cret", "postgresql://meter:s3cret@db/premises?s3cret", "host='db password=s3cret",
+                       "postgresql://meter:s3cret@[::1/premises", "postgresql://meter:s3cret%zzPW@db/premises",
+                       "password s3cret", "postgresql://meter:s3cret@db/premises?%zz=1"] {
             #expect(ConfigurationSecrets.redactedDSN(broken) == "(not shown: libpq cannot read it)")
             #expect(ConfigurationSecrets.isSecret(key: "dsn", value: broken))
         }

@@ -129,6 +129,10 @@ struct DSMRRobustnessTests {
         #expect(run.readings.count == 1)
         #expect(run.drops.map(\.reason) == [.telegramTooLong])
         #expect(run.drops.first?.offset == 0)
+        // Every byte of the dropped telegram is counted as skipped, besides what the good telegram alone skips.
+        let alone = try TextDecodeRun(.fluvius, chunks: [bytes])
+        #expect(run.statistics.skippedBytes == stream.count - bytes.count + alone.statistics.skippedBytes)
+        #expect(run.statistics.bytes == stream.count)
     }
 
     @Test("a telegram that lost its end is dropped when the next one starts")

@@ -71,4 +71,17 @@ struct IEC62056ConformanceTests {
         #expect(cut.readings.isEmpty)
         #expect(cut.drops.map(\.reason) == [.truncatedFrame])
     }
+
+    @Test("an enveloped block over the limit is dropped, its bytes counted as skipped; its tail is not read as a block")
+    func overlong() throws {
+        let good = Self.enveloped(try Self.block("siemens-td3511-readout"))
+        var long: [UInt8] = [0x02]
+        for _ in 0..<400 { long += Array("1.8.0(31550.191*kWh)\r\n".utf8) }
+        long += Array("!\r\n".utf8) + [0x03, 0x00]
+        let alone = try TextDecodeRun(.siemens_td3511, chunks: [good])
+        let run = try TextDecodeRun(.siemens_td3511, chunks: Chunking.random(long + good, seed: 4))
+        #expect(run.drops.map(\.reason) == [.telegramTooLong])
+        #expect(run.readings.count == 1)
+        #expect(run.statistics.skippedBytes == long.count + alone.statistics.skippedBytes)
+    }
 }

@@ -66,4 +66,36 @@ struct PlantedFileTests {
         mkfifo(other + "/spool.dat", 0o600)
         #expect(throws: DiskSpool.Failure.self) { _ = try DiskSpool(directory: URL(fileURLWithPath: other), maximumBytes: 1 << 20) }
     }
+
+    @Test("a folder another user owns and can write, or every user can write, is refused for spools and files",
+          .enabled(if: geteuid() == 0, "chown to another user needs root"))
+    func foreignFolder() throws {
+        let directory = try folder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let nobody = getpwnam("nobody")!.pointee.pw_uid
+        for (name, owner, mode) in [("nobody-0775", nobody, 0o775), ("nobody-0777", nobody, 0o777), ("ours-0777", 0, 0o777)] {
+            let path = directory + "/" + name
+            mkdir(path, 0o700)
+            chown(path, owner, gid_t.max)
+            chmod(path, mode_t(mode))
+            #expect(throws: FileSystem.FailureReason.self) { try FileSystem.prepareFolder(path) }
+            do {
+                _ = try DiskSpool(directory: URL(fileURLWithPath: path), maximumBytes: 1 << 20)
+                Issue.record("the spool accepted \(name)")
+            } catch {
+                #expect(error.description.hasPrefix("cannot use spool directory \(path): \(path) "), "\(error)")
+                #expect(error.description.contains(owner == nobody ? "belongs to user nobody (uid \(nobody)), who can write it"
+                                                                   : "can be written by every user"), "\(error)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: path + "/spool.dat"))
+        }
+        // Not writable by its owner, shared with the sticky bit, or our own: accepted.
+        for (name, owner, mode) in [("nobody-0555", nobody, 0o555), ("sticky-1777", 0, 0o1777), ("ours-0750", 0, 0o750)] {
+            let path = directory + "/" + name
+            mkdir(path, 0o700)
+            chown(path, owner, gid_t.max)
+            chmod(path, mode_t(mode))
+            try FileSystem.prepareFolder(path)
+        }
+    }
 }

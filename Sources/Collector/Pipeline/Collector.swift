@@ -37,11 +37,12 @@ struct Collector {
             }
         }
         let fanOut = FanOut(queues: workers.map(\.queue))
+        let readerFailed = StopFlag()
         let readers = configuration.readers.map { readerConfiguration in
             var readerLogger = Logger(label: LogLabels.smartmeter)
             readerLogger[metadataKey: "reader"] = "\(readerConfiguration.name)"
             return ReaderFactory.make(readerConfiguration, fanOut: fanOut, logger: readerLogger,
-                                      statisticsInterval: interval)
+                                      statisticsInterval: interval, failed: readerFailed)
         }
 
         var services = workers.map {
@@ -57,5 +58,7 @@ struct Collector {
         logger.info("running \(readers.count) reader(s) and \(workers.count) sink(s)")
         try await ServiceGroup(configuration: groupConfiguration).run()
         logger.info("stopped")
+        // A replayed file that could not be read is a failure, not "all input read".
+        if readerFailed.isSet { throw ExitCode(1) }
     }
 }

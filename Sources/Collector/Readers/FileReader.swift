@@ -15,6 +15,8 @@ struct FileReader: Reader {
     let fanOut: FanOut
     let logger: Logger
     let statisticsInterval: Double
+    /// Set when the file cannot be opened or read: the collector's exit status is then 1.
+    let failed: StopFlag
 
     static let progressInterval = 10.0
 
@@ -26,6 +28,7 @@ struct FileReader: Reader {
             file = try CaptureFile(path: path)
         } catch {
             logger.error("\(error)")
+            failed.set()
             return
         }
         defer { file.close() }
@@ -63,7 +66,10 @@ struct FileReader: Reader {
         }
         text.finish { session.feed($0) }
         session.finish()
-        if let error = file.readError { logger.error("cannot read \(path): \(error)") }
+        if let error = file.readError {
+            logger.error("cannot read \(path): \(error)")
+            failed.set()
+        }
         if text.skippedCharacters > 0 {
             logger.warning("\(path): \(text.skippedCharacters) characters that are not hex digits were skipped")
         }

@@ -8,8 +8,10 @@ protocol Reader: Sendable {
 }
 
 enum ReaderFactory {
+    /// `failed` is set by a reader whose input cannot be read (a replayed file that vanished since the start's
+    /// checks): the collector then exits 1 instead of 0.
     static func make(_ configuration: ReaderConfiguration, fanOut: FanOut, logger: Logger,
-                     statisticsInterval: Double) -> any Reader {
+                     statisticsInterval: Double, failed: StopFlag) -> any Reader {
         switch configuration.input {
         case .serial(let port, let settings) where configuration.meter.linkLayer == .iec62056_21:
             return IEC62056Reader(configuration: configuration, port: port, settings: settings, fanOut: fanOut,
@@ -19,7 +21,7 @@ enum ReaderFactory {
                                 logger: logger, statisticsInterval: statisticsInterval)
         case .file(let path, let speed):
             return FileReader(configuration: configuration, path: path, speed: speed, fanOut: fanOut,
-                              logger: logger, statisticsInterval: statisticsInterval)
+                              logger: logger, statisticsInterval: statisticsInterval, failed: failed)
         }
     }
 }

@@ -27,9 +27,9 @@ final class CSVSink: Sink {
         self.now = now
         files = CSVOpenFiles(directory: directory, header: Self.header, capacity: Self.openFilesLimit)
         do {
-            try FileSystem.createDirectories(directory)
+            try FileSystem.prepareFolder(directory)
         } catch {
-            throw SinkError(description: "cannot create directory \(directory): \(error)")
+            throw SinkError(description: "cannot use directory \(directory): \(error)")
         }
     }
 

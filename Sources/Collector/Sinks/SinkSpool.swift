@@ -21,11 +21,15 @@ enum SinkSpool {
         return spool
     }
 
-    /// `$STATE_DIRECTORY/spool/<sink>` under systemd (StateDirectory=), else `./spool/<sink>`.
+    /// `SpoolLocation.defaultFolder`: `$STATE_DIRECTORY/spool/<sink>` under systemd (StateDirectory=), else the user's
+    /// XDG state folder; never the working directory.
     static func defaultDirectory(_ sinkName: String) -> URL {
-        let base = ProcessInfo.processInfo.environment["STATE_DIRECTORY"]?.split(separator: ":").first.map(String.init)
-            ?? FileManager.default.currentDirectoryPath
-        return URL(fileURLWithPath: base).appendingPathComponent("spool").appendingPathComponent(sinkName)
+        let home = { () -> String? in
+            guard let entry = getpwuid(geteuid()), let directory = entry.pointee.pw_dir else { return nil }
+            return String(cString: directory)
+        }
+        return URL(fileURLWithPath: SpoolLocation.defaultFolder(
+            sink: sinkName, environment: ProcessInfo.processInfo.environment, home: home))
     }
 }
 

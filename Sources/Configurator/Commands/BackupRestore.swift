@@ -11,6 +11,14 @@ struct DatabaseOptions: ParsableArguments {
                                valueName: "dsn"))
     var db: String?
 
+    @Option(name: .customLong("db-file"), help: ArgumentHelp("Instead of --db: read the connection string from this file ('-': standard input).", valueName: "path"))
+    var dbFile: String?
+
+    mutating func validate() throws {
+        db = try SecretInput.resolve(db, option: "--db", file: dbFile, fileOption: "--db-file")
+        dbFile = nil
+    }
+
     func settings(command: String) throws -> PostgresSettings {
         if let db { return PostgresSettings(dsn: db) }
         let document = try ConfigurationFile.load(options.config, command: command)

@@ -21,6 +21,12 @@ struct Decode: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Encryption key, 32 hex characters (AES-128; 64 for security suite 2, AES-256).", valueName: "hex"))
     var key: String?
 
+    @Option(name: .customLong("key-file"), help: ArgumentHelp("Instead of --key: read the key from this file ('-': standard input).", valueName: "path"))
+    var keyFile: String?
+
+    @Option(name: .customLong("auth-key-file"), help: ArgumentHelp("Instead of --auth-key: read it from this file ('-': standard input).", valueName: "path"))
+    var authKeyFile: String?
+
     @Option(name: .customLong("auth-key"),
             help: ArgumentHelp("Authentication key, 32 hex characters (64 for security suite 2); GCM tags are then verified.", valueName: "hex"))
     var authKey: String?
@@ -35,7 +41,13 @@ struct Decode: ParsableCommand {
     @Argument(help: ArgumentHelp("Capture file, or '-' for standard input.", valueName: "file"))
     var file: String?
 
-    func validate() throws {
+    mutating func validate() throws {
+        try SecretInput.checkOneStandardInput([("--key-file", keyFile), ("--auth-key-file", authKeyFile)],
+                                              also: file == nil || file == "-" ? "the capture" : nil)
+        key = try SecretInput.resolve(key, option: "--key", file: keyFile, fileOption: "--key-file")
+        authKey = try SecretInput.resolve(authKey, option: "--auth-key", file: authKeyFile, fileOption: "--auth-key-file")
+        keyFile = nil
+        authKeyFile = nil
         guard MeterType(rawValue: type) != nil else {
             throw ValidationError("unknown meter type '\(type)'; one of: \(MeterType.allCases.map(\.rawValue).joined(separator: ", "))")
         }

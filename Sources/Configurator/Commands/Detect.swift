@@ -27,10 +27,15 @@ struct Detect: ParsableCommand {
     @Option(help: ArgumentHelp("Encryption key to check, 32 hex characters (64 for security suite 2).", valueName: "hex"))
     var key: String?
 
+    @Option(name: .customLong("key-file"), help: ArgumentHelp("Instead of --key: read the key from this file ('-': standard input).", valueName: "path"))
+    var keyFile: String?
+
     @Option(help: ArgumentHelp("Try only this meter type and its serial setting.", valueName: "type"))
     var type: String?
 
-    func validate() throws {
+    mutating func validate() throws {
+        key = try SecretInput.resolve(key, option: "--key", file: keyFile, fileOption: "--key-file")
+        keyFile = nil
         if let key, Hex.encryptionKey(key) == nil { throw ValidationError("--key must be 32 hex characters (64 for security suite 2)") }
         if let type, MeterType(rawValue: type.lowercased()) == nil {
             throw ValidationError("unknown meter type '\(type)'; one of: \(MeterType.allCases.map(\.rawValue).joined(separator: ", "))")

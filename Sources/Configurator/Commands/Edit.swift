@@ -14,7 +14,7 @@ struct SetKeys: ParsableCommand {
             ('reader0.key=') leaves the key unset. The result is checked as the collector would check it and is \
             written (atomically) only when the change adds no problem; values with ';' or '#' are quoted.
             Examples:
-              smartmeter-config set reader0.port=/dev/ttyUSB1 reader0.key=0123456789ABCDEF0123456789ABCDEF
+              smartmeter-config set reader0.port=/dev/ttyUSB1 --value-file reader0.key=/root/meter.key
               smartmeter-config set sink1.host=broker.local sink1.tls=True logging.default=INFO
             Exit status: 0 written, 1 the change was refused or could not be written, 2 bad arguments or no file.
             """)
@@ -22,7 +22,12 @@ struct SetKeys: ParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     @Argument(help: ArgumentHelp("SECTION.KEY=VALUE, for example reader0.port=/dev/ttyUSB1.", valueName: "section.key=value"))
-    var assignments: [String]
+    var assignments: [String] = []
+
+    @Option(name: .customLong("value-file"),
+            help: ArgumentHelp("SECTION.KEY=PATH: set the key to the first line of the file PATH ('-': standard input), for keys and passwords.",
+                               valueName: "section.key=path"))
+    var valueFiles: [String] = []
 
     struct Assignment {
         var section: String, key: String, value: String
@@ -37,8 +42,18 @@ struct SetKeys: ParsableCommand {
         }
     }
 
-    func validate() throws {
-        if assignments.isEmpty { throw ValidationError("give at least one SECTION.KEY=VALUE") }
+    mutating func validate() throws {
+        try SecretInput.checkOneStandardInput(valueFiles.enumerated().map {
+            ("--value-file \($0.offset + 1)", ConfigurationEdit.assignment($0.element)?.value)
+        })
+        for text in valueFiles {
+            guard let (path, file) = ConfigurationEdit.assignment(text), path.contains("."), !file.isEmpty else {
+                throw ValidationError("--value-file takes SECTION.KEY=PATH, for example sink0.password=/root/mqtt.pw")
+            }
+            assignments.append(path + "=" + (try SecretInput.read(file, option: "--value-file \(path)")))
+        }
+        valueFiles = []
+        if assignments.isEmpty { throw ValidationError("give at least one SECTION.KEY=VALUE or --value-file SECTION.KEY=PATH") }
         for (index, text) in assignments.enumerated() {
             if let problem = EditableText.problem(in: text, what: "assignment \(index + 1)") { throw ValidationError(problem) }
         }
@@ -53,7 +68,7 @@ struct SetKeys: ParsableCommand {
         let changes = parsed
         try ConfigurationEdit.apply(to: options.config, command: "set") { editor in
             for change in changes { editor.set(section: change.section, key: change.key, value: change.value) }
-            return "set " + changes.map { "\($0.section.lowercased()).\($0.key.lowercased())" }.joined(separator: ", ")
+            return "set " + changes.map { "\($0.section.asciiLowercased()).\($0.key.asciiLowercased())" }.joined(separator: ", ")
         }
     }
 }
@@ -66,7 +81,7 @@ struct AddReader: ParsableCommand {
         discussion: """
             Meter types: \(MeterType.allCases.map(\.rawValue).joined(separator: ", ")).
             Serial settings default to the meter type's; set them with 'smartmeter-config set readerN.baudrate=...'.
-            Example: smartmeter-config add-reader --type lge450 --port /dev/ttyUSB0 --key 0123456789ABCDEF0123456789ABCDEF
+            Example: smartmeter-config add-reader --type lge450 --port /dev/ttyUSB0 --key-file /root/meter.key
             Exit status: 0 written, 1 the change was refused or could not be written, 2 bad arguments or no file.
             """)
 
@@ -87,14 +102,25 @@ struct AddReader: ParsableCommand {
     @Option(name: .customLong("auth-key"), help: ArgumentHelp("AES-128 authentication key, 32 hex characters.", valueName: "hex"))
     var authKey: String?
 
+    @Option(name: .customLong("key-file"), help: ArgumentHelp("Instead of --key: read the key from this file ('-': standard input).", valueName: "path"))
+    var keyFile: String?
+
+    @Option(name: .customLong("auth-key-file"), help: ArgumentHelp("Instead of --auth-key: read it from this file ('-': standard input).", valueName: "path"))
+    var authKeyFile: String?
+
     @Option(help: ArgumentHelp("Zone of meter times sent without UTC offset, e.g. Europe/Zurich.", valueName: "zone"))
     var timezone: String?
 
     @Option(name: .customLong("name"), help: ArgumentHelp("Section name instead of the next free readerN.", valueName: "readerN"))
     var sectionName: String?
 
-    func validate() throws {
+    mutating func validate() throws {
         if (port == nil) == (file == nil) { throw ValidationError("give either --port or --file") }
+        try SecretInput.checkOneStandardInput([("--key-file", keyFile), ("--auth-key-file", authKeyFile)])
+        key = try SecretInput.resolve(key, option: "--key", file: keyFile, fileOption: "--key-file")
+        authKey = try SecretInput.resolve(authKey, option: "--auth-key", file: authKeyFile, fileOption: "--auth-key-file")
+        keyFile = nil
+        authKeyFile = nil
         let values = [("--type", type), ("--port", port), ("--file", file), ("--key", key), ("--auth-key", authKey),
                       ("--timezone", timezone), ("--name", sectionName)]
         for case let (option, value?) in values {
@@ -111,12 +137,12 @@ struct AddReader: ParsableCommand {
         if let timezone { entries.append(("timezone", timezone)) }
         let requested = sectionName
         try ConfigurationEdit.apply(to: options.config, command: "add-reader") { editor in
-            let name = requested?.lowercased() ?? "reader\(editor.nextNumber(for: "reader"))"
+            let name = requested?.asciiLowercased() ?? "reader\(editor.nextNumber(for: "reader"))"
             if editor.hasSection(name) {
                 Console.fail("add-reader", "[\(name)] exists already; change it with 'smartmeter-config set \(name).KEY=VALUE'")
                 throw ExitCode(1)
             }
-            editor.addSection(name, entries: entries, comment: MeterType(rawValue: type.lowercased())?.summary)
+            editor.addSection(name, entries: entries, comment: MeterType(rawValue: type.asciiLowercased())?.summary)
             return "added [\(name)]"
         }
     }
@@ -130,7 +156,7 @@ struct AddSink: ParsableCommand {
         discussion: """
             Sink types: \(SinkSchema.all.map { "\($0.type) (\($0.keys.filter(\.required).map(\.name).filter { $0 != "type" }.joined(separator: ", ")))" }.joined(separator: ", ")).
             Examples:
-              smartmeter-config add-sink --type mqtt host=broker.local port=8883 tls=True username=meter password=secret
+              smartmeter-config add-sink --type mqtt host=broker.local port=8883 tls=True username=meter --password-file /root/mqtt.pw
               smartmeter-config add-sink --type csv directory=/var/lib/smartmeter-datacollector/csv
             Exit status: 0 written, 1 the change was refused or could not be written, 2 bad arguments or no file.
             """)
@@ -146,7 +172,17 @@ struct AddSink: ParsableCommand {
     @Argument(help: ArgumentHelp("Keys of the sink, for example host=broker.local.", valueName: "key=value"))
     var values: [String] = []
 
-    func validate() throws {
+    @Option(name: .customLong("password-file"), help: ArgumentHelp("Read the sink's password from this file ('-': standard input) instead of password=...", valueName: "path"))
+    var passwordFile: String?
+
+    mutating func validate() throws {
+        if let passwordFile {
+            if values.contains(where: { ConfigurationEdit.assignment($0)?.key.asciiLowercased() == "password" }) {
+                throw ValidationError("give password=... or --password-file, not both")
+            }
+            values.append("password=" + (try SecretInput.read(passwordFile, option: "--password-file")))
+            self.passwordFile = nil
+        }
         for (option, value) in [("--type", type), ("--name", sectionName ?? "")] + values.enumerated().map({ ("value \($0.offset + 1)", $0.element) }) {
             if let problem = EditableText.problem(in: value, what: option) { throw ValidationError(problem) }
         }
@@ -159,7 +195,7 @@ struct AddSink: ParsableCommand {
         let entries = [("type", type)] + values.compactMap { ConfigurationEdit.assignment($0) }
         let requested = sectionName
         try ConfigurationEdit.apply(to: options.config, command: "add-sink") { editor in
-            let name = requested?.lowercased() ?? "sink\(editor.nextNumber(for: "sink"))"
+            let name = requested?.asciiLowercased() ?? "sink\(editor.nextNumber(for: "sink"))"
             if editor.hasSection(name) {
                 Console.fail("add-sink", "[\(name)] exists already; change it with 'smartmeter-config set \(name).KEY=VALUE'")
                 throw ExitCode(1)
@@ -187,7 +223,7 @@ struct Remove: ParsableCommand {
     var section: String
 
     func run() throws {
-        let name = section.trimmed(where: { $0 == "[" || $0 == "]" || $0 == " " }).lowercased()
+        let name = section.trimmed(where: { $0 == "[" || $0 == "]" || $0 == " " }).asciiLowercased()
         try ConfigurationEdit.apply(to: options.config, command: "remove") { editor in
             guard editor.removeSection(name) else {
                 let sections = editor.sectionNames.map { "[\($0)]" }.joined(separator: ", ")

@@ -8,12 +8,14 @@ struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the configuration file and list every problem with file:line, section and key.",
         discussion: """
-            Loads the file as the collector does (iniparser, then SMARTMETER__SECTION__KEY environment overrides) and \
-            checks it: unknown sections, reader and sink types and keys (with a "did you mean"), missing required \
-            keys, keys that are not 32 hex characters, 'port' and 'file' both set, numbers out of range (MQTT port), \
-            username without password, client certificate without key, topic_group not letters and digits, unknown \
-            log levels; then the files it names: certificate, key and CA files missing, unreadable or not PEM, \
-            capture files missing. A serial device that does not exist is a warning (the collector waits for it).
+            Loads the file as the collector does (iniparser's rules, then SMARTMETER__SECTION__KEY environment \
+            overrides) and runs the collector's own rules on it: unknown sections, reader and sink types and keys \
+            (with a "did you mean"), missing required keys, keys that are not 32 hex characters, 'port' and 'file' \
+            both set, numbers out of range (MQTT port), username without password, client certificate without key, \
+            topic_group not letters and digits, MQTT topic_prefix or client_id with wildcards, values cut short by \
+            an inline '#' or ';', unknown log levels; then the files it names: certificate, key and CA files \
+            missing, unreadable or not PEM, capture files missing or not regular files, a port that is not a \
+            character device. A serial device that does not exist is a warning (the collector waits for it).
             Exit status: 0 valid (warnings allowed), 1 problems found, 2 the file cannot be read.
             """)
 

@@ -56,8 +56,11 @@ enum ConfigurationEdit {
     /// `KEY=VALUE`, split at the first '='.
     static func assignment(_ text: String) -> (key: String, value: String)? {
         guard let equals = text.firstIndex(of: "=") else { return nil }
-        let key = text[..<equals].trimmed.lowercased()
-        guard !key.isEmpty, !key.contains(" ") else { return nil }
+        let key = text[..<equals].trimmed.asciiLowercased()
+        // Key names are ASCII letters, digits, '_' and '.' (SECTION.KEY), as every key of the schema: a '[' or ']'
+        // could make the line a section header.
+        guard !key.isEmpty, key.utf8.allSatisfy({ $0 == 0x5F || $0 == 0x2E || (0x30...0x39).contains($0) || (0x61...0x7A).contains($0) })
+        else { return nil }
         return (key, text[text.index(after: equals)...].trimmed)
     }
 }

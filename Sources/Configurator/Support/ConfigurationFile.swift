@@ -22,21 +22,9 @@ enum ConfigurationFile {
         }
     }
 
-    /// Every problem of a document: the collector's validation, then (when it passes the syntax) the checks of the
-    /// files and devices it names. Warnings come last.
+    /// Every problem of a document by the collector's own rules (`ConfigurationRules`), errors first.
     static func problems(in document: IniDocument, location: ConfigurationLocation) -> [ConfigurationProblem] {
-        var problems: [ConfigurationProblem] = []
-        if case .failure(let errors) = ConfigurationValidator(documentLocation: location).validate(document) {
-            problems = errors.problems
-        }
-        if document.syntaxProblems.isEmpty {
-            problems += ConfigurationFileChecks().problems(in: document)
-            problems += ClientIDConflicts.problems(in: document)
-        }
-        if case .file(let path) = location.origin, let warning = ConfigurationSecrets.permissionWarning(path: path, document: document) {
-            problems.append(ConfigurationProblem(warning, at: location, severity: .warning))
-        }
-        return problems.filter { $0.severity == .error } + problems.filter { $0.severity == .warning }
+        ConfigurationRules(location: location).check(document).problems
     }
 
     /// `text` written to a `StagedFile` beside `path` (mode 0600 until committed, never a copy in /tmp) and parsed

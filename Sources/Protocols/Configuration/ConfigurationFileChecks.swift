@@ -1,9 +1,11 @@
 import FoundationEssentials
 import Glibc
 
-/// Checks of what the configuration points at on this machine: certificate, key and CA files, replayed captures and
-/// serial devices. `smartmeter-config validate` runs them after `ConfigurationValidator`; the collector does not, so
-/// that it keeps waiting for a serial adapter that is plugged in later.
+/// Checks of what the configuration points at on this machine: certificate, key and CA files and replayed captures
+/// must be regular readable files (a folder, FIFO, device or socket is refused: a FIFO would block the start), a
+/// `port` a character device. Part of `ConfigurationRules`, which the collector and `validate` both run; a serial
+/// device that does not exist (yet) or cannot be read is a warning, so the collector waits for an adapter plugged in
+/// later.
 public struct ConfigurationFileChecks: Sendable {
     public init() {}
 
@@ -71,10 +73,15 @@ public struct ConfigurationFileChecks: Sendable {
         func problem(_ message: String) -> [ConfigurationProblem] {
             [ConfigurationProblem(message, at: entry.location, section: section, key: entry.key)]
         }
-        switch FileSystem.kind(of: path) {
-        case .missing: return problem("\(path): no such file")
-        case .directory: return problem("\(path) is a directory, not a file")
-        case .other: break
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            return problem(errno == ENOENT ? "\(path): no such file" : "\(path): \(FileSystem.errorText())")
+        }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: return problem("\(path) is a directory, not a file")
+        case S_IFIFO: return problem("\(path) is a FIFO, not a regular file (reading it could wait for ever)")
+        default: return problem("\(path) is not a regular file (a device or a socket)")
         }
         guard access(path, R_OK) == 0 else { return problem("\(path) is not readable by this user") }
         guard let pem else { return [] }

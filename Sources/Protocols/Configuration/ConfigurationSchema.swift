@@ -18,6 +18,12 @@ public struct KeySchema: Sendable {
         case sinkType
         /// Letters and digits only (an MQTT topic level without separators or wildcards).
         case identifier
+        /// MQTT topic levels we publish under: no wildcards, NUL or control characters (`MQTTNames`).
+        case topicLevels
+        /// An MQTT client id, also a level of the status topic: no `/`, wildcards, NUL or control characters.
+        case clientID
+        /// A libpq connection string or URI that libpq can read (`PostgresConnectionString`).
+        case connectionString
     }
 
     public var name: String
@@ -159,17 +165,17 @@ extension SinkSchema {
         KeySchema("password", .text, help: "optional password for authentication with the broker"),
         KeySchema("client_cert_path", .path, help: "optional path to the client certificate"),
         KeySchema("client_key_path", .path, help: "optional path to the private key of the client certificate"),
-        KeySchema("client_id", .text, help: "MQTT client id (default smartmeter-<hostname>)"),
+        KeySchema("client_id", .clientID, help: "MQTT client id (default smartmeter-<hostname>)"),
         KeySchema("qos", .integer(0...2), help: "quality of service 0, 1 or 2 (default 1)"),
         KeySchema("retain", .boolean, help: "publish retained messages (default False)"),
         KeySchema("keepalive", .integer(5...3_600), help: "seconds between keep-alive pings (default 60)"),
-        KeySchema("topic_prefix", .text, help: "first topic level (default smartmeter)"),
+        KeySchema("topic_prefix", .topicLevels, help: "first topic level (default smartmeter)"),
         KeySchema("topic_group", .identifier, help: "group level of mqttrldsp topics, letters and digits (default mqttrldsp)"),
         KeySchema("ha_discovery", .boolean, help: "announce each meter and its values to Home Assistant (MQTT discovery, retained; default False)"),
         KeySchema("ha_discovery_prefix", .identifier, help: "Home Assistant's discovery prefix, letters and digits (default homeassistant)"),
         KeySchema("tls_version", .choice(["tlsv1.2", "tlsv1.3"]), help: "TLS version (default: the newest both sides speak)"),
         KeySchema("protocol", .choice(["3.1.1", "5"]), help: "MQTT protocol version (default 3.1.1)"),
-        KeySchema("spool_dir", .path, help: "folder of the on-disk spool that holds readings while the broker is away (default $STATE_DIRECTORY/spool/<sinkN>, else ./spool/<sinkN>)"),
+        KeySchema("spool_dir", .path, help: "folder of the on-disk spool that holds readings while the broker is away (default $STATE_DIRECTORY/spool/<sinkN>, else $XDG_STATE_HOME or ~/.local/state, then smartmeter-datacollector/spool/<sinkN>)"),
         KeySchema("spool_max_mb", .integer(1...100_000), help: "size of the spool; beyond it the oldest readings are dropped (default 100)"),
     ]
 
@@ -224,9 +230,9 @@ extension SinkSchema {
         KeySchema("password", .text, help: "optional password"),
         KeySchema("sslmode", .choice(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]),
                   help: "TLS: disable, allow, prefer, require, verify-ca or verify-full (default prefer)"),
-        KeySchema("dsn", .text, help: "instead of the keys above: a libpq connection string or postgresql:// URI"),
+        KeySchema("dsn", .connectionString, help: "instead of the keys above: a libpq connection string or postgresql:// URI"),
         KeySchema("batch_size", .integer(1...100_000), help: "readings per insert transaction at most (default 500)"),
-        KeySchema("spool_dir", .path, help: "folder of the on-disk spool that holds readings while the server is away (default $STATE_DIRECTORY/spool/<sinkN>, else ./spool/<sinkN>)"),
+        KeySchema("spool_dir", .path, help: "folder of the on-disk spool that holds readings while the server is away (default $STATE_DIRECTORY/spool/<sinkN>, else $XDG_STATE_HOME or ~/.local/state, then smartmeter-datacollector/spool/<sinkN>)"),
         KeySchema("spool_max_mb", .integer(1...100_000), help: "size of the spool; beyond it the oldest readings are dropped (default 100)"),
     ]
 }

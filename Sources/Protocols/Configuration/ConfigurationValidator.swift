@@ -24,10 +24,8 @@ public struct ConfigurationValidator: Sendable {
         for section in document.sections {
             problems += duplicateKeyProblems(in: section)
             guard let kind = SectionKind(section.name) else {
-                problems.append(ConfigurationProblem(
-                    "unknown section" + SectionKind.suggestion(for: section.name)
-                        + "; sections are [readerN], [sinkN] and [logging]",
-                    at: section.location, section: section.name))
+                problems.append(ConfigurationProblem(SectionKind.problem(with: section.name),
+                                                     at: section.location, section: section.name))
                 continue
             }
             if let first = seen[kind.identity] {
@@ -81,7 +79,7 @@ public struct ConfigurationValidator: Sendable {
         if section.value("auth_key") != nil && section.value("key") == nil {
             problem("an authentication key needs the encryption key 'key' as well", "auth_key")
         }
-        let linkLayer = section.value("type").flatMap({ MeterType(rawValue: $0.lowercased()) })?.linkLayer
+        let linkLayer = section.value("type").flatMap({ MeterType(rawValue: $0.asciiLowercased()) })?.linkLayer
         let readout = linkLayer == .iec62056_21
         // 64 hex digits are an AES-256 key for DLMS security suite 2: only DLMS push meters (HDLC, M-Bus) use one.
         let keyBytes = section.value("key").flatMap { Hex.encryptionKey($0) }?.count
@@ -103,13 +101,13 @@ public struct ConfigurationValidator: Sendable {
            ConfigurationSchema.baudRates.contains(baud), !IEC62056ModeCSession.baudRates.contains(baud) {
             problem("\(baud) is not an IEC 62056-21 mode C speed (\(IEC62056ModeCSession.baudRates.map(String.init).joined(separator: ", ")))", "baudrate")
         }
-        guard problems.count == before, let meter = section.value("type").flatMap({ MeterType(rawValue: $0.lowercased()) })
+        guard problems.count == before, let meter = section.value("type").flatMap({ MeterType(rawValue: $0.asciiLowercased()) })
         else { return nil }
 
         let input: ReaderConfiguration.Input
         if let file {
             input = .file(path: file, speed: section.value("replay_speed").flatMap {
-                ReaderConfiguration.ReplaySpeed(rawValue: $0.lowercased()) } ?? .max)
+                ReaderConfiguration.ReplaySpeed(rawValue: $0.asciiLowercased()) } ?? .max)
         } else {
             var settings = meter.serialDefaults
             if let baud = section.value("baudrate").flatMap({ Int($0) }), !readout { settings.baudrate = baud }
@@ -129,7 +127,7 @@ public struct ConfigurationValidator: Sendable {
     }
 
     private func checkSink(_ section: IniDocument.Section, problems: inout [ConfigurationProblem]) -> SinkConfiguration? {
-        guard let type = section.value("type")?.lowercased() else {
+        guard let type = section.value("type")?.asciiLowercased() else {
             problems.append(ConfigurationProblem("missing; one of: " + SinkSchema.all.map(\.type).joined(separator: ", "),
                                                  at: section.location, section: section.name, key: "type"))
             return nil
@@ -178,6 +176,13 @@ public struct ConfigurationValidator: Sendable {
                     at: entry.location, section: section.name, key: entry.key))
                 continue
             }
+            if let cut = entry.commentCut {
+                let shown = ConfigurationSecrets.isSecret(key: entry.key, value: entry.value) ? "cut short" : "cut to '\(entry.value)'"
+                problems.append(ConfigurationProblem(
+                    "'\(cut)' starts a comment here, so the value is \(shown); to keep the '\(cut)' and what follows, "
+                        + "put the value in double quotes: \(entry.key) = \"...\(cut)...\"",
+                    at: entry.location, section: section.name, key: entry.key))
+            }
             if entry.value.isEmpty { continue }
             if let message = Self.check(entry.value, as: key.kind) {
                 problems.append(ConfigurationProblem(message, at: entry.location, section: section.name, key: entry.key))
@@ -207,7 +212,7 @@ public struct ConfigurationValidator: Sendable {
         case .boolean:
             return boolean(value) == nil ? "'\(value)' is not a boolean (true/false, yes/no, on/off, 1/0)" : nil
         case .choice(let words):
-            return words.contains(where: { $0.lowercased() == value.lowercased() }) ? nil
+            return words.contains(where: { $0.asciiLowercased() == value.asciiLowercased() }) ? nil
                 : "'\(value)' is not one of: \(words.joined(separator: ", "))"
         case .aesKey:
             guard Hex.encryptionKey(value) == nil else { return nil }
@@ -222,17 +227,33 @@ public struct ConfigurationValidator: Sendable {
             return TimeZoneRules(identifier: value) == nil ? "unknown time zone '\(value)' (use a name like Europe/Zurich)" : nil
         case .meterType:
             let names = MeterType.allCases.map(\.rawValue)
-            return MeterType(rawValue: value.lowercased()) != nil ? nil
+            return MeterType(rawValue: value.asciiLowercased()) != nil ? nil
                 : "unknown meter type '\(value)'" + Suggestion.didYouMean(value, among: names)
                     + " (one of: \(names.joined(separator: ", ")))"
         case .logLevel:
             return LogLevel(word: value) != nil ? nil : "'\(value)' is not a log level (DEBUG, INFO, WARNING, ERROR)"
+        case .topicLevels:
+            return MQTTNames.topicProblem(value)
+        case .clientID:
+            return MQTTNames.clientIDProblem(value)
+        case .connectionString:
+            // Named without its text, which may hold a password. Without libpq on this machine the sink says so
+            // when it starts.
+            do {
+                _ = try PostgresConnectionString(parsing: value)
+                return nil
+            } catch {
+                switch error {
+                case .unreadable: return error.description
+                case .noClientLibrary: return nil
+                }
+            }
         case .identifier:
             return !value.isEmpty && value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) ? nil
                 : "'\(value)' must be letters and digits only"
         case .sinkType:
             let names = SinkSchema.all.map(\.type)
-            return SinkSchema.named(value.lowercased()) != nil ? nil
+            return SinkSchema.named(value.asciiLowercased()) != nil ? nil
                 : "unknown sink type '\(value)'" + Suggestion.didYouMean(value, among: names)
                     + " (one of: \(names.joined(separator: ", ")))"
         }
@@ -240,7 +261,7 @@ public struct ConfigurationValidator: Sendable {
 
     /// Python's configparser booleans, which the reference configuration files use.
     public static func boolean(_ value: String) -> Bool? {
-        switch value.lowercased() {
+        switch value.asciiLowercased() {
         case "1", "yes", "true", "on": return true
         case "0", "no", "false", "off": return false
         default: return nil
@@ -285,6 +306,18 @@ enum SectionKind {
         case .sink(let number): return "sink\(number)"
         case .logging: return "logging"
         }
+    }
+
+    /// Why `name` is not a section name we know, with a suggestion.
+    static func problem(with name: String) -> String {
+        for prefix in ["reader", "sink"] where name.hasPrefix(prefix) {
+            let digits = name.dropFirst(prefix.count)
+            if !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                return "section number \(digits.count > 24 ? digits.prefix(20) + "..." : digits) is too large; "
+                    + "use a small number such as [\(prefix)1]"
+            }
+        }
+        return "unknown section" + suggestion(for: name) + "; sections are [readerN], [sinkN] and [logging]"
     }
 
     static func suggestion(for name: String) -> String {

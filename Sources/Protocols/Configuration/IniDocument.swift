@@ -1,16 +1,20 @@
 /// An INI configuration as sections of key/value entries in file order, each with where it came from.
-/// Section names and keys are lower-cased, as iniparser stores them; values are as iniparser returns them
+/// Section names and keys are lower-cased in ASCII, as iniparser stores them; values are as iniparser returns them
 /// (quotes removed, inline `;`/`#` comments cut, surrounding blanks trimmed).
 public struct IniDocument: Sendable {
     public struct Entry: Sendable, Equatable {
         public var key: String
         public var value: String
         public var location: ConfigurationLocation
+        /// The `;` or `#` that ended an unquoted value right after its last character (`topic_prefix = home/#` reads
+        /// as `home/`): iniparser starts a comment there, which validation reports with the advice to quote.
+        public var commentCut: Character?
 
-        public init(key: String, value: String, location: ConfigurationLocation) {
+        public init(key: String, value: String, location: ConfigurationLocation, commentCut: Character? = nil) {
             self.key = key
             self.value = value
             self.location = location
+            self.commentCut = commentCut
         }
     }
 
@@ -67,8 +71,8 @@ public struct IniDocument: Sendable {
                     "expected \(marker)SECTION__KEY, for example \(marker)READER0__PORT", at: .environment(name)))
                 continue
             }
-            let sectionName = parts[0].lowercased()
-            let entry = Entry(key: parts[1].lowercased(), value: value.trimmingBlanks(), location: .environment(name))
+            let sectionName = parts[0].asciiLowercased()
+            let entry = Entry(key: parts[1].asciiLowercased(), value: value.trimmingBlanks(), location: .environment(name))
             if let index = sections.firstIndex(where: { $0.name == sectionName }) {
                 sections[index].entries.removeAll { $0.key == entry.key }
                 sections[index].entries.append(entry)

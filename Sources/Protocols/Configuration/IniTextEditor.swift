@@ -12,12 +12,20 @@ public struct IniTextEditor: Sendable {
 
     public var text: String { lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n" }
 
-    /// The value as written to the file: quoted when iniparser would otherwise cut or trim it.
+    /// The value as written to the file: quoted when iniparser would otherwise cut or trim it, or continue the line
+    /// onto the next one (a value ending in `\`).
     public static func quoted(_ value: String) -> String {
         let needsQuotes = value.contains(";") || value.contains("#") || value.hasPrefix("\"") || value.hasPrefix("'")
-            || value != value.trimmingBlanks()
+            || value != value.trimmingBlanks() || value.hasSuffix("\\")
         guard needsQuotes else { return value }
         return value.contains("\"") ? "'\(value)'" : "\"\(value)\""
+    }
+
+    /// Why `value` cannot be written so that iniparser reads it back as it is, or nil: a value that needs quotes
+    /// (see `quoted`) and holds both kinds of quote has no form iniparser reads whole.
+    public static func unwritableReason(_ value: String) -> String? {
+        guard quoted(value) != value, value.contains("\""), value.contains("'") else { return nil }
+        return "holds both ' and \" besides ';', '#', a '\\' at its end or blanks at its ends: iniparser cannot read such a value back whole"
     }
 
     // MARK: Finding lines
@@ -28,7 +36,7 @@ public struct IniTextEditor: Sendable {
     private static func header(_ line: String) -> String? {
         let text = trimmed(line)
         guard text.hasPrefix("["), text.hasSuffix("]") else { return nil }
-        return String(text.dropFirst().dropLast().prefix { $0 != "]" }).trimmingBlanks().lowercased()
+        return String(text.dropFirst().dropLast().prefix { $0 != "]" }).trimmingBlanks().asciiLowercased()
     }
 
     /// The key when the line sets one (`key = value`).
@@ -36,7 +44,7 @@ public struct IniTextEditor: Sendable {
         let text = trimmed(line)
         guard !text.hasPrefix("#"), !text.hasPrefix(";"), !text.hasPrefix("["), let equals = text.firstIndex(of: "=")
         else { return nil }
-        let key = String(text[..<equals]).trimmingBlanks().lowercased()
+        let key = String(text[..<equals]).trimmingBlanks().asciiLowercased()
         return key.isEmpty ? nil : key
     }
 
@@ -51,7 +59,7 @@ public struct IniTextEditor: Sendable {
 
     /// The lines of a section: its header index and the index after its last line (the next header).
     private func range(of section: String) -> (header: Int, end: Int)? {
-        let name = section.lowercased()
+        let name = section.asciiLowercased()
         guard let start = lines.firstIndex(where: { Self.header($0) == name }) else { return nil }
         let end = lines[(start + 1)...].firstIndex { Self.header($0) != nil } ?? lines.count
         return (start, end)
@@ -67,13 +75,13 @@ public struct IniTextEditor: Sendable {
     /// Sets a key: replaces its line (the last one, the value iniparser keeps), else a commented-out `# key =` of that
     /// section, else adds a line after the section's last key. A missing section is added at the end.
     public mutating func set(section: String, key: String, value: String) {
-        let line = "\(key.lowercased()) = \(Self.quoted(value))"
+        let line = "\(key.asciiLowercased()) = \(Self.quoted(value))"
         guard let (header, end) = range(of: section) else {
             addSection(section, entries: [(key, value)])
             return
         }
         let body = (header + 1)..<end
-        if let index = body.last(where: { Self.key(lines[$0]) == key.lowercased() }) {
+        if let index = body.last(where: { Self.key(lines[$0]) == key.asciiLowercased() }) {
             let indent = String(lines[index].prefix { $0 == " " || $0 == "\t" })
             lines[index] = indent + line
             return
@@ -81,7 +89,7 @@ public struct IniTextEditor: Sendable {
         // Commented assignments count only before a commented-out example section ("# [sink2]").
         let exampleStart = body.first { Self.trimmed(lines[$0]).hasPrefix("#") && String(Self.trimmed(lines[$0]).dropFirst()).trimmingBlanks().hasPrefix("[") }
         let searchable = header + 1..<(exampleStart ?? end)
-        if let index = searchable.first(where: { Self.commentedKey(lines[$0]) == key.lowercased() }) {
+        if let index = searchable.first(where: { Self.commentedKey(lines[$0]) == key.asciiLowercased() }) {
             lines[index] = line
             return
         }

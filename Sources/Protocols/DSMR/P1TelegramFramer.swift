@@ -12,7 +12,7 @@ import Glibc
 /// not match is dropped; one without a CRC (DSMR 2.2/3, EasyMeter) is accepted until the stream has shown CRCs.
 /// A `/` inside a telegram (where DSMR has none: texts are hex-encoded) means a new telegram starts: the open one,
 /// cut short or begun by noise, is dropped. The buffer never grows beyond `maximumLength`; a longer telegram is
-/// dropped and the framer looks for the next `/`.
+/// dropped, its bytes and those up to the next `/` counted as skipped.
 ///
 /// Pull-style: `next(in:at:)` consumes input from the caller's buffer up to the next event; after a `.telegram`
 /// event, `telegram` holds its bytes until the next call.
@@ -64,13 +64,16 @@ struct P1TelegramFramer {
             case .body:
                 let start = position
                 let index = Self.endOfBody(in: input, from: start, after: telegram.last)
-                telegram.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[start..<index]))
                 position = index
-                if telegram.count > maximumLength {
+                if telegram.count + (index - start) > maximumLength {
+                    // Its bytes, and the rest up to the next `/`, are skipped and counted as such; the buffer never
+                    // holds more than `maximumLength`.
                     let drop = Drop(.telegramTooLong, offset: telegramOffset, detail: "more than \(maximumLength) bytes")
+                    skippedBytes += telegram.count + (index - start)
                     reset()
                     return .dropped(drop)
                 }
+                telegram.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[start..<index]))
                 guard index < input.count else { return nil }
                 if input[index] == UInt8(ascii: "!") {
                     telegram.append(UInt8(ascii: "!"))

@@ -7,7 +7,8 @@
 ///     1.8.0(31550.191*kWh) CR LF  ...  ! CR LF                  bare block (logs, the shared captures)
 ///
 /// A bare block starts at a line beginning with a digit or letter; it ends with the `!` line. An enveloped block
-/// whose BCC does not match is dropped. The block never grows beyond `maximumLength`.
+/// whose BCC does not match is dropped. The block never grows beyond `maximumLength`: a longer one is dropped, and
+/// its bytes up to its `!` line (or the next `/` or STX) are counted as skipped, not read as a block of their own.
 struct IEC62056ReadoutFramer {
     enum Event {
         /// A complete data block in `block` (from its first data line through `!`).
@@ -26,6 +27,8 @@ struct IEC62056ReadoutFramer {
         case closing(enveloped: Bool)
         /// Enveloped block after ETX: the next byte is the BCC.
         case blockCheck
+        /// The rest of a block longer than `maximumLength`: skipped up to its `!` line, or to the next `/` or STX.
+        case discarding
     }
 
     let maximumLength: Int
@@ -74,9 +77,18 @@ struct IEC62056ReadoutFramer {
                     state = .closing(enveloped: enveloped)
                 } else if block.count > maximumLength {
                     let drop = Drop(.telegramTooLong, offset: blockOffset, detail: "more than \(maximumLength) bytes")
-                    state = .searching
+                    skippedBytes += block.count + (enveloped ? 1 : 0)
+                    state = .discarding
                     block.removeAll(keepingCapacity: true)
                     return .dropped(drop)
+                }
+            case .discarding:
+                if byte == UInt8(ascii: "/") || byte == Self.stx {
+                    position -= 1   // the start of the next readout
+                    state = .searching
+                } else {
+                    skippedBytes += 1
+                    if byte == UInt8(ascii: "!") && previous == UInt8(ascii: "\n") { state = .searching }
                 }
             case .closing(let enveloped):
                 if enveloped {
@@ -106,7 +118,7 @@ struct IEC62056ReadoutFramer {
     mutating func finish() -> Event? {
         defer { state = .searching }
         switch state {
-        case .searching, .identification:
+        case .searching, .identification, .discarding:
             return nil
         case .closing(enveloped: false):
             return .block(offset: blockOffset)

@@ -36,7 +36,9 @@ public final class PostgresConnection {
         pq = try Self.clientLibrary()
         var secrets: [String] = [], shown: [String] = []
         for (keyword, value) in keywords {
-            if keyword == "dbname" && PostgresConnectionString.isConnectionString(value) {
+            // A database name with a blank is read as a connection string too: `password s3cret` lost its `=` and
+            // would come back quoted in the server's "database ... does not exist".
+            if keyword == "dbname" && (PostgresConnectionString.isConnectionString(value) || value.contains(where: \.isWhitespace)) {
                 let parsed: PostgresConnectionString
                 do {
                     parsed = try PostgresConnectionString(parsing: value)

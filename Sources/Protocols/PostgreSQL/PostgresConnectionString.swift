@@ -49,9 +49,12 @@ public struct PostgresConnectionString: Sendable, Equatable {
         "gsslib", "gssdelegation", "target_session_attrs", "load_balance_hosts", "replication",
     ]
 
-    /// Reads `text` with libpq. A text that is neither a URI nor holds `=` is a database name, as libpq takes it.
+    /// Reads `text` with libpq. A text that is neither a URI nor holds `=` is a database name, as libpq takes it;
+    /// one with a blank in it is refused as unreadable: it is a connection string that lost its `=`
+    /// (`password s3cret`), which libpq and the server would quote as the name of a database.
     public init(parsing text: String) throws(Problem) {
         guard Self.isConnectionString(text) else {
+            if text.contains(where: \.isWhitespace) { throw .unreadable }
             options = [Option(keyword: "dbname", value: text, isShown: true)]
             return
         }

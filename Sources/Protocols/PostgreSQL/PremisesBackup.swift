@@ -21,7 +21,7 @@ public enum PremisesBackup {
 
     /// Writes the four tables; returns the rows written per table.
     public static func backup(_ connection: PostgresConnection, filter: Filter, to directory: URL) throws -> [(String, Int)] {
-        try FileSystem.createDirectories(directory.path)
+        try FileSystem.prepareFolder(directory.path)
         try connection.execute("SET TIME ZONE 'UTC'")
         var counts: [(String, Int)] = []
         for table in PremisesSchema.tables {

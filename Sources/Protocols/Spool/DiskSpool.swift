@@ -61,9 +61,9 @@ public final class DiskSpool {
         dataPath = directory.appendingPathComponent("spool.dat").path
         headPath = directory.appendingPathComponent("spool.head").path
         do {
-            try FileSystem.createDirectories(directory.path)
+            try FileSystem.prepareFolder(directory.path)
         } catch {
-            throw Failure(description: "cannot create spool directory \(directory.path): \(error)")
+            throw Failure(description: "cannot use spool directory \(directory.path): \(error)")
         }
         descriptor = open(dataPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o640)
         guard descriptor >= 0 else { throw Failure(description: "cannot open \(dataPath): \(Self.errnoText())") }

@@ -73,6 +73,37 @@ public enum FileSystem {
         guard kind(of: path) == .directory else { throw FailureReason(text: "not a directory") }
     }
 
+    /// Creates `path` like `createDirectories` and accepts it only when no other user can plant names in it: a folder
+    /// that another user (not root, not us) owns and may write, or that every user may write without the sticky bit,
+    /// is refused with the reason. For the folders the collector and the configurator write readings, spools and
+    /// backups into; the files in them are opened without following links besides.
+    public static func prepareFolder(_ path: String) throws(FailureReason) {
+        try createDirectories(path)
+        if let reason = untrustedFolderReason(path) { throw FailureReason(text: reason) }
+    }
+
+    /// Why another user could plant files or links in the folder at `path`; nil when they cannot.
+    public static func untrustedFolderReason(_ path: String) -> String? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        let owner = status.st_uid
+        if owner != geteuid() && owner != 0 && status.st_mode & S_IWUSR != 0 {
+            return "\(path) belongs to \(userName(owner)), who can write it and so plant links or files under the names "
+                + "we write; use a folder of the user that runs this (or chown it)"
+        }
+        if status.st_mode & S_IWOTH != 0 && status.st_mode & S_ISVTX == 0 {
+            return "\(path) can be written by every user, who could plant links or files under the names we write; "
+                + "chmod o-w it or use another folder"
+        }
+        return nil
+    }
+
+    /// `name (uid N)`, or `uid N` for a user without a name.
+    static func userName(_ uid: uid_t) -> String {
+        guard let entry = getpwuid(uid), let name = entry.pointee.pw_name else { return "uid \(uid)" }
+        return "user \(String(cString: name)) (uid \(uid))"
+    }
+
     /// Writes `text` to `path` atomically through a `StagedFile` in the same folder, flushed, then renamed over the
     /// old file. A new file gets `mode`; an existing file keeps its mode, owner and group. Missing folders are created.
     public static func writeAtomically(_ text: String, to path: String, mode: mode_t) throws(FailureReason) {
