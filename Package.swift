@@ -102,9 +102,13 @@ let package = Package(
             dependencies: ["Protocols", "TestSupport"]
         ),
         .testTarget(
+            name: "HTTPServerTests",
+            dependencies: ["HTTPServer", "Protocols", "TestSupport"]
+        ),
+        .testTarget(
             name: "CollectorTests",
             dependencies: ["Protocols", "TestSupport"],
-            resources: [.copy("Browser")]
+            exclude: ["Browser"]
         ),
     ]
 )

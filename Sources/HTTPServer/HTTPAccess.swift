@@ -66,7 +66,7 @@ public struct HTTPAccess: Sendable {
         } else if let colon = name.lastIndex(of: ":") {
             name = name[..<colon]
         }
-        return isLoopbackHost(String(name))
+        return isLoopbackLiteral(String(name))
     }
 }
 

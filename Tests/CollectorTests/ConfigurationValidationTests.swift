@@ -350,6 +350,8 @@ struct ProblemLines: Error {
         #expect(fromText.readers.map(\.input) == configuration.readers.map(\.input))
         #expect(fromText.sinks.map(\.options) == configuration.sinks.map(\.options))
         #expect(fromText.logging == configuration.logging)
+        #expect(configuration.http == HTTPConfiguration(listen: [.tcp(host: "127.0.0.1", port: 8180)]))
+        #expect(fromText.http == configuration.http)
     }
 
     @Test func suggestions() {

@@ -24,7 +24,7 @@ final class WebFace: Service, Sendable {
                                 handler: routes.handle)
         // Credentials are never logged; only whether there are any.
         let access = configuration.requiresCredentials ? "password or token required" : "no password (this machine only)"
-        logger.info("web page, API and /metrics on \(server.addresses.map { "http://\($0)/" }.joined(separator: ", ")) (\(access))")
+        logger.info("web page, API and /metrics on \(server.addresses.map { $0.hasPrefix("/") ? "unix:\($0)" : "http://\($0)/" }.joined(separator: ", ")) (\(access))")
     }
 
     func run() async {

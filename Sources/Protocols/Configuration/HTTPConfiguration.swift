@@ -74,7 +74,7 @@ public enum HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {
     /// Only this machine can connect: a loopback address, or a unix socket (guarded by its file permissions).
     public var isLocal: Bool {
         switch self {
-        case .tcp(let host, _): return isLoopbackHost(host)
+        case .tcp(let host, _): return isLoopbackLiteral(host)
         case .unix: return true
         }
     }
