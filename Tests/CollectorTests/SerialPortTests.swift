@@ -10,9 +10,9 @@ final class PtyPair {
     let feed: String
     private var process: Process?
 
-    init(directory: TemporaryDirectory) {
-        meter = directory.file("meter")
-        feed = directory.file("feed")
+    init(directory: TemporaryDirectory, names: (meter: String, feed: String) = ("meter", "feed")) {
+        meter = directory.file(names.meter)
+        feed = directory.file(names.feed)
     }
 
     func plug() throws {
