@@ -60,7 +60,11 @@ final class WebCollector: @unchecked Sendable {
         }
         let path = try directory.write("c.ini", ini)
         collector = try RunningProcess(collectorBinary, ["-c", path] + arguments)
-        let started = eventually(timeout: 15) { self.collector.stderr.contents.contains("running ") }
+        // Each serial reader says when it has its port open (what a meter sends before that is flushed).
+        let readers = extraReader == nil ? 2 : 3
+        let started = eventually(timeout: 15) {
+            self.collector.stderr.contents.components(separatedBy: "INFO smartmeter: reading ").count - 1 == readers
+        }
         if !started { Issue.record("the collector did not start: \(collector.stderr.contents)") }
     }
 

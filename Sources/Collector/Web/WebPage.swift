@@ -9,6 +9,7 @@ enum WebPage {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>Smart meter</title>
         <link rel="stylesheet" href="app.css">
+        <link rel="icon" href="favicon.svg" type="image/svg+xml">
         <script src="javascript/chart.js/chart.min.js" defer></script>
         <script src="app.js" defer></script>
         </head>
@@ -30,6 +31,13 @@ enum WebPage {
         </main>
         </body>
         </html>
+
+        """
+
+    /// A meter dial.
+    static let icon = """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="none" \
+        stroke="#1a7f37" stroke-width="2"/><path d="M8 8 L12 4" stroke="#1a7f37" stroke-width="2"/></svg>
 
         """
 
@@ -89,6 +97,9 @@ enum WebPage {
 
         function labelOf(point) {
           const code = shortObis(point.obis);
+          const f = String(point.obis).split('*')[1];
+          // F other than 255: an older entry of a profile (earlier month peaks), listed with the other values.
+          if (f !== undefined && f !== '255') return null;
           if (LABEL.has(code)) return LABEL.get(code);
           const mbus = /^0-(\\d+):24\\.2\\.\\d+$/.exec(code);
           if (mbus) {
@@ -104,8 +115,10 @@ enum WebPage {
           return point.unit ? value + ' ' + point.unit : value;
         }
 
-        function timeText(seconds) {
-          return new Date(seconds * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+        function timeText(seconds, withSeconds) {
+          const parts = { hour: '2-digit', minute: '2-digit' };
+          if (withSeconds) parts.second = '2-digit';
+          return new Date(seconds * 1000).toLocaleTimeString([], parts);
         }
 
         function watts(reading, obis) {
@@ -113,6 +126,9 @@ enum WebPage {
           if (!point) return null;
           return String(point.unit || '').toLowerCase() === 'kw' ? point.value * 1000 : point.value;
         }
+
+        // Points are drawn only while there are few (a single reading is then still visible).
+        function fewPoints(context) { return context.dataset.data.length < 3 ? 3 : 0; }
 
         function makeCard(id) {
           const card = el('article', 'card');
@@ -141,12 +157,12 @@ enum WebPage {
             meter.chart = new Chart(canvas, {
               type: 'line',
               data: { datasets: [
-                { label: 'Import W', data: [], borderColor: '#cf222e', pointRadius: 0, borderWidth: 1.5 },
-                { label: 'Export W', data: [], borderColor: '#1a7f37', pointRadius: 0, borderWidth: 1.5 },
+                { label: 'Import W', data: [], borderColor: '#cf222e', backgroundColor: '#cf222e', pointRadius: fewPoints, borderWidth: 1.5 },
+                { label: 'Export W', data: [], borderColor: '#1a7f37', backgroundColor: '#1a7f37', pointRadius: fewPoints, borderWidth: 1.5 },
               ] },
               options: {
                 animation: false, maintainAspectRatio: false, parsing: false, normalized: true,
-                scales: { x: { type: 'linear', ticks: { callback: (value) => timeText(value), maxTicksLimit: 6 } },
+                scales: { x: { type: 'linear', ticks: { callback: (value) => timeText(value, meter.minutes <= 60), maxTicksLimit: 6 } },
                           y: { beginAtZero: true } },
               },
             });
@@ -177,7 +193,7 @@ enum WebPage {
           meter.table.replaceChildren();
           for (const [label, point] of known) row(meter.table, label, point);
           meter.otherTable.replaceChildren();
-          for (const point of other) row(meter.otherTable, point.type || shortObis(point.obis), point);
+          for (const point of other) row(meter.otherTable, point.type || String(point.obis), point);
           if (meter.chart && meter.minutes <= 60) {
             const t = Date.parse(reading.timestamp) / 1000;
             addPoint(meter, t, watts(reading, '1-0:1.7.0'), watts(reading, '1-0:2.7.0'));

@@ -25,6 +25,8 @@ struct WebRoutes: Sendable {
             return HTTPResponse(status: 200, contentType: "text/html; charset=utf-8", bytes: Array(WebPage.html.utf8))
         case "/app.js":
             return HTTPResponse(status: 200, contentType: "text/javascript; charset=utf-8", bytes: Array(WebPage.script.utf8))
+        case "/favicon.svg", "/favicon.ico":
+            return HTTPResponse(status: 200, contentType: "image/svg+xml", bytes: Array(WebPage.icon.utf8))
         case "/app.css":
             return HTTPResponse(status: 200, contentType: "text/css; charset=utf-8", bytes: Array(WebPage.style.utf8))
         case Self.chartURL:
