@@ -88,6 +88,12 @@ import Testing
         #expect(stale.text.contains("reader0: last reading"), "\(stale.text)")
         #expect(stale.text.contains("expected within 5 s"), "\(stale.text)")
         #expect(web.readingsWritten() == 2)
+
+        // The meter's adapter unplugged: the reader says why it has nothing.
+        web.fluvius.unplug()
+        #expect(eventually(timeout: 10) { (try? web.get("/healthz").text.contains("reader0: last reading"))  == true
+            && (try? web.get("/healthz").text.contains("lost \(web.fluvius.meter)")) == true },
+                "\((try? web.get("/healthz").text) ?? "")")
     }
 
     @Test("/metrics: counters per reader and sink, last reading times, latest values as labelled gauges; promtool accepts it; hostile meter ids are escaped")

@@ -56,7 +56,9 @@ final class ReaderStatus: Sendable {
             return snapshot.inputProblem.map { "no reading yet (\($0))" } ?? "no reading yet"
         }
         let age = now - last
-        return age <= expectedInterval ? nil : "last reading \(Int(age)) s ago (expected within \(Int(expectedInterval)) s)"
+        guard age > expectedInterval else { return nil }
+        return "last reading \(Int(age)) s ago (expected within \(Int(expectedInterval)) s)"
+            + (snapshot.inputProblem.map { "; \($0)" } ?? "")
     }
 }
 
