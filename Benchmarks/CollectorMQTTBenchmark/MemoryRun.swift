@@ -67,8 +67,18 @@ struct MemoryRun {
         }
         try subscriber.start()
         defer { subscriber.close() }
-        usleep(300_000)
-        try subscriber.subscribe("smartmeter/#", qos: 1)
+        // The subscriber connects in the background: on a loaded machine that can take more than a moment.
+        var attempts = 0
+        while true {
+            usleep(300_000)
+            do {
+                try subscriber.subscribe("smartmeter/#", qos: 1)
+                break
+            } catch {
+                attempts += 1
+                if attempts >= 30 { throw error }
+            }
+        }
 
         let log = directory.path + "/\(collector.name)-rss.log"
         let pid = try collector.start(configuration: config.path, log: log)

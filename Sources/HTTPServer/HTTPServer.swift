@@ -137,9 +137,12 @@ public final class HTTPServer: @unchecked Sendable {
                 return true
             }
             guard admitted else { return queue(.text(503, "shutting down"), on: connection) }
-            created = MHD_create_response_from_callback(UInt64.max, 4096, readStream,
-                                                        Unmanaged.passRetained(StreamBox(stream, server: self)).toOpaque(),
-                                                        freeStream)
+            let box = Unmanaged.passRetained(StreamBox(stream, server: self))
+            created = MHD_create_response_from_callback(UInt64.max, 4096, readStream, box.toOpaque(), freeStream)
+            if created == nil {
+                box.release()
+                streamEnded(stream)
+            }
         }
         guard let created else { return .NO }
         defer { MHD_destroy_response(created) }
