@@ -264,7 +264,7 @@ enum WebPage {
             let state = 'ok';
             if (sink.connected === false) state = 'down: ' + (sink.failure || 'not connected');
             else if (sink.connected === true) state = 'connected';
-            cell(tr, state, state.startsWith('down') ? 'state bad' : 'state ok');
+            cell(tr, state, state.startsWith('down') ? 'bad' : 'ok');
             sinks.append(tr);
           }
         }

@@ -33,7 +33,7 @@ CARD = """
 for (const card of document.querySelectorAll('article.card')) {
   if (card.getAttribute('data-meter') !== arguments[0]) continue;
   const values = {};
-  for (const tr of card.querySelectorAll('tr[data-obis]')) {
+  for (const tr of card.querySelectorAll(':scope > table.values tr[data-obis]')) {  // the labelled values
     values[tr.getAttribute('data-obis')] = [tr.children[0].textContent, tr.children[1].textContent];
   }
   const chart = window.Chart ? Chart.getChart(card.querySelector('canvas')) : null;
