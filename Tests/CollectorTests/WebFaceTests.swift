@@ -106,6 +106,7 @@ import Testing
         try web.sendE450(to: web.extra)
         try web.sendCorruptFluvius()
         #expect(eventually(timeout: 10) { (try? web.json("/api/v1/meters") as? [Any])?.count == 3 })
+        #expect(eventually(timeout: 10) { web.readingsWritten() == 3 }, "the JSON-lines sink has written all three")
         #expect(eventually(timeout: 5) { (try? web.get("/metrics").text.contains("reason=\"telegramChecksum\"} 1")) == true })
         let response = try web.get("/metrics")
         #expect(response.status == 200)
