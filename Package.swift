@@ -34,16 +34,27 @@ let package = Package(
             name: "CLibPQ",
             providers: [.apt(["libpq-dev"])]
         ),
+        .systemLibrary(
+            name: "CMicroHTTPD",
+            pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]
+        ),
         // Headers only: prctl, which Swift cannot call (variadic).
         .systemLibrary(name: "CLinux"),
         .target(
             name: "Protocols",
             dependencies: ["CLibCrypto", "CIniParser", "CMosquitto", "CLibPQ", "CLinux"]
         ),
+        // The HTTP server the collector's web face (and the configurator's) runs on.
+        .target(
+            name: "HTTPServer",
+            dependencies: ["CMicroHTTPD", "Protocols"]
+        ),
         .executableTarget(
             name: "Collector",
             dependencies: [
                 "Protocols",
+                "HTTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -91,8 +102,13 @@ let package = Package(
             dependencies: ["Protocols", "TestSupport"]
         ),
         .testTarget(
+            name: "HTTPServerTests",
+            dependencies: ["HTTPServer", "Protocols", "TestSupport"]
+        ),
+        .testTarget(
             name: "CollectorTests",
-            dependencies: ["Protocols", "TestSupport"]
+            dependencies: ["Protocols", "TestSupport"],
+            exclude: ["Browser"]
         ),
     ]
 )

@@ -145,6 +145,8 @@ step "start-up to the first reading"
 step "memory: $rss_seconds s at $rss_rate readings/s, MQTT (TLS) + CSV"
 "$bin/CollectorMQTTBenchmark" --rss "$rss_seconds" --rate "$rss_rate" --sample-every 10 \
     --stream "$streams/e450-gbt.bin" --json "$out/ours-rss.json"
+"$bin/CollectorMQTTBenchmark" --rss "$rss_seconds" --rate "$rss_rate" --sample-every 10 --http yes \
+    --stream "$streams/e450-gbt.bin" --json "$out/ours-rss-http.json"
 "$bin/CollectorMQTTBenchmark" --rss "$rss_seconds" --rate "$rss_rate" --sample-every 10 \
     --stream "$streams/e450-gbt.bin" --reference --collector "$venv/bin/smartmeter-datacollector" \
     --json "$out/reference-rss.json"

@@ -48,6 +48,7 @@ def main():
     ref_rss = load(directory, "reference-rss.json")
     long_rss = load(directory, "ours-rss-long.json")
     deb_rss = load(directory, "ours-deb-rss.json")
+    http_rss = load(directory, "ours-rss-http.json")
     deb = load(directory, "deb.json")
     machine = load(directory, "machine.json") or {}
 
@@ -94,6 +95,12 @@ def main():
         add("  RSS growth from the first sample after start to the end", "MB", growth, ref_growth, None, "flat", None)
         add("  private (anonymous) part of that RSS", "MB", ours_rss["samples"][-1]["rss_anon_kb"] / 1024,
             ref_rss and ref_rss["samples"][-1]["rss_anon_kb"] / 1024, False, "", None)
+    if http_rss and ours_rss:
+        add("  same with the web face on ([http]) and one browser connected (event stream, status every 3 s)", "MB",
+            http_rss["rss_last_kb"] / 1024, None, False, "<= the row above + 2 MB",
+            lambda o, r: o <= ours_rss["rss_last_kb"] / 1024 + 2,
+            f"+{(http_rss['rss_last_kb'] - ours_rss['rss_last_kb']) / 1024:.1f} MB; "
+            f"private part {http_rss['samples'][-1]['rss_anon_kb'] / 1024:.1f} MB")
     if deb_rss:
         add("  same, the .deb's binary (Swift runtime linked in statically, lld, functions ordered); private part "
             f"{deb_rss['samples'][-1]['rss_anon_kb'] / 1024:.1f} MB", "MB", deb_rss["rss_last_kb"] / 1024, None, False,

@@ -10,6 +10,8 @@ struct MemoryRun {
     let collector: CollectorUnderTest
     let readings: [[UInt8]]
     let directory: URL
+    /// With the web face on (`[http]`) and one browser connected (`BrowserClient`); ours only.
+    var http = false
 
     struct Sample {
         let seconds: Double
@@ -50,6 +52,8 @@ struct MemoryRun {
             + collector.mqttSection(index: 0, format: "mqtt", port: broker.port, tlsCA: certificates.caCertificate,
                                     clientID: "bench-rss", spool: directory.path + "/\(collector.name)-spool-rss")
         if !collector.isReference { sections += "[sink1]\ntype = csv\ndirectory = \(csv)\n" }
+        let httpPort = FreePort.find()
+        if http && !collector.isReference { sections += "[http]\nlisten = 127.0.0.1:\(httpPort)\n" }
         let config = directory.appendingPathComponent("\(collector.name)-rss.ini")
         try (sections + "[logging]\ndefault = WARNING\n").write(to: config, atomically: true, encoding: .utf8)
 
@@ -63,13 +67,26 @@ struct MemoryRun {
         }
         try subscriber.start()
         defer { subscriber.close() }
-        usleep(300_000)
-        try subscriber.subscribe("smartmeter/#", qos: 1)
+        // The subscriber connects in the background: on a loaded machine that can take more than a moment.
+        var attempts = 0
+        while true {
+            usleep(300_000)
+            do {
+                try subscriber.subscribe("smartmeter/#", qos: 1)
+                break
+            } catch {
+                attempts += 1
+                if attempts >= 30 { throw error }
+            }
+        }
 
         let log = directory.path + "/\(collector.name)-rss.log"
         let pid = try collector.start(configuration: config.path, log: log)
         defer { ChildProcess.signalAndWait(pid, SIGTERM) }
         usleep(collector.isReference ? 4_000_000 : 2_000_000)
+        let browser = http && !collector.isReference ? BrowserClient(port: httpPort) : nil
+        browser?.start()
+        defer { browser?.stop() }
         var samples: [Sample] = []
         let start = now()
         func sample(_ sent: Int) {
@@ -101,6 +118,9 @@ struct MemoryRun {
         let csvLines = (try? FileManager.default.contentsOfDirectory(atPath: csv))?.reduce(0) { sum, file in
             sum + ((try? String(contentsOfFile: csv + "/" + file, encoding: .utf8))?.split(separator: "\n").count ?? 1) - 1
         } ?? 0
+        if let counts = browser?.counts {
+            progress("[\(collector.name) rss] browser: \(counts.events) events, \(counts.requests) requests, \(counts.failures) failed")
+        }
         let logTail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(20).map(String.init)
         return Result(samples: samples, cpuSeconds: cpu, readingsSent: total, mqttMessages: arrivals.count,
                       distinctMQTTMessages: distinct.count, csvLines: csvLines, logTail: logTail)

@@ -11,9 +11,10 @@ import TestSupport
 //       (ThroughputRun.swift)
 //   ... --startup RUNS
 //       exec to the first reading at the logger sink (StartUpRun.swift)
-//   ... --rss SECONDS [--rate READINGS_PER_S] [--sample-every SECONDS] [--stream FILE]
+//   ... --rss SECONDS [--rate READINGS_PER_S] [--sample-every SECONDS] [--stream FILE] [--http yes]
 //       RSS over time with an MQTT (TLS) and a CSV sink; --stream sends the readings of a StreamGenerator stream
-//       (FILE and FILE.sizes) instead of the capture (MemoryRun.swift)
+//       (FILE and FILE.sizes) instead of the capture (MemoryRun.swift); --http yes adds the web face ([http]) with
+//       one browser connected (BrowserClient.swift: event stream, status every 3 s)
 //   ... --collector PATH --reference
 //       measure the reference collector (smartmeter-datacollector 2.0.0's console script) instead: mqtt layout only
 //       (its MQTT sink publishes with QoS 0), no CSV sink
@@ -75,8 +76,9 @@ if let runs = options["startup"].flatMap({ Int($0) }) {
     }
     let rate = options["rate"].flatMap { Double($0) } ?? 1
     let sampleEvery = options["sample-every"].flatMap { Double($0) } ?? 60
-    let result = try MemoryRun(collector: collector, readings: readings, directory: directory)
-        .measure(seconds: seconds, rate: rate, sampleEvery: sampleEvery)
+    var run = MemoryRun(collector: collector, readings: readings, directory: directory)
+    run.http = options["http"] != nil
+    let result = try run.measure(seconds: seconds, rate: rate, sampleEvery: sampleEvery)
     print("\(collector.name): RSS with MQTT (TLS)\(isReference ? "" : " + CSV"), \(result.readingsSent) readings at \(rate)/s")
     print("     t (s)   readings   RSS (MB)   private (MB)")
     for sample in result.samples {
@@ -87,7 +89,7 @@ if let runs = options["startup"].flatMap({ Int($0) }) {
                  result.cpuSeconds, result.cpuSeconds / Double(max(result.readingsSent, 1)) * 1e6, result.mqttMessages,
                  result.distinctMQTTMessages, result.csvLines))
     try emit(result.json.merging(["collector": collector.name, "executable": collector.executable, "seconds": seconds,
-                                  "rate": rate]) { $1 })
+                                  "rate": rate, "http": run.http]) { $1 })
 } else {
     let latencySamples = positional.first.flatMap { Int($0) } ?? 300
     let floodReadings = positional.dropFirst().first.flatMap { Int($0) } ?? 20_000

@@ -11,11 +11,11 @@ struct SmartmeterDataCollector: AsyncParsableCommand {
         commandName: "smartmeter-datacollector",
         abstract: "Read smart meters and pass their readings to sinks (logger, CSV, JSON lines, MQTT, PostgreSQL).",
         discussion: """
-            The configuration is an INI file with [readerN], [sinkN] and [logging] sections; environment variables \
-            SMARTMETER__SECTION__KEY override or add keys. Without a file at the --config path, a built-in default \
-            runs (lge450 on /dev/ttyUSB0, logger sink, MQTT sink to 127.0.0.1).
-            Exit status: 0 after a clean shutdown (SIGTERM, SIGINT, or all replayed files read); 1 when a sink cannot \
-            start; 2 for an invalid configuration or bad arguments.
+            The configuration is an INI file with [readerN], [sinkN], [logging] and [http] sections; environment \
+            variables SMARTMETER__SECTION__KEY override or add keys. Without a file at the --config path, a built-in \
+            default runs (lge450 on /dev/ttyUSB0, logger sink, MQTT sink to 127.0.0.1, web page on 127.0.0.1:8180).
+            Exit status: 0 after a clean shutdown (SIGTERM, SIGINT, or all replayed files read); 1 when a sink or the \
+            web face cannot start; 2 for an invalid configuration or bad arguments.
             """,
         version: ProductVersion.current)
 

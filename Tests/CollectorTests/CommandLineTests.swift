@@ -1,5 +1,6 @@
 import Foundation
 import Protocols
+import TestSupport
 import Testing
 
 /// The command line: exit statuses, `--saveconfig`, the built-in default and configuration errors end to end.
@@ -110,8 +111,11 @@ import Testing
     @Test func missingFileRunsTheBuiltInDefault() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
+        // (The default's web face listens on 127.0.0.1:8180; here on a free port, as other tests may run at once.)
+        let webPort = FreePort.find()
         let running = try RunningProcess(collectorBinary, ["-c", directory.file("absent.ini"), "--dev"],
-                                         environment: ["SMARTMETER__READER0__PORT": directory.file("ttyUSB0")],
+                                         environment: ["SMARTMETER__READER0__PORT": directory.file("ttyUSB0"),
+                                                       "SMARTMETER__HTTP__LISTEN": "127.0.0.1:\(webPort)"],
                                          directory: directory.path)
         #expect(eventually(timeout: 10) { running.stderr.contents.contains("retrying until it is back") })
         running.signal(SIGTERM)
@@ -124,6 +128,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: directory.file("spool/sink1/spool.dat")))
         #expect(log.contains("[reader0] port = \(directory.file("ttyUSB0")) from environment SMARTMETER__READER0__PORT"))
         #expect(log.contains("[reader0] type = lge450 from built-in default"))
+        #expect(log.contains("web page, API and /metrics on http://127.0.0.1:\(webPort)/"), "\(log)")
     }
 
     @Test func environmentOverridesAFileValue() throws {

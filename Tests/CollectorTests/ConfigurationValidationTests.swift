@@ -209,9 +209,9 @@ struct ProblemLines: Error {
 
     @Test func unknownSectionSuggestsTheClosest() throws {
         #expect(try Self.problems(Self.reader + Self.sink + "[sinc1]\ntype = csv\n[loging]\n[meters]\n") == [
-            "test.ini:7: [sinc1] unknown section; did you mean [sink1]?; sections are [readerN], [sinkN] and [logging]",
-            "test.ini:9: [loging] unknown section; did you mean [logging]?; sections are [readerN], [sinkN] and [logging]",
-            "test.ini:10: [meters] unknown section; sections are [readerN], [sinkN] and [logging]",
+            "test.ini:7: [sinc1] unknown section; did you mean [sink1]?; sections are [readerN], [sinkN], [logging] and [http]",
+            "test.ini:9: [loging] unknown section; did you mean [logging]?; sections are [readerN], [sinkN], [logging] and [http]",
+            "test.ini:10: [meters] unknown section; sections are [readerN], [sinkN], [logging] and [http]",
         ])
     }
 
@@ -350,6 +350,8 @@ struct ProblemLines: Error {
         #expect(fromText.readers.map(\.input) == configuration.readers.map(\.input))
         #expect(fromText.sinks.map(\.options) == configuration.sinks.map(\.options))
         #expect(fromText.logging == configuration.logging)
+        #expect(configuration.http == HTTPConfiguration(listen: [.tcp(host: "127.0.0.1", port: 8180)]))
+        #expect(fromText.http == configuration.http)
     }
 
     @Test func suggestions() {

@@ -16,6 +16,11 @@ final class PtyPair {
         feed = directory.file(name.isEmpty ? "feed" : name + "-feed")
     }
 
+    init(directory: TemporaryDirectory, names: (meter: String, feed: String)) {
+        meter = directory.file(names.meter)
+        feed = directory.file(names.feed)
+    }
+
     func plug() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/socat")

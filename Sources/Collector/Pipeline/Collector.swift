@@ -29,14 +29,34 @@ struct Collector {
                 let queue = SinkQueue(
                     capacity: sinkConfiguration["queue_size"].flatMap { Int($0) } ?? SinkSchema.defaultQueueSize,
                     maximumBytes: (sinkConfiguration["queue_max_kb"].flatMap { Int($0) } ?? SinkSchema.defaultQueueKilobytes) << 10)
-                workers.append(SinkWorker(name: sinkConfiguration.name, sink: sink, queue: queue, logger: sinkLogger,
-                                          statisticsInterval: interval))
+                workers.append(SinkWorker(name: sinkConfiguration.name, type: sinkConfiguration.type, sink: sink,
+                                          queue: queue, logger: sinkLogger, statisticsInterval: interval))
             } catch {
                 logger.error("[\(sinkConfiguration.name)] cannot start the \(sinkConfiguration.type) sink: \(error)")
                 throw ExitCode(1)
             }
         }
-        let fanOut = FanOut(queues: workers.map(\.queue))
+        var board: StatusBoard?
+        var webFace: WebFace?
+        if let http = configuration.http {
+            // The web face is a sink like the others, with its own queue: it never holds back a reader or a sink.
+            let live = LiveReadings(), hub = EventHub()
+            var sinkLogger = Logger(label: LogLabels.sink)
+            sinkLogger[metadataKey: "sink"] = "http"
+            workers.append(SinkWorker(name: "http", type: "http", sink: LiveSink(live: live, hub: hub),
+                                      queue: SinkQueue(capacity: 256, maximumBytes: 1 << 20), logger: sinkLogger,
+                                      statisticsInterval: interval))
+            board = StatusBoard(readers: StatusBoard.readers(of: configuration, staleAfter: http.staleAfter), sinks: workers)
+            var webLogger = Logger(label: LogLabels.collector)
+            webLogger[metadataKey: "http"] = "web"
+            do {
+                webFace = try WebFace(configuration: http, board: board!, live: live, hub: hub, logger: webLogger)
+            } catch {
+                logger.error("[http] \(error)")
+                throw ExitCode(1)
+            }
+        }
+        let fanOut = FanOut(queues: workers.map(\.queue), status: board)
         let readerFailed = StopFlag()
         let readers = configuration.readers.map { readerConfiguration in
             var readerLogger = Logger(label: LogLabels.smartmeter)
@@ -48,6 +68,9 @@ struct Collector {
         var services = workers.map {
             ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .ignore,
                                                            serviceName: $0.name)
+        }
+        if let webFace {
+            services.append(.init(service: webFace, successTerminationBehavior: .ignore, serviceName: "http"))
         }
         services.append(.init(service: ReadersService(readers: readers, workers: workers, logger: logger),
                                successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "readers"))

@@ -120,10 +120,12 @@ final class SinkQueue: @unchecked Sendable {
 struct FanOut: Sendable {
     let queues: [SinkQueue]
     var whenFull: SinkQueue.WhenFull = .dropOldest
+    /// Where readers report their counters (the web face); nil without one.
+    var status: StatusBoard?
 
     /// The same queues, for a reader that waits for room instead of dropping (a replayed file).
     func waiting(unless stop: StopFlag) -> FanOut {
-        FanOut(queues: queues, whenFull: .wait(unless: stop))
+        FanOut(queues: queues, whenFull: .wait(unless: stop), status: status)
     }
 
     func publish(_ reading: Reading) {

@@ -15,10 +15,12 @@ struct DecodingSession {
     /// The last message dropped, for a reader that wants to say why a readout gave nothing.
     private(set) var lastDrop: Drop?
     private var warnedAbout: Set<DropReason> = []
+    private let status: ReaderStatus?
 
     init(configuration: ReaderConfiguration, fanOut: FanOut, logger: Logger, statisticsInterval: Double) throws {
         decoder = try ReadingDecoderFactory.make(configuration.decoderConfiguration())
         self.fanOut = fanOut
+        status = fanOut.status?.reader(configuration.name)
         self.logger = logger
         self.statisticsInterval = statisticsInterval
         nextReport = monotonicSeconds() + statisticsInterval
@@ -76,10 +78,13 @@ struct DecodingSession {
                 logger.debug("dropped: \(drop)")
             }
         }
+        let before = published
         for reading in readings {
             if let beforePublish, !beforePublish(reading) { continue }
             fanOut.publish(reading)
             published += 1
         }
+        status?.update(statistics: decoder.statistics, published: published, lastDrop: lastDrop,
+                       readingArrived: published > before)
     }
 }

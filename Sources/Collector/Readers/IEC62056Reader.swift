@@ -34,6 +34,7 @@ struct IEC62056Reader: Reader {
         let maximum = configuration.readoutBaudRate ?? IEC62056ModeCSession.baudRates.last!
         var exchange = IEC62056ModeCExchange(session: IEC62056ModeCSession(maximumBaudRate: maximum))
         var opener = SerialDeviceOpener(port: port, settings: settings, writable: true, logger: logger)
+        opener.status = fanOut.status?.reader(configuration.name)
         var failing = false
         while let device = opener.open(stop: stop, started: "reading \(configuration.meter.rawValue) on \(port): sign-on at \(settings), readout up to \(maximum) baud every \(configuration.interval) s") {
             var lost: String?

@@ -9,6 +9,8 @@ struct SerialDeviceOpener {
     let settings: MeterType.SerialSettings
     let writable: Bool
     let logger: Logger
+    /// Told why the device is unavailable, and when it is back (the web face's status).
+    var status: ReaderStatus?
     private var failures = 0
     /// The device is missing or was lost, and its return has not been reported yet.
     private(set) var outage = false
@@ -42,9 +44,11 @@ struct SerialDeviceOpener {
                 failures = 0
                 outage = false
                 lastReason = nil
+                status?.setInputProblem(nil)
                 return device
             } catch {
                 let reason = "\(error)"
+                status?.setInputProblem(reason)
                 if !outage || reason != lastReason {
                     // Once per outage, and again when the reason changes (unplugged, then refused by the sandbox).
                     outage = true
@@ -63,6 +67,7 @@ struct SerialDeviceOpener {
     /// The open device failed: reports it and pauses before the next `open`. False when `stop` was set meanwhile.
     mutating func lost(_ reason: String, stop: StopFlag) -> Bool {
         logger.warning("lost \(port): \(reason); reopening until it is back")
+        status?.setInputProblem("lost \(port): \(reason)")
         outage = true
         return stop.sleep(seconds: Self.backoff(attempt: 0))
     }

@@ -23,6 +23,7 @@ struct SerialReader: Reader {
             return
         }
         var opener = SerialDeviceOpener(port: port, settings: settings, logger: logger)
+        opener.status = fanOut.status?.reader(configuration.name)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
         defer { buffer.deallocate() }
         while let device = opener.open(stop: stop,

@@ -66,6 +66,12 @@ final class MQTTSink: Sink {
         try publisher.submit(messages)
     }
 
+    var health: SinkHealth? {
+        let now = publisher.statistics
+        return SinkHealth(connected: now.connected, failure: now.connected ? nil : now.failure ?? "connecting",
+                          spooledBytes: now.pendingBytes, spoolDropped: now.droppedBecauseFull + now.refused)
+    }
+
     /// Gives the broker a moment to acknowledge what is in flight (or to accept the connection still being made);
     /// the rest stays spooled for the next start.
     func close() {

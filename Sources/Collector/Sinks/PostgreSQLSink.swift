@@ -46,6 +46,12 @@ final class PostgreSQLSink: Sink, @unchecked Sendable {
         inserter.start()
     }
 
+    var health: SinkHealth? {
+        let now = inserter.statistics
+        return SinkHealth(connected: now.connected, failure: now.connected ? nil : now.failure ?? "connecting",
+                          spooledBytes: now.pendingBytes, spoolDropped: now.droppedBecauseFull + now.rejectedReadings)
+    }
+
     func write(_ readings: [Reading]) throws {
         defer {
             let now = inserter.statistics

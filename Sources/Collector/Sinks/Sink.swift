@@ -13,12 +13,26 @@ protocol Sink: AnyObject {
     func interrupt()
     /// Flushes and releases what the sink holds. Called once, after the last write.
     func close()
+    /// For the web face, called from other threads: whether the sink reaches its server and what it has spooled;
+    /// nil for a sink without a server.
+    var health: SinkHealth? { get }
+}
+
+/// A sink's connection to its server and its spool.
+struct SinkHealth: Sendable {
+    var connected: Bool
+    /// Why it is not connected, when known.
+    var failure: String?
+    var spooledBytes: Int
+    /// Readings or messages the spool dropped (full, or refused by the server).
+    var spoolDropped: Int
 }
 
 extension Sink {
     /// Sinks that store what `write` gives them before it returns have nothing to wait for.
     func finish() {}
     func interrupt() {}
+    var health: SinkHealth? { nil }
 }
 
 struct SinkError: Error, CustomStringConvertible {

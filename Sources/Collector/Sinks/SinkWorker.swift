@@ -11,6 +11,8 @@ import Synchronization
 /// cancellation (shutdown took too long) the thread gives up after the batch it is writing.
 final class SinkWorker: Service, @unchecked Sendable {
     let name: String
+    /// The section's `type`.
+    let type: String
     let queue: SinkQueue
     private let sink: any Sink
     private let logger: Logger
@@ -24,8 +26,9 @@ final class SinkWorker: Service, @unchecked Sendable {
     /// The sink thread has closed the sink.
     var isFinished: Bool { finished.load(ordering: .acquiring) }
 
-    init(name: String, sink: any Sink, queue: SinkQueue, logger: Logger, statisticsInterval: Double) {
+    init(name: String, type: String, sink: any Sink, queue: SinkQueue, logger: Logger, statisticsInterval: Double) {
         self.name = name
+        self.type = type
         self.sink = sink
         self.queue = queue
         self.logger = logger
@@ -89,6 +92,13 @@ final class SinkWorker: Service, @unchecked Sendable {
         sink.close()
         logger.info("stopped: \(summary)")
         finished.store(true, ordering: .releasing)
+    }
+
+    /// Readings written and failed, what the queue dropped and holds, and the sink's health, for the web face.
+    var status: (written: Int, failed: Int, dropped: Int, queued: Int, health: SinkHealth?) {
+        let counters = queue.counters
+        return (written.load(ordering: .relaxed), failed.load(ordering: .relaxed), counters.dropped, counters.queued,
+                sink.health)
     }
 
     /// Readings handed to one `write`: large writes for a replayed file, at most what a serial meter's queue holds.

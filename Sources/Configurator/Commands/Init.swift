@@ -9,7 +9,8 @@ struct Init: ParsableCommand {
         abstract: "Write the commented default configuration (as smartmeter-datacollector --saveconfig).",
         discussion: """
             Every key of every section is written with its help as a comment: an L+G E450 on /dev/ttyUSB0, a logger \
-            sink and an MQTT sink to 127.0.0.1, with CSV and JSON-lines examples commented out. The file is created \
+            sink and an MQTT sink to 127.0.0.1, the web page on 127.0.0.1:8180, with CSV and JSON-lines examples \
+            commented out. The file is created \
             with mode 0640 (it may hold keys and passwords) and written atomically. An existing file is never \
             replaced without --force. Edit it with 'smartmeter-config set' or a text editor, or let \
             'smartmeter-config wizard' ask you instead.

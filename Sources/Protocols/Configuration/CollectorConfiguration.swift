@@ -3,11 +3,15 @@ public struct CollectorConfiguration: Sendable {
     public var readers: [ReaderConfiguration]
     public var sinks: [SinkConfiguration]
     public var logging: LoggingConfiguration
+    /// The web face; nil without an `[http]` section.
+    public var http: HTTPConfiguration?
 
-    public init(readers: [ReaderConfiguration], sinks: [SinkConfiguration], logging: LoggingConfiguration) {
+    public init(readers: [ReaderConfiguration], sinks: [SinkConfiguration], logging: LoggingConfiguration,
+                http: HTTPConfiguration? = nil) {
         self.readers = readers
         self.sinks = sinks
         self.logging = logging
+        self.http = http
     }
 }
 

@@ -28,7 +28,7 @@ public struct ConfigurationFileChecks: Sendable {
                 if let entry = nonEmpty(section, "client_key_path") {
                     problems += checkFile(entry, section: section.name, pem: .privateKey)
                 }
-            case .logging?, nil:
+            case .logging?, .http?, nil:
                 continue
             }
         }

@@ -24,6 +24,8 @@ public struct KeySchema: Sendable {
         case clientID
         /// A libpq connection string or URI that libpq can read (`PostgresConnectionString`).
         case connectionString
+        /// `[http] listen`: addresses with ports and unix socket paths (`HTTPListenAddress`).
+        case listenAddresses
     }
 
     public var name: String
@@ -104,6 +106,17 @@ public enum ConfigurationSchema {
         KeySchema("sink", .logLevel, help: "log level of the sinks"),
         KeySchema("statistics_interval", .integer(1...86_400),
                   help: "seconds between the INFO lines with frame, reading and drop counters"),
+    ]
+}
+
+extension ConfigurationSchema {
+    public static let httpKeys: [KeySchema] = [
+        KeySchema("listen", .listenAddresses,
+                  help: "where the web page, API and /metrics listen: host:port, [IPv6]:port or a unix socket path, several separated by commas (default \(HTTPConfiguration.defaultListen); anything beyond loopback needs password or token)"),
+        KeySchema("password", .text, help: "password a browser is asked for (HTTP Basic, any user name); required with token unless listening on loopback or a unix socket only"),
+        KeySchema("token", .text, help: "token for scripts and Prometheus: Authorization: Bearer <token>"),
+        KeySchema("stale_after", .integer(5...86_400),
+                  help: "seconds without a reading after which /healthz reports a meter's reader as stale (default \(HTTPConfiguration.defaultStaleAfter); readout meters: at least 3 intervals)"),
     ]
 }
 

@@ -6,7 +6,7 @@ import Glibc
 /// hidden (see `PostgresConnectionString`).
 public enum ConfigurationSecrets {
     /// Keys whose whole value is secret.
-    public static let keys: Set<String> = ["key", "auth_key", "password"]
+    public static let keys: Set<String> = ["key", "auth_key", "password", "token"]
 
     /// Whether the value of `key` holds a secret (a `dsn` does when it carries a password).
     public static func isSecret(key: String, value: String) -> Bool {

@@ -17,6 +17,7 @@ public struct ConfigurationValidator: Sendable {
         var readers: [(number: Int, config: ReaderConfiguration)] = []
         var sinks: [(number: Int, config: SinkConfiguration)] = []
         var logging = LoggingConfiguration()
+        var http: HTTPConfiguration?
         var seen: [String: IniDocument.Section] = [:]
         // iniparser merges repeated sections, so their values cannot be told apart: only the repeat is reported.
         let repeatedNames = Set(Dictionary(grouping: document.sections, by: \.name).filter { $0.value.count > 1 }.keys)
@@ -43,6 +44,8 @@ public struct ConfigurationValidator: Sendable {
                 if let sink = checkSink(section, problems: &problems) { sinks.append((number, sink)) }
             case .logging:
                 logging = checkLogging(section, problems: &problems)
+            case .http:
+                http = checkHTTP(section, problems: &problems)
             }
         }
         if !document.sections.contains(where: { if case .reader? = SectionKind($0.name) { true } else { false } }) {
@@ -55,7 +58,7 @@ public struct ConfigurationValidator: Sendable {
         return .success(CollectorConfiguration(
             readers: readers.sorted { $0.number < $1.number }.map(\.config),
             sinks: sinks.sorted { $0.number < $1.number }.map(\.config),
-            logging: logging))
+            logging: logging, http: http))
     }
 
     // MARK: Sections
@@ -161,6 +164,22 @@ public struct ConfigurationValidator: Sendable {
         return logging
     }
 
+    /// `[http]`: the addresses parse, and any beyond this machine come with a password or token.
+    private func checkHTTP(_ section: IniDocument.Section, problems: inout [ConfigurationProblem]) -> HTTPConfiguration? {
+        let before = problems.count
+        checkKeys(section, against: ConfigurationSchema.httpKeys, what: "[http]", problems: &problems)
+        let listen = (try? HTTPListenAddress.list(parsing: section.value("listen") ?? HTTPConfiguration.defaultListen)) ?? []
+        let password = section.value("password"), token = section.value("token")
+        if password == nil && token == nil, let open = listen.first(where: { !$0.isLocal }) {
+            problems.append(ConfigurationProblem(
+                "\(open) is reachable from other machines: set password or token (or listen on 127.0.0.1 only)",
+                at: section.entry("listen")?.location ?? section.location, section: section.name, key: "listen"))
+        }
+        guard problems.count == before else { return nil }
+        return HTTPConfiguration(listen: listen, password: password, token: token,
+                                 staleAfter: section.value("stale_after").flatMap { Int($0) } ?? HTTPConfiguration.defaultStaleAfter)
+    }
+
     // MARK: Keys
 
     /// Unknown keys (with a suggestion), missing required keys and values of the wrong form.
@@ -251,6 +270,13 @@ public struct ConfigurationValidator: Sendable {
         case .identifier:
             return !value.isEmpty && value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) ? nil
                 : "'\(value)' must be letters and digits only"
+        case .listenAddresses:
+            do {
+                _ = try HTTPListenAddress.list(parsing: value)
+                return nil
+            } catch {
+                return error.description
+            }
         case .sinkType:
             let names = SinkSchema.all.map(\.type)
             return SinkSchema.named(value.asciiLowercased()) != nil ? nil
@@ -283,12 +309,13 @@ public struct ConfigurationValidator: Sendable {
     }
 }
 
-/// `[readerN]`, `[sinkN]` or `[logging]`.
+/// `[readerN]`, `[sinkN]`, `[logging]` or `[http]`.
 enum SectionKind {
-    case reader(Int), sink(Int), logging
+    case reader(Int), sink(Int), logging, http
 
     init?(_ name: String) {
         if name == "logging" { self = .logging; return }
+        if name == "http" { self = .http; return }
         for (prefix, make) in [("reader", SectionKind.reader), ("sink", SectionKind.sink)] where name.hasPrefix(prefix) {
             let digits = name.dropFirst(prefix.count)
             guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
@@ -305,6 +332,7 @@ enum SectionKind {
         case .reader(let number): return "reader\(number)"
         case .sink(let number): return "sink\(number)"
         case .logging: return "logging"
+        case .http: return "http"
         }
     }
 
@@ -317,13 +345,13 @@ enum SectionKind {
                     + "use a small number such as [\(prefix)1]"
             }
         }
-        return "unknown section" + suggestion(for: name) + "; sections are [readerN], [sinkN] and [logging]"
+        return "unknown section" + suggestion(for: name) + "; sections are [readerN], [sinkN], [logging] and [http]"
     }
 
     static func suggestion(for name: String) -> String {
         let letters = String(name.prefix { !$0.isNumber })
         let digits = name.dropFirst(letters.count)
-        guard let word = Suggestion.closest(to: letters, among: ["reader", "sink", "logging"]) else { return "" }
-        return word == "logging" ? "; did you mean [logging]?" : "; did you mean [\(word)\(digits.isEmpty ? "N" : String(digits))]?"
+        guard let word = Suggestion.closest(to: letters, among: ["reader", "sink", "logging", "http"]) else { return "" }
+        return word == "logging" || word == "http" ? "; did you mean [\(word)]?" : "; did you mean [\(word)\(digits.isEmpty ? "N" : String(digits))]?"
     }
 }

@@ -1,5 +1,5 @@
 /// The configuration used when there is no file (an L+G E450 on /dev/ttyUSB0, a logger sink and an MQTT sink to a
-/// local broker, as the reference collector), and the commented file `--saveconfig` writes from it.
+/// local broker, as the reference collector, and the web face on 127.0.0.1:8180), and the commented file `--saveconfig` writes from it.
 public enum DefaultConfiguration {
     public static let document = IniDocument(sections: [
         section("reader0", ["type": "lge450", "port": "/dev/ttyUSB0", "key": ""]),
@@ -7,6 +7,7 @@ public enum DefaultConfiguration {
         section("sink1", ["type": "mqtt", "host": "127.0.0.1", "port": "1883", "tls": "False",
                           "check_hostname": "False"]),
         section("logging", ["default": "WARNING", "smartmeter": "INFO", "collector": "INFO", "sink": "INFO"]),
+        section("http", ["listen": HTTPConfiguration.defaultListen]),
     ])
 
     /// Examples written commented out after the active sections.
@@ -47,6 +48,7 @@ public enum DefaultConfiguration {
         case .reader?: keys = ConfigurationSchema.readerKeys
         case .sink?: keys = SinkSchema.named(values["type"] ?? "")?.keys ?? []
         case .logging?, nil: keys = ConfigurationSchema.loggingKeys
+        case .http?: keys = ConfigurationSchema.httpKeys
         }
         let lead = commented ? "# " : ""
         var out = "\(lead)[\(name)]\n"

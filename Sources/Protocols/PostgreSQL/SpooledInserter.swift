@@ -23,6 +23,9 @@ public final class SpooledInserter: @unchecked Sendable {
         /// server as a data error when inserted alone); the other readings of their batch are stored.
         public var rejectedReadings = 0
         public var connected = false
+        /// Why the server cannot be reached, since the last connection; nil while connected or still trying the
+        /// first time.
+        public var failure: String?
     }
 
     public enum Event: Sendable {
@@ -80,6 +83,7 @@ public final class SpooledInserter: @unchecked Sendable {
             copy.droppedBecauseFull = spool.droppedRecords
             copy.droppedForSpace = spool.droppedForSpace
             copy.diskFull = spool.diskFull
+            copy.failure = lastFailure
             return copy
         }
     }
