@@ -311,12 +311,19 @@ struct ReplayBackpressureTests {
             if order.last != time { order.append(time) }
         }
         #expect(order.count == count)
-        // Written: the batch the blocked write held (the oldest), then the newest `queue_size`; dropped: exactly those
-        // in between, the oldest of what was queued.
-        let held = written - 10
-        #expect(held >= 1)
-        if held >= 1 && order.count == count {
-            #expect(stamps == Array(order.prefix(held)) + Array(order.suffix(10)))
+        // Written: the batch the blocked write held, then the newest `queue_size`; dropped: everything else, each the
+        // oldest of what was queued when it went. The held batch is a run of consecutive readings taken when the sink
+        // thread woke, which under load may be after the queue had already dropped the first readings (so it need not
+        // start at the meter's first one, and may even be the newest ten, with nothing queued behind it).
+        #expect(written >= 10 && stamps.count == written)
+        if written >= 10 && stamps.count == written && order.count == count {
+            #expect(Array(stamps.suffix(10)) == Array(order.suffix(10)), "\(stamps)")
+            let held = stamps.dropLast(10)
+            if let first = held.first {
+                let start = order.firstIndex(of: first) ?? count
+                #expect(start + held.count <= count - 10, "\(stamps)")
+                #expect(Array(held) == Array(order[min(start, count)..<min(start + held.count, count)]), "\(stamps)")
+            }
         }
     }
 }

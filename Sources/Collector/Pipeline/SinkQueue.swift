@@ -42,6 +42,22 @@ final class SinkQueue: @unchecked Sendable {
         let size = ReadingSize.bytes(of: reading)
         condition.lock()
         defer { condition.unlock() }
+        insert(reading, size: size, whenFull: whenFull)
+        condition.broadcast()
+    }
+
+    /// The same as pushing each reading in turn, under one lock and with one wake-up of the sink's thread (a
+    /// replayed file hands over the readings of each chunk it decoded).
+    func push(_ readings: [Reading], whenFull: WhenFull) {
+        guard !readings.isEmpty else { return }
+        condition.lock()
+        defer { condition.unlock() }
+        for reading in readings { insert(reading, size: ReadingSize.bytes(of: reading), whenFull: whenFull) }
+        condition.broadcast()
+    }
+
+    /// With the lock held.
+    private func insert(_ reading: Reading, size: Int, whenFull: WhenFull) {
         switch whenFull {
         case .dropOldest:
             guard !closed else { return }
@@ -53,6 +69,7 @@ final class SinkQueue: @unchecked Sendable {
             let readings = min(capacity, Self.waitingCapacity)
             let limit = min(maximumBytes, Self.waitingBytes)
             while !closed && !stop.isSet && count > 0 && (count >= readings || bytes + size > limit) {
+                condition.broadcast()  // what this pusher queued so far is for the sink's thread to take
                 condition.wait(seconds: 0.05)
             }
             guard !closed, !stop.isSet else { return }
@@ -66,7 +83,6 @@ final class SinkQueue: @unchecked Sendable {
         ring[(head + count) % capacity] = reading
         count += 1
         bytes += size
-        condition.broadcast()
     }
 
     /// Up to `limit` readings in arrival order; waits up to `timeout` seconds for the first one. An empty array
@@ -128,5 +144,9 @@ struct FanOut: Sendable {
 
     func publish(_ reading: Reading) {
         for queue in queues { queue.push(reading, whenFull: whenFull) }
+    }
+
+    func publish(_ readings: [Reading]) {
+        for queue in queues { queue.push(readings, whenFull: whenFull) }
     }
 }

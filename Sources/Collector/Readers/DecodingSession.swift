@@ -76,8 +76,13 @@ struct DecodingSession {
                 logger.debug("dropped: \(drop)")
             }
         }
+        guard let beforePublish else {
+            fanOut.publish(readings)
+            published += readings.count
+            return
+        }
         for reading in readings {
-            if let beforePublish, !beforePublish(reading) { continue }
+            if !beforePublish(reading) { continue }
             fanOut.publish(reading)
             published += 1
         }

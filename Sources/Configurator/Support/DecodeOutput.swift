@@ -4,16 +4,11 @@ import Protocols
 /// The JSON lines of `decode`, written into one reused byte buffer and handed to standard output in large writes.
 struct DecodeOutput {
     static let writeSize = 1 << 20
-    private var buffer: [UInt8] = []
+    private let buffer = OutputBytes(capacity: Self.writeSize + (64 << 10))
     private var failed = false
 
-    init() {
-        buffer.reserveCapacity(Self.writeSize + (64 << 10))
-    }
-
     mutating func append(_ reading: Reading) {
-        ReadingJSON.append(reading, to: &buffer)
-        buffer.append(UInt8(ascii: "\n"))
+        ReadingJSON.appendLine(reading, to: buffer)
         flushIfFull()
     }
 
@@ -24,8 +19,8 @@ struct DecodeOutput {
     /// A closed standard output (`| head`) ends the writing, not the decoding summary.
     mutating func flush() {
         if !failed, !buffer.isEmpty {
-            failed = buffer.withUnsafeBytes { FileSystem.writeAll(STDOUT_FILENO, $0) } != nil
+            failed = buffer.withBytes { FileSystem.writeAll(STDOUT_FILENO, $0) } != nil
         }
-        buffer.removeAll(keepingCapacity: true)
+        buffer.removeAll(keepingCapacityUpTo: Self.writeSize + (64 << 10))
     }
 }
