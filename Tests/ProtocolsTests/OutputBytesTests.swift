@@ -16,7 +16,7 @@ import Testing
             DataPoint(obis: ObisCode(1, 0, 1, 7, 0), type: .ACTIVE_POWER_P, value: .number(Double(index) * 0.001), unit: "W"),
             DataPoint(obis: ObisCode(255, 255, 255, 255, 255, 255), type: nil, value: .text(text), unit: nil),
             DataPoint(obis: ObisCode(0, 1, 24, 2, 1), type: .ACTIVE_ENERGY_P, value: .number(-1.5e300), unit: unit,
-                      timestamp: Int64(index) * 86_399 - 300_000_000_000),
+                      timestamp: Int64(index) * 86_399 + 2_000_000_000_000),  // beyond year 9999
             DataPoint(obis: ObisCode(1, 0, 32, 7, 0), type: .VOLTAGE_L1, value: .number(.nan), unit: "V"),
             DataPoint(obis: ObisCode(1, 0, 31, 7, 0), type: .CURRENT_L1, value: .number(-Double(Int64.max)), unit: "A"),
         ]
