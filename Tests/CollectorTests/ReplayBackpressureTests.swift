@@ -227,7 +227,8 @@ struct ReplayBackpressureTests {
             """)
         let collector = try RunningProcess(collectorBinary, ["-c", ini])
         // The stuck sink holds one batch in its write and at most `queue_size` queued: the reader waits for it, so
-        // the other sink gets at most those readings, not the 300 of the file.
+        // the other sink gets at most those readings and the rest of the chunk the reader was handing out (one 64 KiB
+        // read of the file), not the 300 of the file.
         let perReading = LGE450Capture.values.count
         #expect(eventually(timeout: 120) { Self.csvRows(directory.file("csv")).count >= 10 * perReading })
         #expect(collector.process.isRunning)
