@@ -60,29 +60,44 @@ public struct CaptureText {
         var last = previous
         var skipped = 0
         let produced = output.withUnsafeMutableBufferPointer { out -> Int in
-            var written = 0
-            for character in input {
-                // One table look-up per character: 0-15 a digit's value, `blank` a separator, `other` the rest.
-                let value = Self.classes[Int(character)]
-                if value < 16 {
-                    if high >= 0 {
-                        out[written] = UInt8(truncatingIfNeeded: high << 4) | value
-                        written += 1
-                        high = -1
-                    } else {
-                        high = Int(value)
+            Self.classes.withUnsafeBufferPointer { classes -> Int in
+                var written = 0
+                var index = 0
+                while index < input.count {
+                    let character = input[index]
+                    // One table look-up per character: 0-15 a digit's value, `blank` a separator, `other` the rest.
+                    let value = classes[Int(character)]
+                    if value < 16 && high < 0 && index + 1 < input.count {
+                        let next = classes[Int(input[index + 1])]
+                        if next < 16 {  // both digits of a byte, the usual case
+                            out[written] = value << 4 | next
+                            written += 1
+                            last = input[index + 1]
+                            index += 2
+                            continue
+                        }
                     }
-                } else if value == Self.other {
-                    if (character == UInt8(ascii: "x") || character == UInt8(ascii: "X")) && high == 0
-                        && last == UInt8(ascii: "0") {
-                        high = -1  // "0x" prefix
-                    } else {
-                        skipped += 1
+                    if value < 16 {
+                        if high >= 0 {
+                            out[written] = UInt8(truncatingIfNeeded: high << 4) | value
+                            written += 1
+                            high = -1
+                        } else {
+                            high = Int(value)
+                        }
+                    } else if value == Self.other {
+                        if (character == UInt8(ascii: "x") || character == UInt8(ascii: "X")) && high == 0
+                            && last == UInt8(ascii: "0") {
+                            high = -1  // "0x" prefix
+                        } else {
+                            skipped += 1
+                        }
                     }
+                    last = character
+                    index += 1
                 }
-                last = character
+                return written
             }
-            return written
         }
         skippedCharacters += skipped
         pendingHigh = high >= 0 ? UInt8(high) : nil
