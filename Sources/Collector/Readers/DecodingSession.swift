@@ -79,10 +79,15 @@ struct DecodingSession {
             }
         }
         let before = published
-        for reading in readings {
-            if let beforePublish, !beforePublish(reading) { continue }
-            fanOut.publish(reading)
-            published += 1
+        if let beforePublish {
+            for reading in readings {
+                if !beforePublish(reading) { continue }
+                fanOut.publish(reading)
+                published += 1
+            }
+        } else {
+            fanOut.publish(readings)
+            published += readings.count
         }
         status?.update(statistics: decoder.statistics, published: published, lastDrop: lastDrop,
                        readingArrived: published > before)
