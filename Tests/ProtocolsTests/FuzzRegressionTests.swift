@@ -101,3 +101,27 @@ struct FuzzRegressionTests {
         #expect(document.syntaxProblems.isEmpty)
     }
 }
+
+/// The config target's finding: `set` on a file saved with CRLF line ends.
+@Suite("Fuzzer findings: configuration editing")
+struct ConfigurationEditFuzzRegressionTests {
+    @Test("set in a file with CRLF line ends changes the key in place and reads back (was: the editor saw one line)")
+    func setWithCRLFLineEnds() throws {
+        let text = "[reader0]\r\ntype = lge450\r\nport = /dev/ttyUSB0\r\n[sink0]\r\ntype = logger\r\nname = DataLogger\r\n"
+            + "[logging]\r\ndefault = WARNING\r\n"
+        var editor = IniTextEditor(text: text)
+        editor.set(section: "sink0", key: "name", value: "# #8")
+        let path = NSTemporaryDirectory() + "crlf-\(UUID().uuidString.prefix(8)).ini"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try editor.text.write(toFile: path, atomically: true, encoding: .utf8)
+        let edited = try IniDocument.load(path: path)
+        #expect(edited.syntaxProblems.isEmpty)
+        #expect(edited.sections.map(\.name) == ["reader0", "sink0", "logging"])
+        let sink = try #require(edited.section("sink0"))
+        #expect(sink.entries.filter { $0.key == "name" }.count == 1)
+        #expect(sink.value("name") == "# #8")
+        #expect(edited.section("logging")?.value("default") == "WARNING")
+        // Only the line of the key changed; the others keep their CR.
+        #expect(editor.text.utf8.filter { $0 == 0x0D }.count == text.utf8.filter { $0 == 0x0D }.count - 1)
+    }
+}

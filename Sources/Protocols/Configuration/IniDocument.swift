@@ -85,10 +85,6 @@ public struct IniDocument: Sendable {
 }
 
 extension String {
-    func trimmingBlanks() -> String {
-        let blanks: Set<Character> = [" ", "\t", "\r", "\n"]
-        guard let start = firstIndex(where: { !blanks.contains($0) }) else { return "" }
-        let end = lastIndex(where: { !blanks.contains($0) })!
-        return String(self[start...end])
-    }
+    /// Without leading and trailing blanks as iniparser counts them (C's `isspace`: one rule with IniLineScanner).
+    func trimmingBlanks() -> String { strippingBlanks() }
 }

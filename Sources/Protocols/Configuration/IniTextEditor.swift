@@ -5,7 +5,10 @@ public struct IniTextEditor: Sendable {
     public private(set) var lines: [String]
 
     public init(text: String) {
-        var lines = text.components(separatedBy: "\n")
+        // Split on LF bytes as IniLineScanner (and iniparser's fgets) does: "\r\n" is one Character in Swift, so a
+        // file saved with CRLF line ends was one line to `components(separatedBy: "\n")` (found by the config fuzz target).
+        var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
         if lines.last == "" { lines.removeLast() }
         self.lines = lines
     }
