@@ -139,8 +139,10 @@ public final class SpooledInserter: @unchecked Sendable {
                     let fresh = try settings.connect()
                     connection = fresh
                     let setup = try PremisesSchema.ensure(on: fresh, timescale: timescale)
-                    condition.withLock { statistics_.connected = true }
-                    lastFailure = nil
+                    condition.withLock {
+                        statistics_.connected = true
+                        lastFailure = nil
+                    }
                     report(.connected("connected to \(settings.address) (PostgreSQL \(fresh.serverVersion)), \(setup.summary)"))
                     if let warning = setup.warning, reportedWarnings.insert(warning).inserted { report(.failed(warning)) }
                 }
@@ -158,12 +160,15 @@ public final class SpooledInserter: @unchecked Sendable {
                 // gone): nothing is skipped; the batch stays spooled and the next connection sets the tables up again.
                 connection?.close()
                 connection = nil
-                condition.withLock {
+                // `statistics` reads lastFailure from other threads (the web face): written under the lock.
+                let isNew = condition.withLock {
                     statistics_.connected = false
                     retryAt = Date().addingTimeInterval(backoff)
-                }
-                if failure.description != lastFailure {
+                    guard failure.description != lastFailure else { return false }
                     lastFailure = failure.description
+                    return true
+                }
+                if isNew {
                     report(.failed("\(settings.address): \(failure.description); retrying every \(Int(backoff)) s up to 30 s, readings wait in the spool"))
                 }
                 backoff = min(backoff * 2, 30)
