@@ -16,6 +16,8 @@ struct DecodingSession {
     private(set) var lastDrop: Drop?
     private var warnedAbout: Set<DropReason> = []
     private let status: ReaderStatus?
+    /// The meter id and identification last noted in `status` (so that the lock is taken only when they change).
+    private var noted: (meterID: String, identification: String?)?
 
     init(configuration: ReaderConfiguration, fanOut: FanOut, logger: Logger, statisticsInterval: Double) throws {
         decoder = try ReadingDecoderFactory.make(configuration.decoderConfiguration())
@@ -81,6 +83,13 @@ struct DecodingSession {
         let before = published
         for reading in readings {
             if let beforePublish, !beforePublish(reading) { continue }
+            if let status {
+                let identification = decoder.identification
+                if noted?.meterID != reading.source || noted?.identification != identification {
+                    status.noteMeter(reading.source, identification: identification)
+                    noted = (reading.source, identification)
+                }
+            }
             fanOut.publish(reading)
             published += 1
         }
