@@ -234,5 +234,6 @@ struct HomeAssistantAnnouncerTests {
         let model = MeterDevice(manufacturer: "Landis+Gyr", model: "E450")
         #expect(announcer.announcements(for: [Self.reading("A")]) { _ in model }.count == 1, "the device became known")
         #expect(announcer.announcements(for: [Self.reading("A")]) { _ in model }.isEmpty)
+        #expect(announcer.announcements(for: [Self.reading("A")]).isEmpty, "a device no longer known stays as announced")
     }
 }

@@ -35,7 +35,8 @@ public struct HomeAssistantAnnouncer: Sendable {
     }
 
     /// The device messages that readings call for: none when every meter was announced with these values and
-    /// this device. `device` tells a meter's manufacturer and model (nil: what its id tells).
+    /// this device. `device` tells a meter's manufacturer and model (nil: as announced before, else what its id
+    /// tells).
     public mutating func announcements(for readings: [Reading],
                                        device: (String) -> MeterDevice? = { _ in nil }) -> [MQTTMessage] {
         var messages: [MQTTMessage] = []
@@ -50,9 +51,10 @@ public struct HomeAssistantAnnouncer: Sendable {
                 let deviceType = point.obis.hasCDE(24, 1, 0) ? point.value.number : nil
                 return Signature(obis: point.obis, unit: point.unit, isText: isText, deviceType: deviceType)
             }
-            let meterDevice = device(reading.source)
-            let now = Announced(values: signature, device: meterDevice)
             let known = announced[reading.source]
+            // A device no longer known (its reader forgot the meter id) keeps what it was announced with.
+            let meterDevice = device(reading.source) ?? known?.device
+            let now = Announced(values: signature, device: meterDevice)
             guard known != now else { continue }
             guard known != nil || announced.count < Self.maximumMeters else {
                 refusedMeters += 1
