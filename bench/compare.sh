@@ -45,7 +45,7 @@ step() { echo "== $(date +%H:%M:%S) $*" >&2; }
 
 if [ "$build" = yes ]; then
     step "release build"
-    for product in smartmeter-datacollector DecodeBenchmark CollectorMQTTBenchmark StreamGenerator; do
+    for product in smartmeter-datacollector smartmeter-config DecodeBenchmark CollectorMQTTBenchmark StreamGenerator ReplayBenchmark; do
         swift build -c release --product "$product" 2>&1 | grep -E "error|Compiling|Build" >&2 || true
     done
 fi
@@ -159,6 +159,14 @@ if [ -x .build-deb/release/smartmeter-datacollector ]; then
 else
     rm -f "$out/ours-deb-rss.json"
 fi
+
+step "replay and decode of captures (issue #19): whole-process rates, peak RSS of 20 000 and 200 000 messages"
+replay_streams=$root/.build/replay-streams
+for n in 20000 200000; do
+    dir=$replay_streams/$((n / 1000))k
+    [ -e "$dir/e450-gbt.bin" ] || "$bin/StreamGenerator" --out "$dir" --messages "$n" --telegrams 10 >/dev/null
+done
+"$bin/ReplayBenchmark" --bin "$bin" --small "$replay_streams/20k" --large "$replay_streams/200k" --json "$out/ours-replay.json"
 
 deb=$(ls -t dist/smartmeter-datacollector_*.deb 2>/dev/null | head -1 || true)
 if [ -z "$deb" ] && [ "$build_deb" = yes ]; then

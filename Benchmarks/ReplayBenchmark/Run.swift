@@ -4,6 +4,8 @@ import Foundation
 /// spawned from this large process would inherit its high-water mark in `ru_maxrss`; `time` is small).
 struct Run {
     var seconds: Double
+    /// User and system CPU time of the program (through `time`, which waits for it).
+    var cpuSeconds: Double
     var peakKB: Int
     var status: Int32
     var stderr: String
@@ -34,7 +36,9 @@ struct Run {
         let peak = Int(((try? String(contentsOfFile: rssPath, encoding: .utf8)) ?? "").split(separator: "\n").last ?? "") ?? 0
         unlink(rssPath)
         let exit = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Run(seconds: seconds, peakKB: peak, status: exit, stderr: log)
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return Run(seconds: seconds, cpuSeconds: cpu, peakKB: peak, status: exit, stderr: log)
     }
 }
 

@@ -3,12 +3,13 @@ import TestSupport
 
 // Whole-process rates and memory of replaying and decoding captures (issue #19), on release binaries:
 //
-//   decode: `smartmeter-config decode` of an E450 stream, binary and as hex text, into /dev/null and into a file
-//   replay: the collector replaying the stream (`replay_speed = max`) into jsonl (/dev/null, a file), csv, and
-//           a local PostgreSQL 15 (TestSupport.PostgresServer; skipped when it is not installed)
+//   decode: `smartmeter-config decode` of the LARGE E450 stream, binary and as hex text, into /dev/null and a file
+//   replay: the collector replaying the LARGE stream (`replay_speed = max`) into jsonl (/dev/null, a file) and csv,
+//           and the SMALL one into a local PostgreSQL 15 (TestSupport.PostgresServer; skipped when not installed)
 //   memory: the peak RSS (ru_maxrss) of replaying SMALL and LARGE messages into jsonl and csv
 //
 //   ReplayBenchmark --bin .build/release --small DIR_20K --large DIR_200K [--json FILE] [--no-postgres]
+//                   [--only decode|replay|memory|postgresql]
 //
 // DIR_* hold `e450-gbt.bin` from StreamGenerator (--messages 20000 / 200000). Prints one line per figure; with
 // --json, writes them as a JSON object too. Best of three runs for the rates.
@@ -18,6 +19,7 @@ var small = ".build/replay-streams/20k"
 var large = ".build/replay-streams/200k"
 var jsonPath: String?
 var postgres = true
+var only: String?
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -26,8 +28,9 @@ while let argument = arguments.popFirst() {
     case "--large": large = arguments.popFirst() ?? large
     case "--json": jsonPath = arguments.popFirst()
     case "--no-postgres": postgres = false
+    case "--only": only = arguments.popFirst()
     default:
-        FileHandle.standardError.write(Data("usage: ReplayBenchmark [--bin DIR] [--small DIR] [--large DIR] [--json FILE] [--no-postgres]\n".utf8))
+        FileHandle.standardError.write(Data("usage: ReplayBenchmark [--bin DIR] [--small DIR] [--large DIR] [--json FILE] [--no-postgres] [--only decode|replay|memory|postgresql]\n".utf8))
         exit(2)
     }
 }
@@ -101,14 +104,22 @@ func replay(_ capture: String, sinks: String) throws -> Run {
 
 let smallBin = small + "/e450-gbt.bin"
 let largeBin = large + "/e450-gbt.bin"
-let smallHex = try hexCopy(of: smallBin)
+let largeHex = try hexCopy(of: largeBin)
+
+func loadAverage() -> String {
+    ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
+}
+FileHandle.standardOutput.write(Data("load average at start: \(loadAverage())\n".utf8))
+
+@MainActor func selected(_ section: String) -> Bool { only == nil || only == section }
 
 // decode
-for (label, capture) in [("binary", smallBin), ("hex", smallHex)] {
+for (label, capture) in [("binary", largeBin), ("hex", largeHex)] where selected("decode") {
     for (target, path) in [("/dev/null", "/dev/null"), ("file", work + "/decode.jsonl")] {
         let run = try best { try Run.start([config, "decode", "--type", "lge450", capture], stdout: path) }
         let count = readings(in: run.stderr, after: "readings ")
-        report("decode \(label) -> \(target)", Double(count) / run.seconds, "readings/s (\(count) in \(String(format: "%.3f", run.seconds)) s)")
+        report("decode \(label) -> \(target)", Double(count) / run.seconds, "readings/s (\(count) in \(String(format: "%.3f", run.seconds)) s, CPU \(String(format: "%.3f", run.cpuSeconds)) s)")
+        figures["decode \(label) -> \(target) messages"] = Double(count)
     }
 }
 
@@ -122,14 +133,15 @@ let cases: [(String, () -> String)] = [
         return "[sink0]\ntype = csv\ndirectory = \(work)/csv"
     }),
 ]
-for (label, sinks) in cases {
-    let run = try best { try replay(smallBin, sinks: sinks()) }
+for (label, sinks) in cases where selected("replay") {
+    let run = try best { try replay(largeBin, sinks: sinks()) }
     let count = readings(in: run.stderr, after: "published ")
-    report("replay \(label)", Double(count) / run.seconds, "readings/s (\(count) in \(String(format: "%.3f", run.seconds)) s)")
+    report("replay \(label)", Double(count) / run.seconds, "readings/s (\(count) in \(String(format: "%.3f", run.seconds)) s, CPU \(String(format: "%.3f", run.cpuSeconds)) s)")
+    figures["replay \(label) messages"] = Double(count)
 }
 
 // memory
-for (label, sinks) in cases {
+for (label, sinks) in cases where selected("memory") {
     for (size, capture) in [("20k", smallBin), ("200k", largeBin)] {
         let run = try replay(capture, sinks: sinks())
         let count = readings(in: run.stderr, after: "published ")
@@ -138,7 +150,7 @@ for (label, sinks) in cases {
 }
 
 // PostgreSQL
-if postgres && PostgresServer.isInstalled {
+if postgres && selected("postgresql") && PostgresServer.isInstalled {
     let server = try PostgresServer()
     let spool = work + "/spool"
     try? FileManager.default.removeItem(atPath: spool)
@@ -154,9 +166,12 @@ if postgres && PostgresServer.isInstalled {
         """)
     let stored = readings(in: run.stderr, after: "stored ")
     let rows = try server.query("SELECT count(*) FROM elec_measurement").first?[0].flatMap { $0 } ?? "?"
+    figures["replay postgresql (fresh tables) messages"] = Double(stored)
     report("replay postgresql (fresh tables)", Double(stored) / run.seconds,
-           "readings/s (\(stored) stored, \(rows) rows, \(String(format: "%.2f", run.seconds)) s, peak \(run.peakKB / 1024) MB)")
+           "readings/s (\(stored) stored, \(rows) rows, \(String(format: "%.2f", run.seconds)) s, CPU \(String(format: "%.2f", run.cpuSeconds)) s, peak \(run.peakKB / 1024) MB)")
 }
+
+FileHandle.standardOutput.write(Data("load average at end: \(loadAverage())\n".utf8))
 
 if let jsonPath {
     let data = try JSONSerialization.data(withJSONObject: figures, options: [.prettyPrinted, .sortedKeys])

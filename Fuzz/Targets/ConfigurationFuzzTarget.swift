@@ -117,6 +117,7 @@ enum ConfigurationFuzzTarget {
         case .topicLevels: return "home/meters"
         case .clientID: return "meter-1"
         case .connectionString: return "host=db user=meter"
+        case .listenAddresses: return "127.0.0.1:8180"
         }
     }
 }

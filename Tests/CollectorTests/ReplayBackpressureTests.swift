@@ -227,7 +227,8 @@ struct ReplayBackpressureTests {
             """)
         let collector = try RunningProcess(collectorBinary, ["-c", ini])
         // The stuck sink holds one batch in its write and at most `queue_size` queued: the reader waits for it, so
-        // the other sink gets at most those readings, not the 300 of the file.
+        // the other sink gets at most those readings and the rest of the chunk the reader was handing out (one 64 KiB
+        // read of the file), not the 300 of the file.
         let perReading = LGE450Capture.values.count
         #expect(eventually(timeout: 120) { Self.csvRows(directory.file("csv")).count >= 10 * perReading })
         #expect(collector.process.isRunning)
@@ -311,12 +312,19 @@ struct ReplayBackpressureTests {
             if order.last != time { order.append(time) }
         }
         #expect(order.count == count)
-        // Written: the batch the blocked write held (the oldest), then the newest `queue_size`; dropped: exactly those
-        // in between, the oldest of what was queued.
-        let held = written - 10
-        #expect(held >= 1)
-        if held >= 1 && order.count == count {
-            #expect(stamps == Array(order.prefix(held)) + Array(order.suffix(10)))
+        // Written: the batch the blocked write held, then the newest `queue_size`; dropped: everything else, each the
+        // oldest of what was queued when it went. The held batch is a run of consecutive readings taken when the sink
+        // thread woke, which under load may be after the queue had already dropped the first readings (so it need not
+        // start at the meter's first one, and may even be the newest ten, with nothing queued behind it).
+        #expect(written >= 10 && stamps.count == written)
+        if written >= 10 && stamps.count == written && order.count == count {
+            #expect(Array(stamps.suffix(10)) == Array(order.suffix(10)), "\(stamps)")
+            let held = stamps.dropLast(10)
+            if let first = held.first {
+                let start = order.firstIndex(of: first) ?? count
+                #expect(start + held.count <= count - 10, "\(stamps)")
+                #expect(Array(held) == Array(order[min(start, count)..<min(start + held.count, count)]), "\(stamps)")
+            }
         }
     }
 }

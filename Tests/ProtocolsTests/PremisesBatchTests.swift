@@ -98,6 +98,43 @@ struct PremisesBatchTests {
         }
     }
 
+    @Test("COPY stores the meter's texts byte for byte and NULL apart from the text \\N; sent again, nothing is added twice",
+          .enabled(if: PostgresServer.isInstalled))
+    func copyKeepsTextsExactly() throws {
+        let server = try PostgresServer()
+        let connection = try server.connect()
+        defer { connection.close() }
+        try PremisesSchema.ensure(on: connection)
+        let texts = ["tab\there", "line\nfeed", "carriage\rreturn", #"back\slash"#, #"\N"#, "quote\"'", "é 電力 🙂",
+                     "comma, semicolon;", "\u{1}\u{7F}"]
+        var rows = PremisesRows()
+        for (index, text) in texts.enumerated() {
+            let time = Self.base + Int64(index)
+            rows.electricity.append(.init(time: time, device: text, name: text, value: 0.028))
+            rows.mbus.append(.init(time: time, device: text, mbusID: text, mbusType: index % 2 == 0 ? nil : text, value: 1234.567))
+            rows.peaks.append(.init(time: time, device: text, value: 2.5))
+            rows.peakHistory.append(.init(time: time, device: text, occurred: index % 3 == 0 ? nil : time - 60, value: -3.25))
+        }
+        #expect(try PremisesSchema.insert(rows, on: connection) == 4 * texts.count)
+        let electricity = try connection.execute("SELECT device_id, obis_name, value::text, extract(epoch FROM time)::bigint::text FROM elec_measurement ORDER BY time")
+        #expect(electricity.map { $0[0] } == texts && electricity.map { $0[1] } == texts)
+        #expect(electricity.allSatisfy { $0[2] == "0.028" })
+        #expect(electricity.map { $0[3] } == texts.indices.map { "\(Self.base + Int64($0))" })
+        let mbus = try connection.execute("SELECT mbus_id, mbus_type, value::text FROM mbus_measurement ORDER BY time")
+        #expect(mbus.map { $0[0] } == texts)
+        #expect(mbus.map { $0[1] } == texts.enumerated().map { $0.offset % 2 == 0 ? nil : $0.element })
+        #expect(mbus.allSatisfy { $0[2] == "1234.567" })
+        let history = try connection.execute("SELECT occurred IS NULL, value::text FROM peak_demand_history ORDER BY time")
+        #expect(history.map { $0[0] } == texts.indices.map { $0 % 3 == 0 ? "t" : "f" })
+        #expect(history.allSatisfy { $0[1] == "-3.25" })
+        // The same rows again (as after a lost connection), and a batch of stored and new rows: only the new added.
+        #expect(try PremisesSchema.insert(rows, on: connection) == 0)
+        var mixed = rows
+        mixed.electricity.append(.init(time: Self.base + 100, device: "NEW", name: "P+", value: 1))
+        #expect(try PremisesSchema.insert(mixed, on: connection) == 1)
+        #expect(try connection.execute("SELECT count(*) FROM elec_measurement").first?[0] == "\(texts.count + 1)")
+    }
+
     @Test("a lost connection is thrown, nothing refused", .enabled(if: PostgresServer.isInstalled))
     func connectionLost() throws {
         let server = try PostgresServer()

@@ -42,6 +42,42 @@ final class SinkQueue: @unchecked Sendable {
         let size = ReadingSize.bytes(of: reading)
         condition.lock()
         defer { condition.unlock() }
+        insert(reading, size: size, whenFull: whenFull)
+        condition.broadcast()
+    }
+
+    /// The same as pushing each reading in turn, under one lock and with one wake-up of the sink's thread (a
+    /// replayed file hands over the readings of each chunk it decoded).
+    func push(_ readings: [Reading], whenFull: WhenFull) {
+        guard !readings.isEmpty else { return }
+        condition.lock()
+        defer { condition.unlock() }
+        for reading in readings { insert(reading, size: ReadingSize.bytes(of: reading), whenFull: whenFull) }
+        condition.broadcast()
+    }
+
+    /// For a pusher that waits: queues readings from the front of `readings` while there is room, without waiting;
+    /// returns how many it took (0 when the queue is full or closed).
+    func offer(_ readings: ArraySlice<Reading>) -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        let limit = min(maximumBytes, Self.waitingBytes)
+        var taken = 0
+        for reading in readings {
+            let size = ReadingSize.bytes(of: reading)
+            guard !closed, count < min(capacity, Self.waitingCapacity), count == 0 || bytes + size <= limit else { break }
+            accepted += 1
+            ring[(head + count) % capacity] = reading
+            count += 1
+            bytes += size
+            taken += 1
+        }
+        if taken > 0 { condition.broadcast() }
+        return taken
+    }
+
+    /// With the lock held.
+    private func insert(_ reading: Reading, size: Int, whenFull: WhenFull) {
         switch whenFull {
         case .dropOldest:
             guard !closed else { return }
@@ -53,6 +89,7 @@ final class SinkQueue: @unchecked Sendable {
             let readings = min(capacity, Self.waitingCapacity)
             let limit = min(maximumBytes, Self.waitingBytes)
             while !closed && !stop.isSet && count > 0 && (count >= readings || bytes + size > limit) {
+                condition.broadcast()  // what this pusher queued so far is for the sink's thread to take
                 condition.wait(seconds: 0.05)
             }
             guard !closed, !stop.isSet else { return }
@@ -66,7 +103,6 @@ final class SinkQueue: @unchecked Sendable {
         ring[(head + count) % capacity] = reading
         count += 1
         bytes += size
-        condition.broadcast()
     }
 
     /// Up to `limit` readings in arrival order; waits up to `timeout` seconds for the first one. An empty array
@@ -130,5 +166,35 @@ struct FanOut: Sendable {
 
     func publish(_ reading: Reading) {
         for queue in queues { queue.push(reading, whenFull: whenFull) }
+    }
+
+    /// The same as publishing each reading in turn, with fewer locks and wake-ups: a serial meter's readings go to
+    /// each queue at once (a full queue drops its oldest); a file's go to every queue as far as each has room, and
+    /// only when none has room does the publisher wait, for the queue furthest behind. So a stuck sink holds the
+    /// others back by at most this batch (the readings of one chunk of the file) beyond its own queue.
+    func publish(_ readings: [Reading]) {
+        switch whenFull {
+        case .dropOldest:
+            for queue in queues { queue.push(readings, whenFull: whenFull) }
+        case .wait(let stop):
+            var positions = [Int](repeating: 0, count: queues.count)
+            while !stop.isSet {
+                var moved = false
+                var behind: Int?
+                for index in queues.indices where positions[index] < readings.count {
+                    let taken = queues[index].offer(readings[positions[index]...])
+                    positions[index] += taken
+                    moved = moved || taken > 0
+                    if positions[index] < readings.count, behind.map({ positions[index] < positions[$0] }) ?? true {
+                        behind = index
+                    }
+                }
+                guard let behind else { return }
+                if !moved {
+                    queues[behind].push(readings[positions[behind]], whenFull: whenFull)
+                    positions[behind] += 1
+                }
+            }
+        }
     }
 }

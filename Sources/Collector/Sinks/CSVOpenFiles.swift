@@ -25,6 +25,7 @@ final class CSVOpenFiles {
             return entry.file
         }
         if files.count >= capacity, let oldest = files.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            try? oldest.value.file.sync()
             oldest.value.file.close()
             files[oldest.key] = nil
         }
@@ -42,6 +43,19 @@ final class CSVOpenFiles {
     /// Closes `name` after a failure, so that the next reading opens it afresh.
     func discard(_ name: String) {
         files.removeValue(forKey: name)?.file.close()
+    }
+
+    /// Syncs every open file; the first failure is thrown after trying all of them.
+    func syncAll() throws(FileSystem.FailureReason) {
+        var first: FileSystem.FailureReason?
+        for (_, entry) in files {
+            do {
+                try entry.file.sync()
+            } catch {
+                first = first ?? error
+            }
+        }
+        if let first { throw first }
     }
 
     func closeAll() {

@@ -5,8 +5,9 @@ import Protocols
 /// `type = csv`: one file per meter and UTC day in `directory` (see `CSVFileName`: `SOURCE_YYYY-MM-DD.csv` for a
 /// source of safe characters, an escaped name with a hash for any other, `SOURCE_invalid-time.csv` for a time the
 /// meter's clock cannot have), with the header `timestamp,source,obis,type,value,unit` and one row per value. The day
-/// is that of the reading's timestamp, so files rotate at UTC midnight. Each batch is appended and synced, file by
-/// file: a file that cannot be written costs the readings going to it only. At most `openFilesLimit` files are open.
+/// is that of the reading's timestamp, so files rotate at UTC midnight. Each batch is appended file by file and
+/// synced (see `SyncPacing`): a file that cannot be written costs the readings going to it only. At most
+/// `openFilesLimit` files are open.
 final class CSVSink: Sink {
     static let header = "timestamp,source,obis,type,value,unit\n"
     static let openFilesLimit = 16
@@ -17,9 +18,10 @@ final class CSVSink: Sink {
     /// Readings that could not be written, and the last reason logged.
     private var failedReadings = 0
     private var lastFailure: String?
-    private var pending: [(name: String, bytes: [UInt8], readings: Int)] = []
+    private var pending: [(name: String, bytes: OutputBytes, readings: Int)] = []
     private var used = 0
     private var lastFile: (source: String, day: Int64, name: String)?
+    private var pacing = SyncPacing()
 
     init(_ configuration: SinkConfiguration, logger: Logger, now: @escaping () -> Int64 = { Int64(time(nil)) }) throws {
         let directory = configuration["directory"]!
@@ -35,7 +37,7 @@ final class CSVSink: Sink {
 
     func write(_ readings: [Reading]) throws {
         // The rows of each file, files in the order of their first reading, in byte buffers reused batch to batch.
-        for index in 0..<used { pending[index].bytes.removeAll(keepingCapacity: true); pending[index].readings = 0 }
+        for index in 0..<used { pending[index].bytes.removeAll(keepingCapacityUpTo: 4 << 20); pending[index].readings = 0 }
         used = 0
         var slots: [String: Int] = [:]
         let clock = now()
@@ -47,27 +49,28 @@ final class CSVSink: Sink {
             } else {
                 slot = used
                 slots[name] = slot
-                if slot == pending.count { pending.append((name, [], 0)) } else { pending[slot].name = name }
+                if slot == pending.count { pending.append((name, OutputBytes(), 0)) } else { pending[slot].name = name }
                 used += 1
             }
-            Self.appendRows(reading, to: &pending[slot].bytes)
+            Self.appendRows(reading, to: pending[slot].bytes)
             pending[slot].readings += 1
         }
         var failed = 0
         var reason: String?
+        let syncNow = pacing.syncAfterWrite()
         for slot in 0..<used {
             let name = pending[slot].name
             do {
                 let file = try files.file(named: name)
                 try file.append(pending[slot].bytes)
-                try file.sync()
+                if syncNow { try file.sync() }
             } catch {
                 files.discard(name)
                 failed += pending[slot].readings
                 reason = "\(error)"
             }
         }
-        if pending.count > 64 || pending.contains(where: { $0.bytes.capacity > 4 << 20 }) {
+        if pending.count > 64 {
             pending = []
             used = 0
         }
@@ -95,38 +98,75 @@ final class CSVSink: Sink {
         return name
     }
 
+    func idle() throws {
+        if pacing.syncPending() { try files.syncAll() }
+    }
+
     func close() {
+        do {
+            try idle()
+        } catch {
+            logger.error("\(error)")
+        }
         files.closeAll()
         if failedReadings > 0 { logger.warning("\(failedReadings) readings could not be written") }
     }
 
     static func rows(_ reading: Reading) -> String {
-        var out: [UInt8] = []
-        appendRows(reading, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        let out = OutputBytes()
+        appendRows(reading, to: out)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 
-    /// One row per value; the time and the source cell once per reading, numbers and times as bytes.
-    static func appendRows(_ reading: Reading, to out: inout [UInt8]) {
-        var prefix: [UInt8] = []
-        TextBytes.appendISO8601(reading.timestamp, to: &prefix)
-        prefix.append(UInt8(ascii: ","))
-        prefix.append(contentsOf: CSVCell.text(reading.source).utf8)
-        prefix.append(UInt8(ascii: ","))
-        for point in reading.values {
-            out.append(contentsOf: prefix)
-            TextBytes.append(point.obis, to: &out)
-            out.append(UInt8(ascii: ","))
-            if let type = point.type { out.append(contentsOf: type.rawValue.utf8) }
-            out.append(UInt8(ascii: ","))
-            switch point.value {
-            // Our number text never holds a comma, a quote or a line break: the cell is the text itself.
-            case .number(let number): TextBytes.append(number, to: &out)
-            case .text(let text): out.append(contentsOf: CSVCell.text(text).utf8)
-            }
-            out.append(UInt8(ascii: ","))
-            if let unit = point.unit { out.append(contentsOf: CSVCell.text(unit).utf8) }
-            out.append(UInt8(ascii: "\n"))
+    /// One row per value; the time and the source cell once per reading, numbers and times as bytes. A unit or a
+    /// text of letters and digits is its own cell; any other goes through `CSVCell` (quoting, formula neutralising).
+    static func appendRows(_ reading: Reading, to out: OutputBytes) {
+        let source = CSVCell.text(reading.source)
+        var prefix = [UInt8](repeating: 0, count: TextBytes.timeLength + 1 + source.utf8.count + 1)
+        var prefixLength = 0
+        prefix.withUnsafeMutableBufferPointer { buffer in
+            var writer = ByteWriter(buffer.baseAddress!)
+            writer.iso8601(reading.timestamp)
+            writer.byte(UInt8(ascii: ","))
+            writer.utf8(source)
+            writer.byte(UInt8(ascii: ","))
+            prefixLength = writer.cursor - buffer.baseAddress!
         }
+        prefix.withUnsafeBytes { prefixBytes in
+            let prefix = UnsafeRawBufferPointer(rebasing: prefixBytes[0..<prefixLength])
+            for point in reading.values {
+                let value: String?
+                switch point.value {
+                case .number: value = nil
+                case .text(let text): value = Self.cell(text)
+                }
+                let unit = point.unit.map(Self.cell)
+                let maximum = prefix.count + TextBytes.obisLength + (point.type?.rawValue.utf8.count ?? 0)
+                    + TextBytes.numberLength + (value?.utf8.count ?? 0) + (unit?.utf8.count ?? 0) + 4
+                out.write(upTo: maximum) { writer in
+                    writer.bytes(prefix)
+                    writer.obis(point.obis)
+                    writer.byte(UInt8(ascii: ","))
+                    if let type = point.type { writer.utf8(type.rawValue) }
+                    writer.byte(UInt8(ascii: ","))
+                    switch point.value {
+                    // Our number text never holds a comma, a quote or a line break: the cell is the text itself.
+                    case .number(let number): writer.number(number)
+                    case .text: writer.utf8(value!)
+                    }
+                    writer.byte(UInt8(ascii: ","))
+                    if let unit { writer.utf8(unit) }
+                    writer.byte(UInt8(ascii: "\n"))
+                }
+            }
+        }
+    }
+
+    /// `CSVCell.text`, without its work for the usual units and texts (ASCII letters and digits only).
+    private static func cell(_ text: String) -> String {
+        let plain = text.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
+        }
+        return plain ? text : CSVCell.text(text)
     }
 }

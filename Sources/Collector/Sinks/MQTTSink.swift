@@ -4,7 +4,8 @@ import Logging
 import Protocols
 
 /// `type = mqtt | mqttrldsp | mqttjson`: publishes every reading through an on-disk spool, so that nothing is lost
-/// while the broker is away or the collector restarts (see `SpooledPublisher`).
+/// while the broker is away or the collector restarts (see `SpooledPublisher`). At the end of a replay `finish` waits
+/// until the spool is published, as long as the broker keeps taking messages.
 ///
 /// With `ha_discovery`, per meter it announced it also keeps Home Assistant told (retained, outside the spool, sent
 /// again at every connect and birth message) whether the meter's reader has input and what the reader dropped,
@@ -26,6 +27,11 @@ final class MQTTSink: Sink {
     /// Devices looked up since the last refresh: a reading costs a dictionary look-up, not the readers' locks.
     private var devices: [String: MeterDevice?] = [:]
     private var nextRefresh = 0.0
+    private let interrupted = StopFlag()
+
+    /// How long `finish` waits while a connected broker takes nothing before it leaves the rest spooled for the next
+    /// start (a broker that cannot be reached is not waited for: its failure is logged, the spool keeps the messages).
+    static let finishPatience = 30.0
 
     static let diagnosticsInterval = 10.0
 
@@ -132,6 +138,29 @@ final class MQTTSink: Sink {
 
     /// Gives the broker a moment to acknowledge what is in flight (or to accept the connection still being made);
     /// the rest stays spooled for the next start.
+    func finish() {
+        var pending = publisher.statistics.pendingBytes
+        guard pending > 0 else { return }
+        logger.info("end of input: waiting until the broker has taken the \(pending) spooled bytes")
+        var lastProgress = monotonicSeconds()
+        while !interrupted.isSet {
+            let now = publisher.statistics
+            if now.pendingBytes == 0 || (!now.connected && now.failure != nil) { return }
+            if now.pendingBytes < pending {
+                pending = now.pendingBytes
+                lastProgress = monotonicSeconds()
+            } else if monotonicSeconds() - lastProgress > Self.finishPatience {
+                logger.warning("the broker took nothing at the end of the input; the rest stays spooled for the next start")
+                return
+            }
+            usleep(10_000)
+        }
+    }
+
+    func interrupt() {
+        interrupted.set()
+    }
+
     func close() {
         if let announcer {
             // The meters' readers stop with the collector; the status topic's `offline` says so as well.

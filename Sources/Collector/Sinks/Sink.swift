@@ -9,6 +9,8 @@ protocol Sink: AnyObject {
     /// The input has ended (every replayed file read) and every reading was handed to `write`: returns once the sink
     /// has stored everything it holds (a spool drained into its server), or when `interrupt` is called.
     func finish()
+    /// Nothing arrived for a moment (the queue is empty): a good time to make what was written durable.
+    func idle() throws
     /// Called from another thread on shutdown: a `write` or `finish` waiting for a server stops waiting.
     func interrupt()
     /// Called on the sink's thread between writes, at least every quarter second: time-driven work (the MQTT sinks'
@@ -34,6 +36,7 @@ struct SinkHealth: Sendable {
 extension Sink {
     /// Sinks that store what `write` gives them before it returns have nothing to wait for.
     func finish() {}
+    func idle() {}
     func interrupt() {}
     func tick() {}
     var health: SinkHealth? { nil }

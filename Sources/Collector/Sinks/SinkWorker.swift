@@ -66,7 +66,15 @@ final class SinkWorker: Service, @unchecked Sendable {
         var nextReport = monotonicSeconds() + statisticsInterval
         var lastError: String?
         while !abandon.isSet, let batch = queue.pop(limit: Self.batchLimit, timeout: 0.25) {
-            if !batch.isEmpty {
+            if batch.isEmpty {
+                do {
+                    try sink.idle()
+                } catch {
+                    let text = "\(error)"
+                    if text != lastError { logger.error("\(text)") }
+                    lastError = text
+                }
+            } else {
                 do {
                     try sink.write(batch)
                     written.add(batch.count, ordering: .relaxed)

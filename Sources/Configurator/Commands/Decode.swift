@@ -75,7 +75,7 @@ struct Decode: ParsableCommand {
             meter: meter, key: key.flatMap { Hex.encryptionKey($0) }, authenticationKey: authKey.flatMap { Hex.encryptionKey($0) },
             zone: zone, fallbackSource: file.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "stdin"))
 
-        var output = DecodeOutput()
+        let output = DecodeOutput()
         var problems = ""
         var readings = 0
         let verbose = verbose
@@ -93,12 +93,11 @@ struct Decode: ParsableCommand {
         var progress = DecodeProgress(totalBytes: input.size)
         var text = CaptureText()
         while input.next({ chunk in text.feed(chunk) { decoder.feed($0, emit: emit) } }) {
-            output.flushIfFull()
             progress.update(bytesRead: input.bytesRead, readings: readings)
         }
         text.finish { decoder.feed($0, emit: emit) }
         decoder.finish(emit: emit)
-        output.flush()
+        output.finish()
         progress.clear()
         if let error = input.readError { problems += "cannot read \(input.path): \(error)\n" }
         if text.skippedCharacters > 0 {

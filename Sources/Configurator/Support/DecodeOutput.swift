@@ -1,31 +1,78 @@
 import Glibc
 import Protocols
 
-/// The JSON lines of `decode`, written into one reused byte buffer and handed to standard output in large writes.
-struct DecodeOutput {
+/// The JSON lines of `decode`, formatted on a thread of their own while the caller decodes: readings are handed over
+/// in batches (at most `queuedBatches` of `batchSize` waiting, so memory stays bounded), written into one reused byte
+/// buffer and given to standard output in large writes.
+final class DecodeOutput: @unchecked Sendable {
     static let writeSize = 1 << 20
-    private var buffer: [UInt8] = []
-    private var failed = false
+    static let batchSize = 512
+    static let queuedBatches = 4
+
+    private let condition = ConditionLock()
+    private var batches: [[Reading]] = []
+    private var ended = false
+    private var finished = false
+    private var pending: [Reading] = []
 
     init() {
-        buffer.reserveCapacity(Self.writeSize + (64 << 10))
+        pending.reserveCapacity(Self.batchSize)
+        startDetachedThread(name: "decode-output") { [self] in run() }
     }
 
-    mutating func append(_ reading: Reading) {
-        ReadingJSON.append(reading, to: &buffer)
-        buffer.append(UInt8(ascii: "\n"))
-        flushIfFull()
+    func append(_ reading: Reading) {
+        pending.append(reading)
+        if pending.count >= Self.batchSize { handOver() }
     }
 
-    mutating func flushIfFull() {
-        if buffer.count >= Self.writeSize { flush() }
+    /// Writes everything appended and returns once it is written.
+    func finish() {
+        handOver()
+        condition.lock()
+        ended = true
+        condition.broadcast()
+        while !finished { condition.wait(seconds: 0.1) }
+        condition.unlock()
     }
 
-    /// A closed standard output (`| head`) ends the writing, not the decoding summary.
-    mutating func flush() {
-        if !failed, !buffer.isEmpty {
-            failed = buffer.withUnsafeBytes { FileSystem.writeAll(STDOUT_FILENO, $0) } != nil
+    private func handOver() {
+        guard !pending.isEmpty else { return }
+        condition.lock()
+        while batches.count >= Self.queuedBatches { condition.wait(seconds: 0.1) }
+        batches.append(pending)
+        condition.broadcast()
+        condition.unlock()
+        pending = []
+        pending.reserveCapacity(Self.batchSize)
+    }
+
+    private func run() {
+        let buffer = OutputBytes(capacity: Self.writeSize + (64 << 10))
+        var failed = false
+        func flush() {
+            // A closed standard output (`| head`) ends the writing, not the decoding summary.
+            if !failed, !buffer.isEmpty { failed = buffer.withBytes { FileSystem.writeAll(STDOUT_FILENO, $0) } != nil }
+            buffer.removeAll(keepingCapacityUpTo: Self.writeSize + (64 << 10))
         }
-        buffer.removeAll(keepingCapacity: true)
+        while true {
+            condition.lock()
+            while batches.isEmpty && !ended { condition.wait(seconds: 0.1) }
+            if batches.isEmpty {
+                condition.unlock()
+                break
+            }
+            let batch = batches.removeFirst()
+            condition.broadcast()
+            condition.unlock()
+            for reading in batch {
+                ReadingJSON.appendLine(reading, to: buffer)
+                if buffer.count >= Self.writeSize { flush() }
+            }
+        }
+        flush()
+        condition.withLock {
+            finished = true
+            condition.broadcast()
+        }
     }
 }

@@ -34,6 +34,8 @@ struct LibPQ: @unchecked Sendable {
         -> UnsafeMutablePointer<PQconninfoOption>?
     typealias ConninfoFree = @convention(c) (UnsafeMutablePointer<PQconninfoOption>?) -> Void
     typealias FreeMemory = @convention(c) (UnsafeMutableRawPointer?) -> Void
+    typealias PutCopyData = @convention(c) (OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32
+    typealias PutCopyEnd = @convention(c) (OpaquePointer?, UnsafePointer<CChar>?) -> Int32
 
     /// Why libpq could not be loaded; says what to install.
     struct LoadError: Error, CustomStringConvertible, Sendable {
@@ -68,6 +70,8 @@ struct LibPQ: @unchecked Sendable {
     let conninfoParse: ConninfoParse
     let conninfoFree: ConninfoFree
     let freemem: FreeMemory
+    let putCopyData: PutCopyData
+    let putCopyEnd: PutCopyEnd
 
     /// Loads `library` (a soname or a path) and resolves every function; the library stays loaded for the
     /// process's lifetime.
@@ -81,7 +85,7 @@ struct LibPQ: @unchecked Sendable {
                      "PQserverVersion", "PQexecParams", "PQsendQueryParams", "PQsetSingleRowMode", "PQgetResult",
                      "PQclear", "PQresultStatus", "PQresultErrorMessage", "PQresultErrorField", "PQntuples",
                      "PQnfields", "PQgetisnull", "PQgetvalue", "PQcmdTuples", "PQconninfoParse", "PQconninfoFree",
-                     "PQfreemem"]
+                     "PQfreemem", "PQputCopyData", "PQputCopyEnd"]
         let missing = names.filter { dlsym(handle, $0) == nil }
         guard missing.isEmpty else {
             dlclose(handle)
@@ -100,6 +104,7 @@ struct LibPQ: @unchecked Sendable {
             ntuples: function("PQntuples"), nfields: function("PQnfields"), getisnull: function("PQgetisnull"),
             getvalue: function("PQgetvalue"), cmdTuples: function("PQcmdTuples"),
             conninfoParse: function("PQconninfoParse"), conninfoFree: function("PQconninfoFree"),
-            freemem: function("PQfreemem")))
+            freemem: function("PQfreemem"), putCopyData: function("PQputCopyData"),
+            putCopyEnd: function("PQputCopyEnd")))
     }
 }

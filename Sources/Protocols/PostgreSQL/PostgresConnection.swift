@@ -144,6 +144,46 @@ public final class PostgresConnection {
         return pq.cmdTuples(result).flatMap { Int(String(cString: $0)) } ?? 0
     }
 
+    /// Runs `COPY table (columns) FROM STDIN` with `data` (COPY's text format, built by the caller) and returns the
+    /// number of rows copied. A row the server refuses fails the whole COPY (and the transaction it is in).
+    @discardableResult
+    public func copy(_ sql: String, data: OutputBytes) throws(Failure) -> Int {
+        guard let handle else { throw Failure(description: "connection closed", sqlState: nil, connectionLost: true) }
+        let started = pq.execParams(handle, sql, 0, nil, nil, nil, nil, 0)
+        defer { pq.clear(started) }
+        guard pq.resultStatus(started) == PGRES_COPY_IN else {
+            try check(started)
+            throw Failure(description: "the server did not start COPY", sqlState: nil, connectionLost: false)
+        }
+        let sent = data.withBytes { bytes -> Bool in
+            var offset = 0
+            while offset < bytes.count {
+                let length = min(bytes.count - offset, 1 << 20)
+                let pointer = bytes.baseAddress!.advanced(by: offset).assumingMemoryBound(to: CChar.self)
+                guard pq.putCopyData(handle, pointer, Int32(length)) == 1 else { return false }
+                offset += length
+            }
+            return true
+        }
+        guard pq.putCopyEnd(handle, sent ? nil : "client failed to send the data") == 1 else { throw failure(nil) }
+        // The outcome, then nil; every result is read so that the connection stays usable.
+        var firstFailure: Failure?
+        var copied = 0
+        while let result = pq.getResult(handle) {
+            defer { pq.clear(result) }
+            guard firstFailure == nil else { continue }
+            do {
+                try check(result)
+                copied += pq.cmdTuples(result).flatMap { Int(String(cString: $0)) } ?? 0
+            } catch {
+                firstFailure = error
+            }
+        }
+        if let firstFailure { throw firstFailure }
+        if !sent { throw failure(nil) }
+        return copied
+    }
+
     /// Runs a query and hands its rows one at a time (libpq's single-row mode), for results too large to hold.
     public func stream(_ sql: String, _ parameters: [String?] = [], row: ([String?]) throws -> Void) throws {
         guard let handle else { throw Failure(description: "connection closed", sqlState: nil, connectionLost: true) }

@@ -57,52 +57,73 @@ public enum PremisesSchema {
         SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::timestamptz[], $4::real[]) ON CONFLICT DO NOTHING
         """
 
-    /// Inserts the rows in one transaction, one statement per table with each column as an array parameter; rows
-    /// already stored are skipped (`ON CONFLICT DO NOTHING`), so replaying a batch is harmless. Returns the rows
-    /// actually added.
+    /// Inserts the rows in one transaction and returns the rows actually added. First with `COPY` (see
+    /// `PremisesCopy`), the fastest way in; when that meets a row already stored (SQLSTATE 23505: a batch sent again
+    /// after a lost connection, a capture replayed twice), the transaction is rolled back and the rows go in with one
+    /// `INSERT ... ON CONFLICT DO NOTHING` per table, each column as an array parameter, which skips stored rows. So
+    /// sending a batch again is harmless and every row is stored once.
     @discardableResult
     public static func insert(_ rows: PremisesRows, on connection: PostgresConnection) throws(PostgresConnection.Failure) -> Int {
         guard !rows.isEmpty else { return 0 }
-        func time(_ seconds: Int64) -> String? { CivilTime.iso8601(seconds) }
-        func number(_ value: Double) -> String? { "\(value)" }
+        do {
+            return try transaction(on: connection) { () throws(PostgresConnection.Failure) -> Int in
+                try PremisesCopy.copy(rows, on: connection)
+            }
+        } catch where error.sqlState == "23505" && !error.connectionLost {
+            return try transaction(on: connection) { () throws(PostgresConnection.Failure) -> Int in
+                try insertSkippingStored(rows, on: connection)
+            }
+        }
+    }
+
+    private static func transaction(on connection: PostgresConnection,
+                                    _ body: () throws(PostgresConnection.Failure) -> Int) throws(PostgresConnection.Failure) -> Int {
         try connection.execute("BEGIN")
         do {
-            var added = 0
-            if !rows.electricity.isEmpty {
-                let r = rows.electricity
-                added += try connection.command(insertElectricity, [
-                    PostgresArray.literal(r.map { time($0.time) }), PostgresArray.literal(r.map { $0.device }),
-                    PostgresArray.literal(r.map { $0.name }), PostgresArray.literal(r.map { number($0.value) }),
-                ])
-            }
-            if !rows.mbus.isEmpty {
-                let r = rows.mbus
-                added += try connection.command(insertMBus, [
-                    PostgresArray.literal(r.map { time($0.time) }), PostgresArray.literal(r.map { $0.device }),
-                    PostgresArray.literal(r.map { $0.mbusID }), PostgresArray.literal(r.map { $0.mbusType }),
-                    PostgresArray.literal(r.map { number($0.value) }),
-                ])
-            }
-            if !rows.peaks.isEmpty {
-                let r = rows.peaks
-                added += try connection.command(insertPeaks, [
-                    PostgresArray.literal(r.map { time($0.time) }), PostgresArray.literal(r.map { $0.device }),
-                    PostgresArray.literal(r.map { number($0.value) }),
-                ])
-            }
-            if !rows.peakHistory.isEmpty {
-                let r = rows.peakHistory
-                added += try connection.command(insertPeakHistory, [
-                    PostgresArray.literal(r.map { time($0.time) }), PostgresArray.literal(r.map { $0.device }),
-                    PostgresArray.literal(r.map { $0.occurred.flatMap(time) }),
-                    PostgresArray.literal(r.map { number($0.value) }),
-                ])
-            }
+            let added = try body()
             try connection.execute("COMMIT")
             return added
         } catch {
             if !error.connectionLost { _ = try? connection.execute("ROLLBACK") }
             throw error
         }
+    }
+
+    /// One statement per table with each column as an array parameter; rows already stored are skipped.
+    static func insertSkippingStored(_ rows: PremisesRows, on connection: PostgresConnection) throws(PostgresConnection.Failure) -> Int {
+        func time(_ seconds: Int64) -> String? { CivilTime.iso8601(seconds) }
+        func number(_ value: Double) -> String? { "\(value)" }
+        var added = 0
+        if !rows.electricity.isEmpty {
+            let r = rows.electricity
+            added += try connection.command(insertElectricity, [
+                PostgresArray.literal(r.map { time($0.time) }), PostgresArray.literal(r.map { $0.device }),
+                PostgresArray.literal(r.map { $0.name }), PostgresArray.literal(r.map { number($0.value) }),
+            ])
+        }
+        if !rows.mbus.isEmpty {
+            let r = rows.mbus
+            added += try connection.command(insertMBus, [
+                PostgresArray.literal(r.map { time($0.time) }), PostgresArray.literal(r.map { $0.device }),
+                PostgresArray.literal(r.map { $0.mbusID }), PostgresArray.literal(r.map { $0.mbusType }),
+                PostgresArray.literal(r.map { number($0.value) }),
+            ])
+        }
+        if !rows.peaks.isEmpty {
+            let r = rows.peaks
+            added += try connection.command(insertPeaks, [
+                PostgresArray.literal(r.map { time($0.time) }), PostgresArray.literal(r.map { $0.device }),
+                PostgresArray.literal(r.map { number($0.value) }),
+            ])
+        }
+        if !rows.peakHistory.isEmpty {
+            let r = rows.peakHistory
+            added += try connection.command(insertPeakHistory, [
+                PostgresArray.literal(r.map { time($0.time) }), PostgresArray.literal(r.map { $0.device }),
+                PostgresArray.literal(r.map { $0.occurred.flatMap(time) }),
+                PostgresArray.literal(r.map { number($0.value) }),
+            ])
+        }
+        return added
     }
 }

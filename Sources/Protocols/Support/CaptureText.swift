@@ -55,32 +55,64 @@ public struct CaptureText {
     }
 
     private mutating func convert(_ input: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer) -> Void) {
-        output.removeAll(keepingCapacity: true)
-        output.reserveCapacity(input.count / 2 + 1)
-        var high = pendingHigh
+        if output.count < input.count / 2 + 1 { output = [UInt8](repeating: 0, count: input.count / 2 + 1) }
+        var high = pendingHigh.map(Int.init) ?? -1
         var last = previous
-        for character in input {
-            defer { last = character }
-            if let nibble = Hex.nibbleValue(character) {
-                if let pending = high {
-                    output.append(pending << 4 | nibble)
-                    high = nil
-                } else {
-                    high = nibble
+        var skipped = 0
+        let produced = output.withUnsafeMutableBufferPointer { out -> Int in
+            Self.classes.withUnsafeBufferPointer { classes -> Int in
+                var written = 0
+                var index = 0
+                while index < input.count {
+                    let character = input[index]
+                    // One table look-up per character: 0-15 a digit's value, `blank` a separator, `other` the rest.
+                    let value = classes[Int(character)]
+                    if value < 16 && high < 0 && index + 1 < input.count {
+                        let next = classes[Int(input[index + 1])]
+                        if next < 16 {  // both digits of a byte, the usual case
+                            out[written] = value << 4 | next
+                            written += 1
+                            last = input[index + 1]
+                            index += 2
+                            continue
+                        }
+                    }
+                    if value < 16 {
+                        if high >= 0 {
+                            out[written] = UInt8(truncatingIfNeeded: high << 4) | value
+                            written += 1
+                            high = -1
+                        } else {
+                            high = Int(value)
+                        }
+                    } else if value == Self.other {
+                        if (character == UInt8(ascii: "x") || character == UInt8(ascii: "X")) && high == 0
+                            && last == UInt8(ascii: "0") {
+                            high = -1  // "0x" prefix
+                        } else {
+                            skipped += 1
+                        }
+                    }
+                    last = character
+                    index += 1
                 }
-                continue
-            }
-            switch character {
-            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: ","):
-                continue
-            case UInt8(ascii: "x"), UInt8(ascii: "X") where high == 0 && last == UInt8(ascii: "0"):
-                high = nil  // "0x" prefix
-            default:
-                skippedCharacters += 1
+                return written
             }
         }
-        pendingHigh = high
+        skippedCharacters += skipped
+        pendingHigh = high >= 0 ? UInt8(high) : nil
         previous = last
-        if !output.isEmpty { output.withUnsafeBytes(emit) }
+        if produced > 0 { output.withUnsafeBytes { emit(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) } }
+    }
+
+    private static let blank: UInt8 = 0x10
+    private static let other: UInt8 = 0x20
+    /// The class of each byte: a hex digit's value, `blank` (space, tab, line break, comma) or `other`.
+    private static let classes: [UInt8] = (0...255).map { byte in
+        if let nibble = Hex.nibbleValue(UInt8(byte)) { return nibble }
+        switch UInt8(byte) {
+        case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: ","): return blank
+        default: return other
+        }
     }
 }

@@ -68,8 +68,13 @@ public final class FileAppender {
     }
 
     public func append(_ bytes: [UInt8]) throws(FileSystem.FailureReason) {
-        let code = bytes.withUnsafeBytes { FileSystem.writeAll(descriptor, $0) }
-        if let code {
+        if let code = bytes.withUnsafeBytes({ FileSystem.writeAll(descriptor, $0) }) {
+            throw .init(text: "cannot write \(path): \(FileSystem.errorText(code))")
+        }
+    }
+
+    public func append(_ bytes: OutputBytes) throws(FileSystem.FailureReason) {
+        if let code = bytes.withBytes({ FileSystem.writeAll(descriptor, $0) }) {
             throw .init(text: "cannot write \(path): \(FileSystem.errorText(code))")
         }
     }
