@@ -144,7 +144,7 @@ struct MQTTHostileMeterTests {
             let level = TopicLevel.escape(id)
             // Online with its readings, offline when the collector stops (its reader stops with it).
             #expect(Self.eventually { MQTTSinkTests.payloads(log, topic: "smartmeter/\(level)/availability") == ["online", "offline"] },
-                    "\(level): \(MQTTSinkTests.payloads(log, topic: "smartmeter/\(level)/availability"))")
+                    "\(level): \(MQTTSinkTests.payloads(log, topic: "smartmeter/\(level)/availability")) \(result.stderr.suffix(1500))")
             let diagnostics = MQTTSinkTests.payloads(log, topic: "smartmeter/\(level)/diagnostics")
             let counters = diagnostics.first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Int] }
             #expect(counters.map { Set($0.keys) } == ["frames_dropped", "messages_dropped", "decryption_failures"], "\(diagnostics)")

@@ -136,8 +136,7 @@ final class MQTTSink: Sink {
                           spooledBytes: now.pendingBytes, spoolDropped: now.droppedBecauseFull + now.refused)
     }
 
-    /// Gives the broker a moment to acknowledge what is in flight (or to accept the connection still being made);
-    /// the rest stays spooled for the next start.
+    /// The end of a replay: waits until the broker has taken the spool, as long as it keeps taking messages.
     func finish() {
         var pending = publisher.statistics.pendingBytes
         guard pending > 0 else { return }
@@ -161,6 +160,8 @@ final class MQTTSink: Sink {
         interrupted.set()
     }
 
+    /// Gives the broker a moment to acknowledge what is in flight (the meters' `offline` too, or to accept the
+    /// connection still being made); the rest stays spooled for the next start.
     func close() {
         if let announcer {
             // The meters' readers stop with the collector; the status topic's `offline` says so as well.
@@ -171,7 +172,7 @@ final class MQTTSink: Sink {
         let deadline = Date().addingTimeInterval(1.0)
         while Date() < deadline {
             let now = publisher.statistics
-            guard now.pendingBytes > 0, now.connected || now.failure == nil else { break }
+            guard now.pendingBytes > 0 || publisher.announcementsPending > 0, now.connected || now.failure == nil else { break }
             usleep(20_000)
         }
         let left = publisher.statistics
