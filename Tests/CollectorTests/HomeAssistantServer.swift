@@ -116,6 +116,20 @@ final class HomeAssistantServer {
         }
     }
 
+    /// The MQTT devices of `core.device_registry`: identifier -> manufacturer and model.
+    func deviceModels() -> [String: (manufacturer: String?, model: String?)] {
+        guard let data = FileManager.default.contents(atPath: directory + "/.storage/core.device_registry"),
+              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let list = (root["data"] as? [String: Any])?["devices"] as? [[String: Any]] else { return [:] }
+        var models: [String: (manufacturer: String?, model: String?)] = [:]
+        for device in list {
+            for identifier in (device["identifiers"] as? [[String]] ?? []) where identifier.first == "mqtt" {
+                models[identifier[1]] = (device["manufacturer"] as? String, device["model"] as? String)
+            }
+        }
+        return models
+    }
+
     /// A state the recorder stored.
     struct RecordedState {
         var state: String

@@ -7,7 +7,9 @@ import TestSupport
 /// MQTT payload layout: every expected entity with its device class, state class and unit in Home Assistant's entity
 /// registry, each state in its recorder equal to the decoded value in Home Assistant's unit, back after Home
 /// Assistant restarts with the announcements gone from the broker (the birth message brings them), a meter exchange
-/// (energy going down) recorded as sent, and every entity unavailable once the collectors stop.
+/// (energy going down) recorded as sent, the diagnostic counters equal to the readers' (a damaged telegram counted as
+/// a dropped frame), a meter whose serial port is gone unavailable while the others stay, and every entity
+/// unavailable once the collectors stop.
 ///
 /// One Home Assistant serves the three layouts at once (its start takes 15-60 s): each layout has its own collector
 /// and its own three meters (reader `id` = meter id + `-` + layout), so their devices and unique ids are apart.
@@ -25,6 +27,8 @@ struct HomeAssistantTests {
         var divisor: Double = 1
         var diagnostic = false
         var text = false
+        /// A collector counter (`frames_dropped`, ...): the state is the reader's count, checked against its web face.
+        var counter: String?
     }
 
     struct Meter {
@@ -141,6 +145,7 @@ struct HomeAssistantTests {
                 feeds[layout, default: []].append(feed)
                 ini += "[reader\(index)]\ntype = \(meter.type)\nport = \(feed.pty.meter)\nid = \(meter.id)-\(layout)\n"
             }
+            ini += "[http]\nlisten = \(directory.file("http-" + layout + ".sock"))\n"
             ini += """
                 [sink0]
                 type = \(layout)
@@ -169,6 +174,10 @@ struct HomeAssistantTests {
                 }
                 expectations["smartmeter_\(source)_last_reading"] = (layout, source, Expected(
                     obis: "", deviceClass: "timestamp", diagnostic: true, text: true))
+                for counter in ["frames_dropped", "messages_dropped", "decryption_failures"] {
+                    expectations["smartmeter_\(source)_\(counter)"] = (layout, source, Expected(
+                        obis: "", stateClass: "total_increasing", diagnostic: true, counter: counter))
+                }
             }
         }
         let registered = eventually(timeout: 90) { Set(ha.entities().map(\.uniqueID)).isSuperset(of: expectations.keys) }
@@ -201,6 +210,7 @@ struct HomeAssistantTests {
         func decodedMatches(_ uniqueID: String, _ expected: Expected, _ state: String) -> Bool {
             guard let (layout, source, _) = expectations[uniqueID],
                   let decoded = Self.decoded(directory.file(layout + ".jsonl"), source: source) else { return false }
+            if expected.counter != nil { return UInt(state) != nil }   // compared with the readers' below
             if expected.obis.isEmpty {   // the time of the last reading
                 return state == decoded.timestamp.replacingOccurrences(of: "Z", with: "+00:00")
             }
@@ -254,6 +264,68 @@ struct HomeAssistantTests {
             }
         }, "the lower energy is recorded")
 
+        // A damaged Fluvius telegram (one digit changed after its checksum) in each layout: a dropped frame, which the
+        // diagnostic entities show; every counter in Home Assistant equals its reader's on the collector's web face.
+        let good = try Self.exchangedFluvius()
+        let damaged = Array(String(decoding: good, as: UTF8.self)
+            .replacingOccurrences(of: "1-0:1.8.1(000000.010*kWh)", with: "1-0:1.8.1(000000.011*kWh)").utf8)
+        #expect(damaged != good)
+        let sentBefore = Self.layouts.map { feeds[$0]![2].sent }
+        for layout in Self.layouts { feeds[layout]?[2].send(damaged + good) }
+        #expect(eventually(timeout: 10) { zip(Self.layouts, sentBefore).allSatisfy { feeds[$0]![2].sent >= $1 + 2 } })
+        for layout in Self.layouts { feeds[layout]?[2].send(good) }
+        /// layout -> reader index -> counter -> the reader's count, from `/api/v1/status`.
+        func collectorCounters() -> [String: [[String: Int]]] {
+            var counters: [String: [[String: Int]]] = [:]
+            for layout in Self.layouts {
+                guard let response = try? HTTPProbe.request(.unix(path: directory.file("http-" + layout + ".sock")), "/api/v1/status"),
+                      let root = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+                      let readers = root["readers"] as? [[String: Any]] else { continue }
+                counters[layout] = readers.map { reader in
+                    var byLayer = ["frames_dropped": 0, "messages_dropped": 0, "decryption_failures": 0]
+                    for (reason, count) in reader["dropped_by_reason"] as? [String: Int] ?? [:] {
+                        switch DropReason(rawValue: reason)?.layer {
+                        case .frame?: byLayer["frames_dropped", default: 0] += count
+                        case .message?: byLayer["messages_dropped", default: 0] += count
+                        case .decryption?: byLayer["decryption_failures", default: 0] += count
+                        case nil: byLayer["unknown reason " + reason] = count
+                        }
+                    }
+                    return byLayer
+                }
+            }
+            return counters
+        }
+        var counters: [String: [[String: Int]]] = [:]
+        #expect(eventually(timeout: 45) {
+            counters = collectorCounters()
+            wrong = wrongStates { uniqueID, expected, state in
+                guard let counter = expected.counter else { return true }
+                guard let (layout, source, _) = expectations[uniqueID],
+                      let index = meters.firstIndex(where: { source == "\($0.id)-\(layout)" }),
+                      let count = counters[layout]?[index][counter] else { return false }
+                return state == String(count)
+            }
+            return wrong.isEmpty
+        }, "diagnostics differ from the collectors' \(counters): \(wrong)")
+        for layout in Self.layouts {
+            #expect((counters[layout]?[2]["frames_dropped"] ?? 0) >= 1, "\(layout): the damaged telegram counted")
+            #expect(ha.recordedStates()[entityIDs["smartmeter_1SAG3101021605-\(layout)_frames_dropped"] ?? ""]?.last
+                .flatMap { Int($0.state) }.map { $0 >= 1 } == true, "\(layout): Home Assistant shows the dropped frame")
+        }
+
+        // The AM550 of the mqtt layout loses its serial port while the collector runs: its entities go unavailable,
+        // the other meters' stay.
+        feeds["mqtt"]?[1].stop()
+        let gone = "ISK1030783821282-mqtt"
+        #expect(eventually(timeout: 30) {
+            wrong = wrongStates { uniqueID, _, state in
+                let (_, source, _) = expectations[uniqueID]!
+                return source == gone ? state == "unavailable" : state != "unavailable"
+            }
+            return wrong.isEmpty
+        }, "only the lost meter unavailable: \(wrong)")
+
         // The collectors stop: their last will / offline status makes every entity unavailable.
         for (layout, collector) in collectors {
             collector.signal(SIGTERM)
@@ -272,10 +344,19 @@ struct HomeAssistantTests {
         #expect(!ids.contains { ids.contains($0 + "_2") }, "a second entity for the same value: \(ids.filter { ids.contains($0 + "_2") })")
         let devices = ha.devices()
         #expect(devices.count == 9, "devices: \(devices)")
+        let models = ha.deviceModels()
+        for layout in Self.layouts {
+            #expect(models["smartmeter_LGZ1030653520967-\(layout)"]?.model == "E450")
+            #expect(models["smartmeter_LGZ1030653520967-\(layout)"]?.manufacturer == "Landis+Gyr")
+            #expect(models["smartmeter_ISK1030783821282-\(layout)"]?.model == "AM550")
+            #expect(models["smartmeter_1SAG3101021605-\(layout)"]?.model == "FLU5\\253769484_A", "the P1 identification line")
+            #expect(models["smartmeter_1SAG3101021605-\(layout)"]?.manufacturer == "Sagemcom")
+        }
         let mqttErrors = ha.log.split(separator: "\n").filter { $0.contains("ERROR") && $0.contains("components.mqtt") }
         #expect(mqttErrors.isEmpty, "\(mqttErrors)")
         print("Home Assistant test: up after \(Int(upAfter)) s, entities registered after \(Int(registeredAfter)) s, "
               + "states after \(Int(statesAfter)) s, back after the restart at \(Int(backAfter)) s, "
-              + "done after \(Int(Date().timeIntervalSince(started))) s")
+              + "done after \(Int(Date().timeIntervalSince(started))) s; Fluvius frames dropped per layout: "
+              + "\(Self.layouts.map { counters[$0]?[2]["frames_dropped"] ?? -1 })")
     }
 }

@@ -111,6 +111,54 @@ struct MQTTHostileMeterTests {
         #expect(!result.stderr.unicodeScalars.contains { $0 != "\n" && TextSafety.isUnsafe($0) })
     }
 
+    @Test("Home Assistant discovery with hostile ids: each meter's availability and diagnostics at its escaped level")
+    func discoveryTopics() throws {
+        let broker = try MosquittoBroker()
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanUp() }
+        let (client, log) = try MQTTSinkTests.subscriber(port: broker.port)
+        defer { client.close() }
+        // Eight ids: as many as a reader remembers, so the sink finds each one's reader however late it looks.
+        let ids = Self.meters + Self.hostileIDs.prefix(6)
+        var stream: [UInt8] = []
+        for index in 0..<3 {
+            for id in ids { stream += try Self.telegram(id: id, index: index) }
+        }
+        let capture = directory.file("meter.txt")
+        try Data(stream).write(to: URL(fileURLWithPath: capture))
+        let ini = try directory.write("c.ini", """
+            [reader0]
+            type = fluvius
+            file = \(capture)
+
+            [sink0]
+            type = mqtt
+            host = 127.0.0.1
+            port = \(broker.port)
+            spool_dir = \(directory.file("spool0"))
+            ha_discovery = True
+            """)
+        let result = try runCollector(["-c", ini])
+        #expect(result.status == 0, "\(result.stderr)")
+        for id in ids {
+            let level = TopicLevel.escape(id)
+            // Online with its readings, offline when the collector stops (its reader stops with it).
+            #expect(Self.eventually { MQTTSinkTests.payloads(log, topic: "smartmeter/\(level)/availability") == ["online", "offline"] },
+                    "\(level): \(MQTTSinkTests.payloads(log, topic: "smartmeter/\(level)/availability")) \(result.stderr.suffix(1500))")
+            let diagnostics = MQTTSinkTests.payloads(log, topic: "smartmeter/\(level)/diagnostics")
+            let counters = diagnostics.first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Int] }
+            #expect(counters.map { Set($0.keys) } == ["frames_dropped", "messages_dropped", "decryption_failures"], "\(diagnostics)")
+            let config = MQTTSinkTests.payloads(log, topic: "homeassistant/device/\(HomeAssistantDiscovery.nodeID(id))/config")
+            // Each announced once: the device does not flap.
+            #expect(config.count == 1, "\(level): \(config.count) announcements")
+            let payload = config.last.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            #expect((payload?["availability"] as? [[String: String]])?.last == ["topic": "smartmeter/\(level)/availability"])
+            #expect(((payload?["device"] as? [String: Any])?["model"] as? String) == "FLU5\\253769484_A",
+                    "\(level): the telegram's identification line: \(config)")
+        }
+        #expect(Set(log.messages.map(\.topic)).allSatisfy { !$0.unicodeScalars.contains(where: TextSafety.isUnsafe) })
+    }
+
     @Test("a spooled message libmosquitto refuses (from an older version's unescaped topic) is dropped once, the rest delivered")
     func refusedSpoolRecord() throws {
         let broker = try MosquittoBroker()

@@ -153,6 +153,21 @@ struct DSMRRobustnessTests {
         return bytes
     }
 
+    @Test("the identification line is kept as the meter sent it (printable, at most 64 bytes), for the device model")
+    func identification() throws {
+        let configuration = DecoderConfiguration(meter: .fluvius, key: nil, authenticationKey: nil,
+                                                 zone: ZoneOffsetResolver(identifier: "UTC")!, fallbackSource: "p")
+        var decoder = P1TelegramDecoder(configuration: configuration)
+        #expect(decoder.identification == nil)
+        decoder.feed(try DSMRFixtures.telegram("fluvius-v171")) { _ in }
+        #expect(decoder.identification == "FLU5\\253769484_A")
+        decoder.feed(Self.telegram(["/" + String(repeating: "K", count: 100), "", "1-0:1.8.1(000001.000*kWh)"])) { _ in }
+        #expect(decoder.identification == String(repeating: "K", count: 64))
+        decoder.feed(Self.telegram(["/ISK5\u{1B}[31m", "", "1-0:1.8.1(000001.000*kWh)"])) { _ in }
+        #expect(decoder.identification == nil, "a control character: no text at all")
+        #expect(decoder.statistics.readings == 3)
+    }
+
     @Test("a '!' inside a line does not end the telegram, wherever the reads split it")
     func bangInsideALine() throws {
         let bytes = Self.telegram(["/TST5\\test", "", "1-0:1.8.1(000001.000*kWh)", "0-0:96.13.0(Hi!)",

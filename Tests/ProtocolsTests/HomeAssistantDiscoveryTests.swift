@@ -47,13 +47,26 @@ struct HomeAssistantDiscoveryTests {
         #expect(device["identifiers"] as? [String] == ["smartmeter_1SAG3101021605"])
         #expect(device["manufacturer"] as? String == "Sagemcom")
         #expect((payload["origin"] as? [String: Any])?["name"] as? String == "smartmeter-datacollector")
-        #expect(payload["availability_topic"] as? String == "smartmeter/collector/status")
+        #expect(payload["availability_topic"] == nil)
+        #expect(payload["availability"] as? [[String: String]] == [["topic": "smartmeter/collector/status"],
+                                                                  ["topic": "smartmeter/1SAG3101021605/availability"]],
+                "the sink's status and the meter's connection")
+        #expect(payload["availability_mode"] as? String == "all")
         let components = try Self.components(payload)
         #expect(Set(components.keys) == [
             "obis_1_0_1_8_1_255", "obis_1_0_2_8_2_255", "obis_1_0_1_4_0_255", "obis_1_0_1_6_0_255",
             "obis_0_0_96_14_0_255", "obis_1_0_1_7_0_255", "obis_1_0_32_7_0_255", "obis_0_1_24_2_3_255",
-            "obis_0_2_24_2_1_255", "last_reading",
+            "obis_0_2_24_2_1_255", "last_reading", "frames_dropped", "messages_dropped", "decryption_failures",
         ], "no entity for texts (this layout has none), the limiter, device types or a past month's peak")
+        for key in ["frames_dropped", "messages_dropped", "decryption_failures"] {
+            let counter = try #require(components[key])
+            #expect(counter["entity_category"] as? String == "diagnostic")
+            #expect(counter["state_class"] as? String == "total_increasing")
+            #expect(counter["state_topic"] as? String == "smartmeter/1SAG3101021605/diagnostics")
+            #expect(counter["value_template"] as? String == "{{ value_json.\(key) }}")
+            #expect(counter["unique_id"] as? String == "smartmeter_1SAG3101021605_\(key)")
+            #expect(counter["device_class"] == nil && counter["unit_of_measurement"] == nil)
+        }
         let energy = try #require(components["obis_1_0_1_8_1_255"])
         #expect(energy["platform"] as? String == "sensor")
         #expect(energy["name"] as? String == "Energy import tariff 1")
@@ -121,6 +134,53 @@ struct HomeAssistantDiscoveryTests {
         #expect(energy["state_topic"] as? String == "smartmeter/\(TopicLevel.escape(id))/ACTIVE_ENERGY_P",
                 "the topic the sink publishes on")
         #expect(energy["unique_id"] as? String == "smartmeter_\(node)_1_0_1_8_0_255")
+        let meterTopic = "smartmeter/\(TopicLevel.escape(id))/availability"
+        #expect((payload["availability"] as? [[String: String]])?.last == ["topic": meterTopic])
+        #expect(Self.discovery(.mqtt).meterAvailabilityTopic(forSource: id) == meterTopic)
+        #expect(Self.discovery(.mqtt).diagnosticsTopic(forSource: id) == "smartmeter/\(TopicLevel.escape(id))/diagnostics")
+        #expect(try Self.components(payload)["frames_dropped"]?["state_topic"] as? String
+                == "smartmeter/\(TopicLevel.escape(id))/diagnostics")
+        // A hostile P1 identification line as the model: in the JSON exactly, nowhere else.
+        let device2 = MeterDevice(meterID: id, meterType: .dsmr, identification: "KFM5\"},\\x")
+        let withModel = try Self.parse(Self.discovery(.mqtt).message(for: reading, device: device2))
+        #expect((withModel["device"] as? [String: Any])?["model"] as? String == "KFM5\"},\\x")
+        #expect((withModel["device"] as? [String: Any])?["manufacturer"] as? String == "Kaifa")
+    }
+
+    @Test("device model and manufacturer: the meter type, the P1 identification line, else the meter id")
+    func device() throws {
+        func parsed(_ device: MeterDevice) throws -> [String: Any] {
+            try #require(try Self.parse(Self.discovery(.mqtt).message(for: Self.fluvius, device: device))["device"] as? [String: Any])
+        }
+        let e450 = MeterDevice(meterID: "LGZ1030655933512", meterType: .lge450)
+        #expect(e450 == MeterDevice(manufacturer: "Landis+Gyr", model: "E450"))
+        #expect(MeterDevice(meterID: "ISK1030783821282", meterType: .iskraam550)
+                == MeterDevice(manufacturer: "Iskraemeco", model: "AM550"))
+        let p1 = MeterDevice(meterID: "1SAG3101021605", meterType: .fluvius, identification: "FLU5\\253769484_A")
+        #expect(p1 == MeterDevice(manufacturer: "Sagemcom", model: "FLU5\\253769484_A"),
+                "an unknown FLAG id in the header: the meter id's")
+        #expect(MeterDevice(meterID: "1SAG3101021605", meterType: .fluvius)
+                == MeterDevice(manufacturer: "Sagemcom", model: "e-MUCS P1 meter"), "no header yet")
+        #expect(MeterDevice(meterID: "x", meterType: .dsmr, identification: "ISk5\\2MT382-1000")
+                == MeterDevice(manufacturer: "Iskraemeco", model: "ISk5\\2MT382-1000"))
+        #expect(MeterDevice(meterID: "x", meterType: nil) == MeterDevice(manufacturer: nil, model: nil))
+        let device = try parsed(e450)
+        #expect(device["model"] as? String == "E450")
+        #expect(device["manufacturer"] as? String == "Landis+Gyr")
+        #expect(try parsed(MeterDevice(manufacturer: nil, model: nil))["model"] == nil)
+    }
+
+    @Test("diagnostics: drops counted by layer, as the JSON the entities read")
+    func diagnostics() throws {
+        var statistics = DecoderStatistics()
+        statistics.dropped = [.frameChecksum: 2, .telegramChecksum: 1, .noValues: 4, .decryptionFailed: 3,
+                              .authenticationFailed: 1, .malformedAPDU: 1]
+        let diagnostics = MeterDiagnostics(statistics)
+        #expect(diagnostics.framesDropped == 3 && diagnostics.messagesDropped == 5 && diagnostics.decryptionFailures == 4)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(diagnostics.json.utf8)) as? [String: Int])
+        #expect(json == ["frames_dropped": 3, "messages_dropped": 5, "decryption_failures": 4])
+        #expect(MeterDiagnostics().json == #"{"frames_dropped":0,"messages_dropped":0,"decryption_failures":0}"#)
+        #expect(Set(DropReason.allCases.map(\.layer)).count == 3)
     }
 
     @Test("two gas meters: the second is named with its channel; GJ on a channel is heat")
@@ -170,5 +230,10 @@ struct HomeAssistantAnnouncerTests {
         #expect(announcer.refusedMeters == 100 - (HomeAssistantAnnouncer.maximumMeters - 1))
         #expect(announcer.announcements(for: [Self.reading("meter1", unit: "kWh"), Self.reading("meter1")]).count == 1,
                 "a known meter is still announced when its values change")
+        #expect(announcer.meters.count == HomeAssistantAnnouncer.maximumMeters)
+        let model = MeterDevice(manufacturer: "Landis+Gyr", model: "E450")
+        #expect(announcer.announcements(for: [Self.reading("A")]) { _ in model }.count == 1, "the device became known")
+        #expect(announcer.announcements(for: [Self.reading("A")]) { _ in model }.isEmpty)
+        #expect(announcer.announcements(for: [Self.reading("A")]).isEmpty, "a device no longer known stays as announced")
     }
 }

@@ -17,12 +17,16 @@ struct Collector {
 
     func run() async throws {
         let interval = Double(configuration.logging.statisticsInterval)
+        // The readers' statuses exist with or without a web face: MQTT sinks announce per meter what they hold.
+        let readerStatuses = StatusBoard.readers(
+            of: configuration, staleAfter: configuration.http?.staleAfter ?? HTTPConfiguration.defaultStaleAfter)
+        let meters = MeterStatusView(readers: readerStatuses)
         var workers: [SinkWorker] = []
         for sinkConfiguration in configuration.sinks {
             var sinkLogger = Logger(label: LogLabels.sink)
             sinkLogger[metadataKey: "sink"] = "\(sinkConfiguration.name)/\(sinkConfiguration.type)"
             do {
-                guard let sink = try SinkFactory.make(sinkConfiguration, logger: sinkLogger) else {
+                guard let sink = try SinkFactory.make(sinkConfiguration, logger: sinkLogger, meters: meters) else {
                     logger.warning("[\(sinkConfiguration.name)] sink type '\(sinkConfiguration.type)' is not available in this build yet; skipped")
                     continue
                 }
@@ -36,21 +40,24 @@ struct Collector {
                 throw ExitCode(1)
             }
         }
-        var board: StatusBoard?
         var webFace: WebFace?
-        if let http = configuration.http {
+        var webParts: (live: LiveReadings, hub: EventHub)?
+        if configuration.http != nil {
             // The web face is a sink like the others, with its own queue: it never holds back a reader or a sink.
             let live = LiveReadings(), hub = EventHub()
+            webParts = (live, hub)
             var sinkLogger = Logger(label: LogLabels.sink)
             sinkLogger[metadataKey: "sink"] = "http"
             workers.append(SinkWorker(name: "http", type: "http", sink: LiveSink(live: live, hub: hub),
                                       queue: SinkQueue(capacity: 256, maximumBytes: 1 << 20), logger: sinkLogger,
                                       statisticsInterval: interval))
-            board = StatusBoard(readers: StatusBoard.readers(of: configuration, staleAfter: http.staleAfter), sinks: workers)
+        }
+        let board = StatusBoard(readers: readerStatuses, sinks: workers)
+        if let http = configuration.http, let (live, hub) = webParts {
             var webLogger = Logger(label: LogLabels.collector)
             webLogger[metadataKey: "http"] = "web"
             do {
-                webFace = try WebFace(configuration: http, board: board!, live: live, hub: hub, logger: webLogger)
+                webFace = try WebFace(configuration: http, board: board, live: live, hub: hub, logger: webLogger)
             } catch {
                 logger.error("[http] \(error)")
                 throw ExitCode(1)

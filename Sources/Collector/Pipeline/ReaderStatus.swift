@@ -2,8 +2,9 @@ import Protocols
 import Glibc
 import Synchronization
 
-/// What one reader has done so far, for the web face: its decoder's counters, the last reading and the last drop.
-/// The reader's thread updates it after each chunk of bytes (one lock, a struct copy); others read snapshots.
+/// What one reader has done so far, for the web face and the MQTT sinks' Home Assistant diagnostics: its decoder's
+/// counters, the last reading and the last drop, the meter ids its readings carried. The reader's thread updates it
+/// after each chunk of bytes (one lock, a struct copy); others read snapshots.
 final class ReaderStatus: Sendable {
     struct Snapshot: Sendable {
         var statistics = DecoderStatistics()
@@ -14,7 +15,13 @@ final class ReaderStatus: Sendable {
         var lastDrop: Drop?
         /// Why the reader has no input (a serial port that cannot be opened), until it has again.
         var inputProblem: String?
+        /// The last `maximumMeterIDs` distinct meter ids its readings carried, the latest last.
+        var meterIDs: [String] = []
+        /// What the meter says it is (a P1 telegram's identification line), when its messages carry it.
+        var identification: String?
     }
+
+    static let maximumMeterIDs = 8
 
     let name: String
     let meter: MeterType
@@ -45,8 +52,25 @@ final class ReaderStatus: Sendable {
         }
     }
 
+    /// A reading of `meterID` is about to be published (before the sinks can see it, so that they find its reader).
+    /// The reader calls it only when the id or the identification differ from the last ones it noted.
+    func noteMeter(_ meterID: String, identification: String?) {
+        state.withLock {
+            $0.identification = identification
+            if $0.meterIDs.last == meterID { return }
+            $0.meterIDs.removeAll { $0 == meterID }
+            $0.meterIDs.append(meterID)
+            if $0.meterIDs.count > Self.maximumMeterIDs { $0.meterIDs.removeFirst() }
+        }
+    }
+
     func setInputProblem(_ problem: String?) {
         state.withLock { $0.inputProblem = problem }
+    }
+
+    /// Whether the meter connection works: a reading came within `expectedInterval` and the input has no problem.
+    func isAvailable(now: Double = monotonicSeconds()) -> Bool {
+        staleness(now: now) == nil && snapshot.inputProblem == nil
     }
 
     /// nil when a reading came within `expectedInterval`, else why not.
@@ -62,7 +86,8 @@ final class ReaderStatus: Sendable {
     }
 }
 
-/// Every reader's and sink's status, for the web face. Readers find theirs by name through the fan-out.
+/// Every reader's and sink's status, for the web face. Readers find theirs by name through the fan-out. It exists
+/// with or without a web face: MQTT sinks read the readers' part through `MeterStatusView`.
 final class StatusBoard: Sendable {
     let readers: [ReaderStatus]
     let sinks: [SinkWorker]

@@ -16,6 +16,8 @@ struct DecodingSession {
     private(set) var lastDrop: Drop?
     private var warnedAbout: Set<DropReason> = []
     private let status: ReaderStatus?
+    /// The meter id and identification last noted in `status` (so that the lock is taken only when they change).
+    private var noted: (meterID: String, identification: String?)?
 
     init(configuration: ReaderConfiguration, fanOut: FanOut, logger: Logger, statisticsInterval: Double) throws {
         decoder = try ReadingDecoderFactory.make(configuration.decoderConfiguration())
@@ -82,14 +84,27 @@ struct DecodingSession {
         if let beforePublish {
             for reading in readings {
                 if !beforePublish(reading) { continue }
+                note(reading)
                 fanOut.publish(reading)
                 published += 1
             }
         } else {
+            for reading in readings { note(reading) }
             fanOut.publish(readings)
             published += readings.count
         }
         status?.update(statistics: decoder.statistics, published: published, lastDrop: lastDrop,
                        readingArrived: published > before)
+    }
+
+    /// Tells the reader's status the meter id (and identification) of a reading about to be published, so that a sink
+    /// finds its reader; the lock is taken only when they differ from the last ones noted.
+    private mutating func note(_ reading: Reading) {
+        guard let status else { return }
+        let identification = decoder.identification
+        if noted?.meterID != reading.source || noted?.identification != identification {
+            status.noteMeter(reading.source, identification: identification)
+            noted = (reading.source, identification)
+        }
     }
 }

@@ -6,6 +6,11 @@ import Protocols
 /// `type = mqtt | mqttrldsp | mqttjson`: publishes every reading through an on-disk spool, so that nothing is lost
 /// while the broker is away or the collector restarts (see `SpooledPublisher`). At the end of a replay `finish` waits
 /// until the spool is published, as long as the broker keeps taking messages.
+///
+/// With `ha_discovery`, per meter it announced it also keeps Home Assistant told (retained, outside the spool, sent
+/// again at every connect and birth message) whether the meter's reader has input and what the reader dropped,
+/// from `MeterStatusView`: availability within a second of a change, the counters at most every
+/// `diagnosticsInterval` seconds when they changed.
 final class MQTTSink: Sink {
     private let publisher: SpooledPublisher
     private let format: MQTTPayloadFormat
@@ -14,13 +19,24 @@ final class MQTTSink: Sink {
     private let logger: Logger
     private var drops: SpoolDropLog
     private var announcer: HomeAssistantAnnouncer?
+    private let meters: MeterStatusView
+    /// Per meter, what the availability and diagnostics topics were last given.
+    private var meterStates: [String: (available: Bool, diagnostics: MeterDiagnostics, diagnosticsAt: Double)] = [:]
+    /// Meters whose readings came since the last refresh (their reader's status may not show the reading yet).
+    private var seen: Set<String> = []
+    /// Devices looked up since the last refresh: a reading costs a dictionary look-up, not the readers' locks.
+    private var devices: [String: MeterDevice?] = [:]
+    private var nextRefresh = 0.0
     private let interrupted = StopFlag()
 
     /// How long `finish` waits while a connected broker takes nothing before it leaves the rest spooled for the next
     /// start (a broker that cannot be reached is not waited for: its failure is logged, the spool keeps the messages).
     static let finishPatience = 30.0
 
-    init(_ configuration: SinkConfiguration, logger: Logger) throws {
+    static let diagnosticsInterval = 10.0
+
+    init(_ configuration: SinkConfiguration, logger: Logger, meters: MeterStatusView = .none) throws {
+        self.meters = meters
         guard let format = MQTTPayloadFormat(rawValue: configuration.type) else {
             throw SinkError(description: "not an MQTT sink type: \(configuration.type)")
         }
@@ -54,12 +70,19 @@ final class MQTTSink: Sink {
     func write(_ readings: [Reading]) throws {
         if var announcer {
             let refusedBefore = announcer.refusedMeters
-            let announcements = announcer.announcements(for: readings)
+            let announcements = announcer.announcements(for: readings) { meter in
+                if let known = devices[meter] { return known }
+                let device = meters.status(ofMeter: meter)?.device
+                devices[meter] = device
+                return device
+            }
             if !announcements.isEmpty { publisher.announce(announcements) }
             if refusedBefore == 0 && announcer.refusedMeters > 0 {
                 logger.warning("Home Assistant: \(HomeAssistantAnnouncer.maximumMeters) meters announced already; readings of further meter ids are published but not announced (reported once)")
             }
             self.announcer = announcer
+            for reading in readings { seen.insert(reading.source) }
+            refreshMeterStates(now: monotonicSeconds(), force: !announcements.isEmpty)
         }
         var messages: [MQTTMessage] = []
         for reading in readings {
@@ -72,14 +95,48 @@ final class MQTTSink: Sink {
         try publisher.submit(messages)
     }
 
+    func tick() {
+        refreshMeterStates(now: monotonicSeconds(), force: false)
+    }
+
+    /// Once a second (or now, after an announcement): each announced meter's availability when it changed, its
+    /// diagnostics when they changed and `diagnosticsInterval` has passed (at once the first time).
+    private func refreshMeterStates(now: Double, force: Bool) {
+        guard let announcer, force || now >= nextRefresh else { return }
+        nextRefresh = now + 1
+        devices.removeAll(keepingCapacity: true)
+        var messages: [MQTTMessage] = []
+        for meter in announcer.meters {
+            let status = meters.status(ofMeter: meter, now: now)
+            // A meter no reader claims (a sink outside a collector): the sink's status alone decides.
+            let available = (status?.available ?? true) || seen.contains(meter)
+            let diagnostics = status?.diagnostics ?? MeterDiagnostics()
+            let last = meterStates[meter]
+            var next = last ?? (available, diagnostics, now)
+            if last?.available != available {
+                messages.append(MQTTMessage(topic: announcer.discovery.meterAvailabilityTopic(forSource: meter),
+                                            payload: available ? "online" : "offline"))
+                next.available = available
+            }
+            if last == nil || (last!.diagnostics != diagnostics && now >= last!.diagnosticsAt + Self.diagnosticsInterval) {
+                messages.append(MQTTMessage(topic: announcer.discovery.diagnosticsTopic(forSource: meter),
+                                            payload: diagnostics.json))
+                next.diagnostics = diagnostics
+                next.diagnosticsAt = now
+            }
+            meterStates[meter] = next
+        }
+        seen.removeAll(keepingCapacity: true)
+        if !messages.isEmpty { publisher.announce(messages) }
+    }
+
     var health: SinkHealth? {
         let now = publisher.statistics
         return SinkHealth(connected: now.connected, failure: now.connected ? nil : now.failure ?? "connecting",
                           spooledBytes: now.pendingBytes, spoolDropped: now.droppedBecauseFull + now.refused)
     }
 
-    /// Gives the broker a moment to acknowledge what is in flight (or to accept the connection still being made);
-    /// the rest stays spooled for the next start.
+    /// The end of a replay: waits until the broker has taken the spool, as long as it keeps taking messages.
     func finish() {
         var pending = publisher.statistics.pendingBytes
         guard pending > 0 else { return }
@@ -103,11 +160,19 @@ final class MQTTSink: Sink {
         interrupted.set()
     }
 
+    /// Gives the broker a moment to acknowledge what is in flight (the meters' `offline` too, or to accept the
+    /// connection still being made); the rest stays spooled for the next start.
     func close() {
+        if let announcer {
+            // The meters' readers stop with the collector; the status topic's `offline` says so as well.
+            publisher.announce(announcer.meters.map {
+                MQTTMessage(topic: announcer.discovery.meterAvailabilityTopic(forSource: $0), payload: "offline")
+            })
+        }
         let deadline = Date().addingTimeInterval(1.0)
         while Date() < deadline {
             let now = publisher.statistics
-            guard now.pendingBytes > 0, now.connected || now.failure == nil else { break }
+            guard now.pendingBytes > 0 || publisher.announcementsPending > 0, now.connected || now.failure == nil else { break }
             usleep(20_000)
         }
         let left = publisher.statistics

@@ -13,6 +13,9 @@ protocol Sink: AnyObject {
     func idle() throws
     /// Called from another thread on shutdown: a `write` or `finish` waiting for a server stops waiting.
     func interrupt()
+    /// Called on the sink's thread between writes, at least every quarter second: time-driven work (the MQTT sinks'
+    /// per-meter availability for Home Assistant).
+    func tick()
     /// Flushes and releases what the sink holds. Called once, after the last write.
     func close()
     /// For the web face, called from other threads: whether the sink reaches its server and what it has spooled;
@@ -35,6 +38,7 @@ extension Sink {
     func finish() {}
     func idle() {}
     func interrupt() {}
+    func tick() {}
     var health: SinkHealth? { nil }
 }
 
@@ -45,22 +49,24 @@ struct SinkError: Error, CustomStringConvertible {
 /// Builds the sink of a `[sinkN]` section. A new sink type is a file in Sinks/ with its type, plus one line here
 /// (and its keys in `SinkSchema`, which the configurator shares).
 enum SinkFactory {
-    typealias Builder = @Sendable (SinkConfiguration, Logger) throws -> any Sink
+    /// A sink's configuration, its logger and the readers' status (read-only) for a sink that reports per meter.
+    typealias Builder = @Sendable (SinkConfiguration, Logger, MeterStatusView) throws -> any Sink
 
     static let builders: [String: Builder] = [
-        "logger": { configuration, _ in LoggerSink(configuration) },
-        "csv": { configuration, logger in try CSVSink(configuration, logger: logger) },
-        "jsonl": { configuration, _ in try JSONLinesSink(configuration) },
-        "mqtt": { configuration, logger in try MQTTSink(configuration, logger: logger) },
-        "mqttrldsp": { configuration, logger in try MQTTSink(configuration, logger: logger) },
-        "mqttjson": { configuration, logger in try MQTTSink(configuration, logger: logger) },
-        "postgresql": { configuration, logger in try PostgreSQLSink(configuration, logger: logger) },
-        "timescaledb": { configuration, logger in try PostgreSQLSink(configuration, logger: logger) },
+        "logger": { configuration, _, _ in LoggerSink(configuration) },
+        "csv": { configuration, logger, _ in try CSVSink(configuration, logger: logger) },
+        "jsonl": { configuration, _, _ in try JSONLinesSink(configuration) },
+        "mqtt": { configuration, logger, meters in try MQTTSink(configuration, logger: logger, meters: meters) },
+        "mqttrldsp": { configuration, logger, meters in try MQTTSink(configuration, logger: logger, meters: meters) },
+        "mqttjson": { configuration, logger, meters in try MQTTSink(configuration, logger: logger, meters: meters) },
+        "postgresql": { configuration, logger, _ in try PostgreSQLSink(configuration, logger: logger) },
+        "timescaledb": { configuration, logger, _ in try PostgreSQLSink(configuration, logger: logger) },
     ]
 
     /// The sink, or nil for a type that validates but this build cannot run yet (it is then skipped with a warning).
-    static func make(_ configuration: SinkConfiguration, logger: Logger) throws -> (any Sink)? {
+    static func make(_ configuration: SinkConfiguration, logger: Logger,
+                     meters: MeterStatusView = .none) throws -> (any Sink)? {
         guard let builder = builders[configuration.type] else { return nil }
-        return try builder(configuration, logger)
+        return try builder(configuration, logger, meters)
     }
 }

@@ -89,6 +89,7 @@ final class SinkWorker: Service, @unchecked Sendable {
                     lastError = text
                 }
             }
+            sink.tick()
             if monotonicSeconds() >= nextReport {
                 logger.info("\(summary)")
                 nextReport = monotonicSeconds() + statisticsInterval

@@ -116,7 +116,7 @@ extension ConfigurationSchema {
         KeySchema("password", .text, help: "password a browser is asked for (HTTP Basic, any user name); required with token unless listening on loopback or a unix socket only"),
         KeySchema("token", .text, help: "token for scripts and Prometheus: Authorization: Bearer <token>"),
         KeySchema("stale_after", .integer(5...86_400),
-                  help: "seconds without a reading after which /healthz reports a meter's reader as stale (default \(HTTPConfiguration.defaultStaleAfter); readout meters: at least 3 intervals)"),
+                  help: "seconds without a reading after which /healthz reports a meter's reader as stale and Home Assistant shows its meter unavailable (default \(HTTPConfiguration.defaultStaleAfter), also without [http]; readout meters: at least 3 intervals)"),
     ]
 }
 

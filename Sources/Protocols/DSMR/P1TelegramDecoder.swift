@@ -8,6 +8,7 @@ public struct P1TelegramDecoder: ReadingDecoder {
     private var framer: P1TelegramFramer
     private var stage: P1TelegramStage
     public private(set) var statistics = DecoderStatistics()
+    public var identification: String? { stage.identification }
 
     public init(configuration: DecoderConfiguration, maximumTelegramLength: Int = 16 * 1024) {
         framer = P1TelegramFramer(maximumLength: maximumTelegramLength)
@@ -51,6 +52,11 @@ public struct P1TelegramDecoder: ReadingDecoder {
 struct P1TelegramStage {
     var parser = P1TelegramParser()
     var builder: P1ReadingBuilder
+    /// The telegram's identification line (`FLU5\253769484_A`: manufacturer's FLAG id, then its model text), as
+    /// the meter sent it (untrusted; at most `maximumIdentification` bytes, printable ASCII, else nil).
+    private(set) var identification: String?
+    private var identificationBytes: [UInt8] = []
+    static let maximumIdentification = 64
 
     init(configuration: DecoderConfiguration) {
         builder = P1ReadingBuilder(configuration: configuration)
@@ -61,6 +67,7 @@ struct P1TelegramStage {
         statistics.messages += 1
         let reading = telegram.withUnsafeBytes { bytes -> Reading? in
             parser.parse(bytes)
+            noteIdentification(bytes)
             return builder.reading(from: parser, bytes: bytes)
         }
         for (obis, group) in builder.unreadable {
@@ -76,5 +83,16 @@ struct P1TelegramStage {
             statistics.count(drop)
             emit(.dropped(drop))
         }
+    }
+
+    /// Keeps the header's text; a String is made only when it changes.
+    private mutating func noteIdentification(_ bytes: UnsafeRawBufferPointer) {
+        let header = parser.header
+        guard !header.isEmpty else { return }
+        let line = bytes[header.clamped(to: header.lowerBound..<min(header.upperBound, header.lowerBound + Self.maximumIdentification))]
+        guard !line.elementsEqual(identificationBytes) else { return }
+        identificationBytes = Array(line)
+        let printable = line.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+        identification = printable ? String(decoding: identificationBytes, as: UTF8.self) : nil
     }
 }

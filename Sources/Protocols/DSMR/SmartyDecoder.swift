@@ -14,6 +14,7 @@ public struct SmartyDecoder: ReadingDecoder {
     private var stage: P1TelegramStage
     private var plaintextFramer = P1TelegramFramer()
     public private(set) var statistics = DecoderStatistics()
+    public var identification: String? { stage.identification }
 
     public init(configuration: DecoderConfiguration) throws(AESGCMDecryptor.Failure) {
         security = try DLMSSecurity(key: configuration.key, authenticationKey: configuration.authenticationKey)

@@ -57,3 +57,28 @@ public enum LinkEvent<Frame> {
     case frame(Frame)
     case dropped(Drop)
 }
+
+extension DropReason {
+    /// Where a drop happened, as Home Assistant's diagnostic entities count them.
+    public enum Layer: Sendable {
+        /// A link frame or text telegram that failed its check or was cut short.
+        case frame
+        /// A key or security problem: the message could not be decrypted or authenticated.
+        case decryption
+        /// A complete frame whose message could not be reassembled or read.
+        case message
+    }
+
+    public var layer: Layer {
+        switch self {
+        case .headerChecksum, .frameChecksum, .mbusChecksum, .badLengthOrFlag, .truncatedFrame, .telegramChecksum,
+             .blockCheck, .telegramTooLong, .interruptedTelegram:
+            return .frame
+        case .noKey, .unsupportedSecurity, .decryptionFailed, .authenticationFailed:
+            return .decryption
+        case .orphanSegment, .incompleteMessage, .repeatedBlock, .missingBlock, .oversizedMessage, .malformedBlock,
+             .unsupportedAPDU, .malformedAPDU, .noValues, .unreadableValue:
+            return .message
+        }
+    }
+}

@@ -8,6 +8,8 @@ public protocol ReadingDecoder {
     /// End of input: reports what was cut short.
     mutating func finish(emit: (DecoderEvent) -> Void)
     var statistics: DecoderStatistics { get }
+    /// What the meter says it is, when its messages carry it (a P1 telegram's identification line); untrusted text.
+    var identification: String? { get }
 }
 
 public enum DecoderEvent: Sendable {
@@ -16,6 +18,8 @@ public enum DecoderEvent: Sendable {
 }
 
 extension ReadingDecoder {
+    public var identification: String? { nil }
+
     public mutating func feed<C: Collection>(_ bytes: C, emit: (DecoderEvent) -> Void) where C.Element == UInt8 {
         if let done = bytes.withContiguousStorageIfAvailable({ buffer -> Bool in
             feed(UnsafeRawBufferPointer(buffer), emit: emit)

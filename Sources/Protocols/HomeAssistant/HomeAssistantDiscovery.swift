@@ -4,11 +4,17 @@
 ///
 ///     {"device":{"identifiers":["smartmeter_LGZ1030655933512"],"name":"Meter LGZ1030655933512",...},
 ///      "origin":{"name":"smartmeter-datacollector","sw_version":"0.1.0",...},
-///      "availability_topic":"smartmeter/<client id>/status","qos":1,
+///      "availability":[{"topic":"smartmeter/<client id>/status"},{"topic":"smartmeter/LGZ1030655933512/availability"}],
+///      "availability_mode":"all","qos":1,
 ///      "components":{"obis_1_0_1_8_0_255":{"platform":"sensor","name":"Energy import",
 ///        "unique_id":"smartmeter_LGZ1030655933512_1_0_1_8_0_255","state_topic":"smartmeter/LGZ1030655933512/ACTIVE_ENERGY_P",
 ///        "value_template":"{{ value_json.value / 1000 }}","device_class":"energy","state_class":"total_increasing",
 ///        "unit_of_measurement":"kWh",...}, ...}}
+///
+/// Per meter the sink also publishes (retained, kept with the announcements) whether its reader has input
+/// (`<topic_prefix>/<meter>/availability`: `online`/`offline`) and its reader's drop counters
+/// (`<topic_prefix>/<meter>/diagnostics`, see `MeterDiagnostics`); an entity is available only while both the sink's
+/// status and the meter's availability say `online`.
 ///
 /// The meter is untrusted: its id reaches the topics through `TopicLevel` (as the sink's own topics do), the node id
 /// and unique ids through `nodeID` (letters, digits, `_` and `-` only, as Home Assistant requires), and the JSON through
@@ -35,27 +41,36 @@ public struct HomeAssistantDiscovery: Sendable {
     /// Home Assistant's birth message arrives here (`online`): the announcements are sent again.
     public var statusTopic: String { "\(discoveryPrefix)/status" }
 
-    /// The device message for the meter of `reading`, or nil when none of its values has a meaning.
-    public func message(for reading: Reading) -> MQTTMessage? {
+    /// The device message for the meter of `reading`, or nil when none of its values has a meaning. `device`
+    /// defaults to what the meter id tells.
+    public func message(for reading: Reading, device: MeterDevice? = nil) -> MQTTMessage? {
         let entities = self.entities(of: reading)
         guard !entities.isEmpty else { return nil }
+        let device = device ?? MeterDevice(meterID: reading.source, meterType: nil)
         let node = Self.nodeID(reading.source)
         var out = #"{"device":{"identifiers":["smartmeter_\#(node)"],"name":"#
         ReadingJSON.appendString("Meter " + reading.source, to: &out)
-        if let manufacturer = Self.manufacturer(ofMeterID: reading.source) {
+        if let manufacturer = device.manufacturer {
             out += #","manufacturer":"#
             ReadingJSON.appendString(manufacturer, to: &out)
+        }
+        if let model = device.model {
+            out += #","model":"#
+            ReadingJSON.appendString(model, to: &out)
         }
         out += #","serial_number":"#
         ReadingJSON.appendString(reading.source, to: &out)
         out += "},"
         out += #""origin":{"name":"\#(ProductVersion.name)","sw_version":"\#(ProductVersion.current)"},"#
+        out += #""availability":["#
         if let availabilityTopic {
-            out += #""availability_topic":"#
+            out += #"{"topic":"#
             ReadingJSON.appendString(availabilityTopic, to: &out)
-            out += ","
+            out += "},"
         }
-        out += #""qos":1,"components":{"#
+        out += #"{"topic":"#
+        ReadingJSON.appendString(meterAvailabilityTopic(forSource: reading.source), to: &out)
+        out += #"}],"availability_mode":"all","qos":1,"components":{"#
         for (index, entity) in entities.enumerated() {
             if index > 0 { out += "," }
             out += "\"\(entity.key)\":"
@@ -68,6 +83,16 @@ public struct HomeAssistantDiscovery: Sendable {
     /// Where the device message of a meter goes; an empty retained message there removes the device.
     public func topic(forSource source: String) -> String {
         "\(discoveryPrefix)/device/\(Self.nodeID(source))/config"
+    }
+
+    /// Where the sink says whether the meter's reader has input: `online` or `offline`, retained.
+    public func meterAvailabilityTopic(forSource source: String) -> String {
+        "\(topicPrefix)/\(TopicLevel.escape(source))/availability"
+    }
+
+    /// Where the sink publishes the meter's `MeterDiagnostics`, retained.
+    public func diagnosticsTopic(forSource source: String) -> String {
+        "\(topicPrefix)/\(TopicLevel.escape(source))/diagnostics"
     }
 
     /// One entity: its key in `components`, what it means, and where its state comes from.
@@ -117,6 +142,12 @@ public struct HomeAssistantDiscovery: Sendable {
             entities.append(Entity(key: "last_reading", uniqueSuffix: "last_reading", meaning: lastReading,
                                    stateTopic: stateTopic(source: source, stateKey: ""),
                                    valueTemplate: "{{ value_json.timestamp }}"))
+        }
+        for (key, name) in MeterDiagnostics.entities {
+            entities.append(Entity(key: key, uniqueSuffix: key,
+                                   meaning: ObisMeaning(name, nil, .total_increasing, nil, diagnostic: true, precision: 0),
+                                   stateTopic: diagnosticsTopic(forSource: reading.source),
+                                   valueTemplate: "{{ value_json.\(key) }}"))
         }
         return entities
     }
@@ -185,18 +216,4 @@ public struct HomeAssistantDiscovery: Sendable {
     static func obisID(_ obis: ObisCode) -> String {
         "\(obis.a)_\(obis.b)_\(obis.c)_\(obis.d)_\(obis.e)_\(obis.f)"
     }
-
-    /// The manufacturer a meter id names: DLMS logical device names and P1 equipment ids carry the three-letter FLAG
-    /// id of the manufacturer (`LGZ1030655933512`; P1: one digit first, `1SAG3101021605`).
-    static func manufacturer(ofMeterID id: String) -> String? {
-        var letters = Substring(id)
-        if let first = letters.first, first.isNumber { letters = letters.dropFirst() }
-        return flagIDs[String(letters.prefix(3)).uppercased()]
-    }
-
-    /// FLAG manufacturer ids (DLMS User Association register) of the meters we decode.
-    static let flagIDs: [String: String] = [
-        "LGZ": "Landis+Gyr", "ISK": "Iskraemeco", "KFM": "Kaifa", "SAG": "Sagemcom", "KAM": "Kamstrup",
-        "ELS": "Elster", "ESY": "EasyMeter", "EMH": "EMH metering", "XMX": "Xemex",
-    ]
 }

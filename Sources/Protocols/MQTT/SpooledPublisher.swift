@@ -94,6 +94,11 @@ public final class SpooledPublisher: @unchecked Sendable {
         }
     }
 
+    /// Announcements sent on this connection and not yet acknowledged by the broker (a sink that closes waits a
+    /// moment for them, e.g. its meters' `offline`).
+    public var announcementsPending: Int { lock.withLock { unacknowledgedAnnouncements.count } }
+    private var unacknowledgedAnnouncements: Set<Int32> = []
+
     /// Announcements sent so far (each resend counts), for tests and statistics.
     public var announcementsSent: Int { lock.withLock { announcementsSentCount } }
     private var announcementsSentCount = 0
@@ -102,7 +107,8 @@ public final class SpooledPublisher: @unchecked Sendable {
     private func send(_ messages: [MQTTMessage]) {
         for message in messages {
             do {
-                try client.publish(topic: message.topic, payload: message.payload, qos: 1, retain: true)
+                let id = try client.publish(topic: message.topic, payload: message.payload, qos: 1, retain: true)
+                unacknowledgedAnnouncements.insert(id)
                 announcementsSentCount += 1
             } catch {
                 report("announce on \(message.topic): \(error)")
@@ -133,6 +139,7 @@ public final class SpooledPublisher: @unchecked Sendable {
             case .connected:
                 connected = true
                 lastFailure = nil
+                unacknowledgedAnnouncements.removeAll()
                 // Resend everything not acknowledged, oldest first.
                 inflight.removeAll()
                 sendCursor = spool.head
@@ -150,12 +157,17 @@ public final class SpooledPublisher: @unchecked Sendable {
                     report(reason)
                 }
             case .published(let messageID):
+                if unacknowledgedAnnouncements.remove(messageID) != nil { return }
                 guard let index = inflight.firstIndex(where: { $0.messageID == messageID }) else { return }
                 inflight[index].acknowledged = true
                 acknowledged += 1
                 releaseDelivered()
                 pump()
             case .refused(let messageID, let reason):
+                if unacknowledgedAnnouncements.remove(messageID) != nil {
+                    noteRefusal("the broker refused an announcement: \(reason)")
+                    return
+                }
                 guard let index = inflight.firstIndex(where: { $0.messageID == messageID }) else { return }
                 inflight[index].acknowledged = true
                 noteRefusal("the broker refused a message: \(reason)")
