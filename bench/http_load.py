@@ -27,17 +27,10 @@ import tempfile
 import threading
 import time
 
+from timescaledb_month import crc16_arc  # the P1 checksum (CRC-16/ARC), beside this script
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEMPLATE = open(os.path.join(ROOT, "testdata/dsmr/fluvius-v171.txt"), encoding="utf-8").read()
-
-
-def crc16_arc(data):
-    crc = 0
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc
 
 
 def telegram(index):
@@ -64,8 +57,8 @@ def rss_kb(pid):
     return 0
 
 
-def get(port, path):
-    started = time.monotonic()
+def fetch(port, path):
+    """One GET on a new connection: the whole response's bytes."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
         s.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
         data = b""
@@ -74,6 +67,12 @@ def get(port, path):
             if not chunk:
                 break
             data += chunk
+    return data
+
+
+def get(port, path):
+    started = time.monotonic()
+    data = fetch(port, path)
     status = int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/1.1 ") else 0
     return status, time.monotonic() - started
 
@@ -284,15 +283,7 @@ def main():
 
 
 def urlopen_text(port, path):
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    return data.split(b"\r\n\r\n", 1)[1].decode()
+    return fetch(port, path).split(b"\r\n\r\n", 1)[1].decode()
 
 
 if __name__ == "__main__":
