@@ -59,7 +59,12 @@ final class SinkWorker: Service, @unchecked Sendable {
         }
         if abandon.isSet {
             logger.warning("abandoned at shutdown: \(summary)")
+            return
         }
+        // At the end of a replay this sink may be done before the readers service has seen every sink finish; the
+        // group then shuts the services down in reverse order and takes any service returning out of turn for a
+        // failure. So a finished worker returns only when its own turn to shut down has come.
+        try? await gracefulShutdown()
     }
 
     private func drain() {
