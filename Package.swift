@@ -88,26 +88,30 @@ let package = Package(
             path: "Benchmarks/ReplayBenchmark"
         ),
         .target(
+            name: "TestThreads",
+            path: "Tests/TestThreads"
+        ),
+        .target(
             name: "TestSupport",
             dependencies: ["Protocols"],
             path: "Tests/TestSupport"
         ),
         .testTarget(
             name: "ProtocolsTests",
-            dependencies: ["Protocols", "TestSupport"],
+            dependencies: ["Protocols", "TestSupport", "TestThreads"],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ConfiguratorTests",
-            dependencies: ["Protocols", "TestSupport"]
+            dependencies: ["Protocols", "TestSupport", "TestThreads"]
         ),
         .testTarget(
             name: "HTTPServerTests",
-            dependencies: ["HTTPServer", "Protocols", "TestSupport"]
+            dependencies: ["HTTPServer", "Protocols", "TestSupport", "TestThreads"]
         ),
         .testTarget(
             name: "CollectorTests",
-            dependencies: ["Protocols", "TestSupport"],
+            dependencies: ["Protocols", "TestSupport", "TestThreads"],
             exclude: ["Browser"]
         ),
     ]

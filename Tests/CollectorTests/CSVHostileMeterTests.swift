@@ -2,11 +2,12 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
 /// Issue #16: the meter is untrusted input. Ids without end cannot run the CSV sink out of descriptors, an id cannot
 /// make a file name too long or share another meter's file, a meter's clock cannot make a file per day of a
 /// century, and a text cannot become a spreadsheet formula; negative numbers stay numbers.
-@Suite("CSV sink: hostile meter", .serialized)
+@Suite("CSV sink: hostile meter", .onOwnThread, .serialized)
 struct CSVHostileMeterTests {
     static let meters = ["METERA0001", "METERB0002"]
     static let longID = String(repeating: "Y", count: 400)

@@ -2,11 +2,12 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
 /// The collector itself in trouble while its spools hold readings: killed (SIGKILL) at random moments and restarted,
 /// its spool's disk full, stopped (SIGTERM) in the middle of a flood. Real mosquitto, real PostgreSQL, a P1 meter
 /// on a pty sending numbered telegrams (`SteadyMeter`).
-@Suite("Collector faults", .serialized)
+@Suite("Collector faults", .onOwnThread, .serialized)
 struct CollectorFaultTests {
     /// 2020-05-12T12:00:00Z: telegram n is stamped this plus n seconds.
     static let firstTelegramTime: Int64 = 1_589_284_800

@@ -2,9 +2,10 @@ import Foundation
 import Protocols
 import TestSupport
 import Testing
+import TestThreads
 
 /// The command line: exit statuses, `--saveconfig`, the built-in default and configuration errors end to end.
-@Suite struct CommandLineTests {
+@Suite(.onOwnThread) struct CommandLineTests {
     @Test func invalidConfigurationListsEveryProblemAndOpensNothing() throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }

@@ -1,13 +1,14 @@
 import Foundation
 import Protocols
 import Testing
+import TestThreads
 
 /// Validation of `[readerN]`, `[sinkN]` and `[logging]`: every message, with file:line, section and key.
 struct ProblemLines: Error {
     var lines: [String]
 }
 
-@Suite struct ConfigurationValidationTests {
+@Suite(.onOwnThread) struct ConfigurationValidationTests {
     /// Loads `text` from a file named `test.ini` and validates it; returns the configuration or the problem lines
     /// (with the file path shortened to `test.ini`).
     static func validate(_ text: String, environment: [String: String] = [:])

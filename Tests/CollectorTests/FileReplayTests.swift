@@ -2,9 +2,10 @@ import Foundation
 import TestSupport
 import Protocols
 import Testing
+import TestThreads
 
 /// The collector replaying capture files (`file = ...`) into the logger, CSV and JSON-lines sinks.
-@Suite struct FileReplayTests {
+@Suite(.onOwnThread) struct FileReplayTests {
     static func config(file: String, directory: TemporaryDirectory, extra: String = "", sinks: String? = nil) -> String {
         """
         [reader0]

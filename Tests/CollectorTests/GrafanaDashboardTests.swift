@@ -2,12 +2,13 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
 /// The Grafana dashboards in etc/grafana/dashboards: every SQL query (panels and variables), with Grafana's macros
 /// expanded as its PostgreSQL data source does, over a long range (aggregates) and a day (raw rows), runs against a
 /// real PostgreSQL, plain and with TimescaleDB, filled by the collector from P1 and DLMS captures, and returns rows.
 /// Grafana itself is not needed.
-@Suite("Grafana dashboards", .serialized, .enabled(if: PostgresServer.isInstalled))
+@Suite("Grafana dashboards", .onOwnThread, .serialized, .enabled(if: PostgresServer.isInstalled))
 struct GrafanaDashboardTests {
     static let dashboards = packageRoot.appendingPathComponent("etc/grafana/dashboards")
     static let device = "1SAG3101021605"

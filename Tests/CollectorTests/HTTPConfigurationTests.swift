@@ -1,9 +1,10 @@
 import Foundation
 import Protocols
 import Testing
+import TestThreads
 
 /// `[http]`: addresses, the rule that anything beyond this machine needs a password or token, and secrecy.
-@Suite struct HTTPConfigurationTests {
+@Suite(.onOwnThread) struct HTTPConfigurationTests {
     static let base = ConfigurationValidationTests.reader + ConfigurationValidationTests.sink
 
     @Test func addressesParse() throws {

@@ -2,6 +2,7 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
 /// The collector announcing three real meters to a real Home Assistant (2025.4.4, the oldest we test) through each
 /// MQTT payload layout: every expected entity with its device class, state class and unit in Home Assistant's entity
@@ -13,7 +14,7 @@ import TestSupport
 ///
 /// One Home Assistant serves the three layouts at once (its start takes 15-60 s): each layout has its own collector
 /// and its own three meters (reader `id` = meter id + `-` + layout), so their devices and unique ids are apart.
-@Suite("Home Assistant", .serialized)
+@Suite("Home Assistant", .onOwnThread, .serialized)
 struct HomeAssistantTests {
     static let layouts = ["mqtt", "mqttrldsp", "mqttjson"]
 

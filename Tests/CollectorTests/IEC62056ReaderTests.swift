@@ -2,11 +2,12 @@ import Foundation
 import Synchronization
 import Testing
 import TestSupport
+import TestThreads
 
 /// The collector reading a Siemens TD-3511 (IEC 62056-21 mode C) on a pseudo-terminal whose other end this test
 /// plays: it answers each sign-on as its script says and records every byte the collector sends. Linux ptys ignore
 /// speed and parity, so the bytes exchanged are checked, not the line settings.
-@Suite(.serialized) struct IEC62056ReaderTests {
+@Suite(.onOwnThread, .serialized) struct IEC62056ReaderTests {
     /// What the meter does after one sign-on request.
     enum Answer: Sendable {
         case readout(wrongBCC: Bool)

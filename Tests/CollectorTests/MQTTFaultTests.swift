@@ -2,11 +2,12 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
 /// The collector publishing a steady stream of P1 readings to a real mosquitto that fails in the ways brokers do:
 /// killed and restarted, refusing the login, presenting an expired certificate, stalled. Every reading arrives, first
 /// arrivals in order; a reading arrives twice only when it was in flight at a broken connection (QoS 1).
-@Suite("MQTT faults")
+@Suite("MQTT faults", .onOwnThread)
 struct MQTTFaultTests {
     /// Messages the collector sends before it waits for acknowledgements (`SpooledPublisher.window`).
     static let window = 100

@@ -2,11 +2,12 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
 /// Issue #16: the meter is untrusted input. Ids with control characters, DEL, NUL, MQTT wildcards and bidi
 /// overrides reach a real mosquitto as escaped topic levels; none of them stops the sink, and every good reading of
 /// two meters arrives exactly once, also through two MQTT sinks on one broker with the default client ids.
-@Suite("MQTT sinks: hostile meter", .serialized)
+@Suite("MQTT sinks: hostile meter", .onOwnThread, .serialized)
 struct MQTTHostileMeterTests {
     static let meters = ["METERA0001", "METERB0002"]
     /// Raw in the telegram (the P1 parser keeps them as sent); none of `(`, `)`, `!`, `/`, which end a P1 field.

@@ -2,10 +2,11 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
 /// The collector publishing to a real mosquitto: every MQTT payload layout byte for byte, the spool across a
 /// broker that is down when the collector runs, and configuration errors of MQTT sections.
-@Suite("MQTT sinks", .serialized)
+@Suite("MQTT sinks", .onOwnThread, .serialized)
 struct MQTTSinkTests {
     static func subscriber(port: Int) throws -> (MQTTClient, EventLog) {
         let log = EventLog()

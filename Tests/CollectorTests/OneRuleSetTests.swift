@@ -2,12 +2,13 @@ import Foundation
 import Glibc
 import Protocols
 import Testing
+import TestThreads
 
 /// The collector accepts exactly what `smartmeter-config validate` accepts: both run `ConfigurationRules`. Each
 /// configuration below was valid for one and not for the other (a folder or FIFO as `file`, a regular file as
 /// `port`, MQTT names with wildcards, a value cut by `#`); now the collector exits 2 at once with the very lines
 /// `validate` prints, instead of exiting 0, hanging, retrying for ever or failing later.
-@Suite("The collector and validate share one set of rules")
+@Suite("The collector and validate share one set of rules", .onOwnThread)
 struct OneRuleSetTests {
     static let configBinary = URL(fileURLWithPath: collectorBinary).deletingLastPathComponent().path + "/smartmeter-config"
     static let capture = testdata.appendingPathComponent("lge450-gbt-vse2026.hex").path

@@ -2,11 +2,12 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
 /// Issue #16: the meter is untrusted input. A reading PostgreSQL cannot store (a NUL in the meter's id, a value
 /// beyond `real`, an id too long for the primary key's index) costs that reading only: the readings of both meters
 /// before and after it, in the same batch, are stored exactly once.
-@Suite("PostgreSQL sink: hostile meter", .serialized, .enabled(if: PostgresServer.isInstalled))
+@Suite("PostgreSQL sink: hostile meter", .onOwnThread, .serialized, .enabled(if: PostgresServer.isInstalled))
 struct PostgreSQLHostileMeterTests {
     static let meters = ["METERA0001", "METERB0002"]
     static let nines = String(repeating: "9", count: 45)

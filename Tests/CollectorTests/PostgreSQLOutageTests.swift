@@ -2,10 +2,11 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
 /// A real PostgreSQL 15 (plain and with TimescaleDB, see `PostgresFlavour`) stopped for a whole minute while a P1 meter keeps sending (the shorter stop and the crash
 /// are in `PostgreSQLSinkTests`). Its own suite: it takes about a minute and a half and runs beside the others.
-@Suite("PostgreSQL outage", .enabled(if: PostgresServer.isInstalled))
+@Suite("PostgreSQL outage", .onOwnThread, .enabled(if: PostgresServer.isInstalled))
 struct PostgreSQLOutageTests {
     @Test("server stopped for a minute during a steady stream: the readings wait in the spool, every one stored once",
           arguments: PostgresFlavour.testable)

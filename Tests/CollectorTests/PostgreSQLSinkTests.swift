@@ -2,13 +2,14 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
 let dsmrTestdata = testdata.deletingLastPathComponent().appendingPathComponent("dsmr")
 
 /// The collector storing into a real PostgreSQL 15: rows and values of a Belgian P1 capture and a DLMS capture in
 /// the Belgian logger's tables and units, gas and water meters, a server stopped and crashed mid-stream with every
 /// reading stored exactly once, and configuration problems.
-@Suite("PostgreSQL sink", .serialized, .enabled(if: PostgresServer.isInstalled))
+@Suite("PostgreSQL sink", .onOwnThread, .serialized, .enabled(if: PostgresServer.isInstalled))
 struct PostgreSQLSinkTests {
     static func sinkSection(_ server: PostgresServer, spool: String, type: String = "postgresql") -> String {
         """

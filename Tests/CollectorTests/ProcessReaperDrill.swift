@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import TestSupport
+import TestThreads
 
 /// Not a test of its own: the set-up `scripts/test-no-leftovers` kills. It starts one of each helper process the
 /// suites use (mosquitto, PostgreSQL, socat and a collector reading socat's pty into the broker) and waits, so that
 /// the script can kill `swift test` or the test bundle while all of them run. Runs only when the script asks.
-@Suite("Process reaper drill", .enabled(if: ProcessInfo.processInfo.environment["SMARTMETER_REAPER_DRILL"] == "1"))
+@Suite("Process reaper drill", .onOwnThread, .enabled(if: ProcessInfo.processInfo.environment["SMARTMETER_REAPER_DRILL"] == "1"))
 struct ProcessReaperDrill {
     @Test("one of each helper process, then a wait to be killed in")
     func drill() throws {

@@ -2,10 +2,11 @@ import Foundation
 import Protocols
 import TestSupport
 import Testing
+import TestThreads
 
 /// A real Prometheus (Debian's `prometheus`) scrapes the collector's /metrics with the bearer token, and its query
 /// API returns the series.
-@Suite struct PrometheusScrapeTests {
+@Suite(.onOwnThread) struct PrometheusScrapeTests {
     static let installed = FileManager.default.isExecutableFile(atPath: "/usr/bin/prometheus")
 
     @Test("Prometheus scrapes /metrics with the token; its query API returns the meter's values and the reader counters",

@@ -2,6 +2,7 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
 /// Replays of long captures (issue #19): a file waits for its slowest sink, so every reading reaches every sink
 /// exactly once however slow one of them is, and the process ends when everything is written; a serial meter
@@ -9,7 +10,7 @@ import TestSupport
 ///
 /// The slow sink is real: a JSON-lines sink writing into a named pipe that the test reads in small pieces with
 /// pauses (and counts too), so the replay runs at the pace of that reader.
-@Suite("Replay backpressure", .serialized)
+@Suite("Replay backpressure", .onOwnThread, .serialized)
 struct ReplayBackpressureTests {
     static let messages = 20_000
 

@@ -2,10 +2,11 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
 /// Keys and passwords stay out of every log line; the configuration file is private to the collector and it says so
 /// when not; TLS verification is on unless turned off, and turning it off is said at every start.
-@Suite("Secrets and TLS warnings", .serialized)
+@Suite("Secrets and TLS warnings", .onOwnThread, .serialized)
 struct SecretsTests {
     /// The secrets of the configuration below, as they must never appear.
     static let key = "F08660A6C19D2048556BF623AB0257E6"   // lge450-encrypted-gbt's key (its .json)

@@ -2,11 +2,12 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
 /// The collector reading an E450 on a pseudo-terminal that misbehaves as serial lines do: the device vanishing in the
 /// middle of frames, a meter at the wrong speed, a burst of garbage, frames split across reads at every byte. The
 /// collector keeps running, finds the next frame, and reports every intact message exactly once with its values.
-@Suite("Serial faults", .serialized)
+@Suite("Serial faults", .onOwnThread, .serialized)
 struct SerialFaultTests {
     static func start(_ pty: PtyPair, _ directory: TemporaryDirectory) throws -> RunningProcess {
         let collector = try SerialPortTests.startCollector(pty, directory: directory)

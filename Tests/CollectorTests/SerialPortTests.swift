@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Protocols
 import Testing
+import TestThreads
 
 /// A pair of linked pseudo-terminals made by socat: the collector opens `meter`, the test writes into `feed`.
 /// Stopping socat is unplugging the meter: both links go away and the collector's end hangs up.
@@ -90,7 +91,7 @@ final class PtyPair {
 
 /// The collector reading a meter on a serial port (a pseudo-terminal): byte-wise and bursty input with noise,
 /// unplug and replug of the device, and shutdown on signals.
-@Suite(.serialized) struct SerialPortTests {
+@Suite(.onOwnThread, .serialized) struct SerialPortTests {
     static func startCollector(_ pty: PtyPair, directory: TemporaryDirectory, readerKeys: String = "",
                                logging: String = "") throws -> RunningProcess {
         let ini = try directory.write("c.ini", """

@@ -2,12 +2,13 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
 /// The `timescaledb` sink on a real PostgreSQL 15 with TimescaleDB (see `TimescaleDBForTests`): hypertables,
 /// compression, continuous aggregates and retention with their policies run at once, rows replayed into compressed
 /// chunks, and a server that has the extension installed but not preloaded (plain tables, one warning, every reading
 /// stored; hypertables once the preload is fixed). The outage and restart tests run on it too (`PostgresFlavour`).
-@Suite("TimescaleDB sink", .serialized,
+@Suite("TimescaleDB sink", .onOwnThread, .serialized,
        .enabled(if: TimescaleDBForTests.isAvailable,
                 "TimescaleDB is not installed: set TIMESCALEDB_SOURCE to its source tarball or install it"))
 struct TimescaleDBSinkTests {

@@ -1,10 +1,11 @@
 import Foundation
 import Protocols
 import Testing
+import TestThreads
 
 /// The `timescaledb` sink's options: defaults a Raspberry Pi can live with, `0` turning compression and retention
 /// off, the `postgresql` sink left with hypertables only, and the validator's ranges and rules.
-@Suite struct TimescaleOptionsTests {
+@Suite(.onOwnThread) struct TimescaleOptionsTests {
     static let reader = "[reader0]\ntype = fluvius\nport = /dev/ttyUSB0\n"
 
     static func sink(_ extra: String, type: String = "timescaledb") -> String {

@@ -2,9 +2,10 @@ import Foundation
 import Protocols
 import TestSupport
 import Testing
+import TestThreads
 
 /// The web face of a real collector: every endpoint, against a Fluvius and an E450 meter on pseudo-terminals.
-@Suite(.serialized) struct WebFaceTests {
+@Suite(.onOwnThread, .serialized) struct WebFaceTests {
     static let fluviusSource = "1SAG3101021605"
 
     static func value(_ reading: [String: Any], obis: String) -> Any? {

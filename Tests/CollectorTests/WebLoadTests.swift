@@ -2,12 +2,13 @@ import Foundation
 import Protocols
 import TestSupport
 import Testing
+import TestThreads
 
 /// The short variant of bench/http_load.py: 20 event-stream clients and 50 requests/s for 8 s while a Fluvius
 /// meter sends 10 telegrams/s; every telegram must reach the JSON-lines sink and every client, no request may fail.
 /// Light on purpose: the suite runs in parallel with tests that time their meters. (The full run, 50 clients and
 /// 200 requests/s for 60 s on the release build with the memory figures, is in the README.)
-@Suite struct WebLoadTests {
+@Suite(.onOwnThread) struct WebLoadTests {
     @Test("20 SSE clients and 50 requests/s for 8 s while a meter sends: every reading reaches the other sink and every client")
     func loadWhileAMeterSends() throws {
         let script = packageRoot.appendingPathComponent("bench/http_load.py").path

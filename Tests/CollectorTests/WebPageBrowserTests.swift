@@ -2,12 +2,13 @@ import Foundation
 import Protocols
 import TestSupport
 import Testing
+import TestThreads
 
 /// Headless Chromium (Debian's chromium and chromium-driver, with python3-selenium) against the live page of a real
 /// collector: decoded values of a Fluvius and an E450 meter, live updates, a dropped frame, a sink that is down, a
 /// hostile meter id kept as text. The screenshot it takes is the one in the README (set WEB_PAGE_SCREENSHOT to a
 /// path to keep it).
-@Suite struct WebPageBrowserTests {
+@Suite(.onOwnThread) struct WebPageBrowserTests {
     static let script = packageRoot.appendingPathComponent("Tests/CollectorTests/Browser/live_page_test.py").path
     static let available = ["/usr/bin/chromium", "/usr/bin/chromedriver", "/usr/bin/python3"].allSatisfy {
         FileManager.default.isExecutableFile(atPath: $0)

@@ -1,9 +1,10 @@
 import Foundation
 import TestSupport
 import Testing
+import TestThreads
 
 /// `smartmeter-config decode` end to end: the built binary, real captures in, JSON lines and exit codes out.
-@Suite("smartmeter-config decode")
+@Suite("smartmeter-config decode", .onOwnThread)
 struct DecodeCommandTests {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -1,11 +1,12 @@
 import Foundation
 import Protocols
 import Testing
+import TestThreads
 
 /// `smartmeter-config detect` on a pseudo-terminal that plays a meter: the capture arrives only while the port is
 /// set to the meter's speed; at any other speed the "line" delivers noise, as a UART would. (Parity and data bits
 /// cannot be told on a pty: Linux forces CS8 without parity there.)
-@Suite("smartmeter-config detect", .serialized)
+@Suite("smartmeter-config detect", .onOwnThread, .serialized)
 struct DetectCommandTests {
     /// The meter's side of the line, on its own thread.
     final class MeterLine: @unchecked Sendable {

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestThreads
 
 /// `init`, `show`, `set`, `add-reader`, `add-sink`, `remove`: non-interactive edits that keep comments and order.
-@Suite("smartmeter-config init, show and edits")
+@Suite("smartmeter-config init, show and edits", .onOwnThread)
 struct EditCommandTests {
     let scratch: Scratch
     init() throws { scratch = try Scratch() }

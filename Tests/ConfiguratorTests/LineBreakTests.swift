@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestThreads
 
 /// A CR, LF or NUL in a value would end its line in the file and start a key or section of its own (or cut the
 /// value short): every subcommand that writes refuses it, without repeating the value.
-@Suite("smartmeter-config refuses line breaks and NUL in values")
+@Suite("smartmeter-config refuses line breaks and NUL in values", .onOwnThread)
 struct LineBreakTests {
     let scratch: Scratch
     init() throws { scratch = try Scratch() }

@@ -2,9 +2,10 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
 /// `test-sinks`, `backup` and `restore` against a real PostgreSQL 15.
-@Suite("smartmeter-config with PostgreSQL", .serialized, .enabled(if: PostgresServer.isInstalled))
+@Suite("smartmeter-config with PostgreSQL", .onOwnThread, .serialized, .enabled(if: PostgresServer.isInstalled))
 struct PostgresCommandTests {
     let scratch: Scratch
     init() throws { scratch = try Scratch() }

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestThreads
 
 /// `smartmeter-config restart` with a fake systemctl (SMARTMETER_SYSTEMCTL) and without one.
-@Suite("smartmeter-config restart")
+@Suite("smartmeter-config restart", .onOwnThread)
 struct RestartCommandTests {
     let scratch: Scratch
     let systemctl: String

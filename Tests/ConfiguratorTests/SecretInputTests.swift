@@ -1,10 +1,11 @@
 import Foundation
 import Glibc
 import Testing
+import TestThreads
 
 /// Keys, passwords and connection strings read from a file or standard input (`--key-file`, `--auth-key-file`,
 /// `--password-file`, `--db-file`, `set --value-file`), so they never stand in the command line.
-@Suite("smartmeter-config reads secrets from files and standard input")
+@Suite("smartmeter-config reads secrets from files and standard input", .onOwnThread)
 struct SecretInputTests {
     let scratch: Scratch
     init() throws { scratch = try Scratch() }

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestThreads
 
 /// Secrets on the configurator's side: `show` never prints a password, also not inside a `dsn`; `validate` warns
 /// about a file everyone can read that holds keys or passwords.
-@Suite("smartmeter-config and secrets")
+@Suite("smartmeter-config and secrets", .onOwnThread)
 struct SecretsCommandTests {
     let scratch: Scratch
     init() throws { scratch = try Scratch() }

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestThreads
 
 /// The configurator never copies the configuration (with its keys and passwords) to /tmp: an edit is written to a
 /// private file beside the configuration, checked from there and renamed over it, or removed when refused.
-@Suite("smartmeter-config writes beside the file, never in /tmp")
+@Suite("smartmeter-config writes beside the file, never in /tmp", .onOwnThread)
 struct StagedWriteTests {
     let scratch: Scratch
     init() throws { scratch = try Scratch() }

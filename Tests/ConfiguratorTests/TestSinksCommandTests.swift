@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 import TestSupport
+import TestThreads
 
 /// `smartmeter-config test-sinks` against a real mosquitto with TLS and passwords.
-@Suite("smartmeter-config test-sinks", .serialized)
+@Suite("smartmeter-config test-sinks", .onOwnThread, .serialized)
 struct TestSinksCommandTests {
     let scratch: Scratch
     init() throws { scratch = try Scratch() }

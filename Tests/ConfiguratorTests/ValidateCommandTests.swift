@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 import TestSupport
+import TestThreads
 
 /// `smartmeter-config validate`: every problem with file:line, section and key; exit 0, 1 or 2.
-@Suite("smartmeter-config validate")
+@Suite("smartmeter-config validate", .onOwnThread)
 struct ValidateCommandTests {
     let scratch: Scratch
     init() throws { scratch = try Scratch() }

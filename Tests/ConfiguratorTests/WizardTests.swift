@@ -1,9 +1,10 @@
 import Foundation
 import TestSupport
 import Testing
+import TestThreads
 
 /// `smartmeter-config wizard` through a real pseudo-terminal and with piped answers; the written file is checked.
-@Suite("smartmeter-config wizard")
+@Suite("smartmeter-config wizard", .onOwnThread)
 struct WizardTests {
     let scratch: Scratch
     let devices: String

@@ -3,9 +3,10 @@ import Foundation
 import Protocols
 import TestSupport
 import Testing
+import TestThreads
 
 /// The HTTP server on real sockets: safe headers, access rules, bounds on requests, connections and slow clients.
-@Suite struct HTTPServerTests {
+@Suite(.onOwnThread) struct HTTPServerTests {
     /// A server on 127.0.0.1 (a port the system chooses) answering "hello" at /hello, echoing the body length at
     /// /echo, and a stream at /events fed by the test.
     final class Fixture: @unchecked Sendable {

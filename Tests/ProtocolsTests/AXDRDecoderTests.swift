@@ -1,7 +1,8 @@
 import Protocols
 import Testing
+import TestThreads
 
-@Suite("A-XDR decoder")
+@Suite("A-XDR decoder", .onOwnThread)
 struct AXDRDecoderTests {
     static func decode(_ bytes: [UInt8]) throws -> DLMSValue {
         var decoder = AXDRDecoder(bytes[...])
@@ -90,7 +91,7 @@ struct AXDRDecoderTests {
     }
 }
 
-@Suite("A-XDR regressions found by fuzzing")
+@Suite("A-XDR regressions found by fuzzing", .onOwnThread)
 struct AXDRFuzzRegressionTests {
     @Test("nested compact-array descriptions of empty elements are rejected at once (was an exponential hang)")
     func nestedEmptyCompactArray() {

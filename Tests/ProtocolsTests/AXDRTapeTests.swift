@@ -1,10 +1,11 @@
 @testable import Protocols
 import TestSupport
 import Testing
+import TestThreads
 
 /// The flat decoder of the hot path (`AXDRTape`) must accept exactly what the tree decoder (`AXDRDecoder`) accepts
 /// and read the same values.
-@Suite("A-XDR tape")
+@Suite("A-XDR tape", .onOwnThread)
 struct AXDRTapeTests {
     /// The tree decoder's verdict on a whole input: the value, or nil when malformed or followed by extra bytes.
     static func tree(_ bytes: [UInt8]) -> DLMSValue? {

@@ -1,8 +1,9 @@
 import Protocols
 import TestSupport
 import Testing
+import TestThreads
 
-@Suite("CRC-16")
+@Suite("CRC-16", .onOwnThread)
 struct CRC16Tests {
     @Test("check values of CRC-16/X.25 and CRC-16/ARC")
     func checkValues() {
@@ -46,7 +47,7 @@ struct CRC16Tests {
     }
 }
 
-@Suite("Hex")
+@Suite("Hex", .onOwnThread)
 struct HexTests {
     @Test("lenient parsing accepts spacing, line breaks, 0x prefixes and split nibbles")
     func lenient() throws {

@@ -1,9 +1,10 @@
 import Protocols
 import Testing
+import TestThreads
 
 /// Captures converted as they arrive: the same bytes whether fed at once, one byte at a time or in odd chunks, and
 /// the same as `Hex.bytes(fromCapture:)` for the whole input.
-@Suite struct CaptureTextTests {
+@Suite(.onOwnThread) struct CaptureTextTests {
     static func convert(_ input: [UInt8], chunk: Int) -> (bytes: [UInt8], kind: CaptureText.Kind, skipped: Int) {
         var text = CaptureText()
         var out: [UInt8] = []
@@ -47,7 +48,7 @@ import Testing
 }
 
 /// Numbers, times and OBIS codes as bytes match what the String forms print.
-@Suite struct TextBytesTests {
+@Suite(.onOwnThread) struct TextBytesTests {
     static func text(_ body: (inout [UInt8]) -> Void) -> String {
         var out: [UInt8] = []
         body(&out)

@@ -1,7 +1,8 @@
 import Protocols
 import Testing
+import TestThreads
 
-@Suite("Configuration secrets")
+@Suite("Configuration secrets", .onOwnThread)
 struct ConfigurationSecretsTests {
     @Test("a dsn is shown as libpq reads it, with every value that is not known to be harmless hidden", arguments: [
         ("postgresql://meter:s3cret@db/premises", ["user=meter", "password=***", "dbname=premises", "host=db"]),

@@ -1,8 +1,9 @@
 import Foundation
 import Protocols
 import Testing
+import TestThreads
 
-@Suite("COSEM date-time, time zones and OBIS codes")
+@Suite("COSEM date-time, time zones and OBIS codes", .onOwnThread)
 struct CosemTimeTests {
     static let zurich = ZoneOffsetResolver(identifier: "Europe/Zurich")!
 

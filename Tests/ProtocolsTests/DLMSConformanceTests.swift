@@ -1,10 +1,11 @@
 import Foundation
 import Protocols
 import Testing
+import TestThreads
 
 /// Every HDLC, M-Bus and bare-APDU capture in testdata decodes to the expected ids, UTC timestamps,
 /// scaled values and units; every invalid-* capture yields no reading.
-@Suite("DLMS conformance over the real captures")
+@Suite("DLMS conformance over the real captures", .onOwnThread)
 struct DLMSConformanceTests {
     static let linkCases: [(folder: String, name: String)] =
         TestData.cases(in: "hdlc").map { ("hdlc", $0) } + TestData.cases(in: "mbus").map { ("mbus", $0) }

@@ -1,10 +1,11 @@
 import Foundation
 import Protocols
 import Testing
+import TestThreads
 
 /// DLMS security suites 1 (AES-GCM-128, the Austrian Kaifa MA309M and Warsaw Stoen meters send 0x21) and 2
 /// (AES-GCM-256, a 32-byte key); a suite we cannot do is dropped with a detail naming it.
-@Suite("DLMS security suites 1 and 2")
+@Suite("DLMS security suites 1 and 2", .onOwnThread)
 struct DLMSSecuritySuiteTests {
     static let tinetzKey = Hex.key("101112131415161718191A1B1C1D1E1F")!
 

@@ -1,9 +1,10 @@
 import Foundation
 import Protocols
 import Testing
+import TestThreads
 
 /// AES-128-GCM general-glo-ciphering: decryption with and without tag verification, wrong keys never give values.
-@Suite("DLMS security (AES-128-GCM)")
+@Suite("DLMS security (AES-128-GCM)", .onOwnThread)
 struct DLMSSecurityTests {
     static let vectorKey = Hex.key("4D5944554D4D59474C4F42414C4B4559")!   // "MYDUMMYGLOBALKEY"
 

@@ -1,9 +1,10 @@
 import Foundation
 @testable import Protocols
 import Testing
+import TestThreads
 
 /// Every P1 capture in testdata/dsmr decodes to the values its .json lists; invalid ones yield nothing.
-@Suite("DSMR P1 conformance")
+@Suite("DSMR P1 conformance", .onOwnThread)
 struct DSMRConformanceTests {
     static let validCases = TestData.cases(in: "dsmr", dataExtension: "txt").filter { !$0.hasPrefix("invalid-") }
     static let invalidCases = TestData.cases(in: "dsmr", dataExtension: "txt").filter { $0.hasPrefix("invalid-") }

@@ -1,9 +1,10 @@
 import Foundation
 @testable import Protocols
 import Testing
+import TestThreads
 
 /// The byte-level readers and the mapping of P1 objects to data points.
-@Suite("DSMR fields and mapping")
+@Suite("DSMR fields and mapping", .onOwnThread)
 struct DSMRFieldTests {
     static func with<R>(_ text: String, _ body: (UnsafeRawBufferPointer, Range<Int>) -> R) -> R {
         Array(text.utf8).withUnsafeBytes { body($0, 0..<$0.count) }

@@ -1,9 +1,10 @@
 import Foundation
 @testable import Protocols
 import Testing
+import TestThreads
 
 /// The P1 framer eats bytes in any chunking, skips noise, drops damaged or cut telegrams and stays bounded.
-@Suite("DSMR P1 framing robustness")
+@Suite("DSMR P1 framing robustness", .onOwnThread)
 struct DSMRRobustnessTests {
     static let validCases = DSMRConformanceTests.validCases
 

@@ -1,10 +1,11 @@
 import Foundation
 @testable import Protocols
 import Testing
+import TestThreads
 
 /// The S/W flag of P1 times sets the offset (W: the zone's winter offset, S: one hour more; no flag: the zone's
 /// rules), in either case; a group that cannot be read drops its value; a CRC-less telegram at the end of a file.
-@Suite("DSMR S/W flag, unreadable groups, last telegram of a file")
+@Suite("DSMR S/W flag, unreadable groups, last telegram of a file", .onOwnThread)
 struct DSMRSeasonFlagTests {
     static func utc(_ text: String, zone: String) -> Int64? {
         var clock = P1Clock(zone: ZoneOffsetResolver(identifier: zone)!)

@@ -1,9 +1,10 @@
 import Foundation
 @testable import Protocols
 import Testing
+import TestThreads
 
 /// Luxembourg Smarty: AES-128-GCM frames around a P1 telegram (testdata/encrypted).
-@Suite("DSMR Smarty encrypted P1")
+@Suite("DSMR Smarty encrypted P1", .onOwnThread)
 struct DSMRSmartyTests {
     static let key = Hex.key("D491470F47126332B07D1923B3504188")!
     static let authenticationKey = Hex.key("00112233445566778899AABBCCDDEEFF")!

@@ -1,8 +1,9 @@
 import Foundation
 @testable import Protocols
 import Testing
+import TestThreads
 
-@Suite("Disk spool")
+@Suite("Disk spool", .onOwnThread)
 struct DiskSpoolTests {
     static func temporaryDirectory() -> URL {
         FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)")

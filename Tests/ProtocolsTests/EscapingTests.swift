@@ -1,9 +1,10 @@
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
 /// The escaping rules of Protocols/Escaping that the CSV sink and `smartmeter-config backup` go through.
-@Suite("Escaping: file names and CSV cells")
+@Suite("Escaping: file names and CSV cells", .onOwnThread)
 struct EscapingTests {
     static let hostileSources = [
         "", "a/+/#", "a_____", "a____", "../../etc/passwd", ".", "..", String(repeating: "Y", count: 400),

@@ -1,10 +1,11 @@
 import Foundation
 @testable import Protocols
 import Testing
+import TestThreads
 
 /// Inputs the fuzzers (`scripts/fuzz`) found crashing or leaking, replayed through the production code. The files are
 /// in Fixtures/fuzz (README there: layout of each).
-@Suite("Fuzzer findings")
+@Suite("Fuzzer findings", .onOwnThread)
 struct FuzzRegressionTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/fuzz")
 
@@ -103,7 +104,7 @@ struct FuzzRegressionTests {
 }
 
 /// The config target's finding: `set` on a file saved with CRLF line ends.
-@Suite("Fuzzer findings: configuration editing")
+@Suite("Fuzzer findings: configuration editing", .onOwnThread)
 struct ConfigurationEditFuzzRegressionTests {
     @Test("set in a file with CRLF line ends changes the key in place and reads back (was: the editor saw one line)")
     func setWithCRLFLineEnds() throws {

@@ -1,7 +1,8 @@
 import Protocols
 import Testing
+import TestThreads
 
-@Suite("General block transfer")
+@Suite("General block transfer", .onOwnThread)
 struct GeneralBlockTransferTests {
     static func block(_ number: UInt16, last: Bool = false, _ data: [UInt8]) -> [UInt8] {
         [0xE0, last ? 0xC0 : 0x40, UInt8(number >> 8), UInt8(number & 0xFF), 0x00, 0x00, UInt8(data.count)] + data

@@ -1,7 +1,8 @@
 import Protocols
 import Testing
+import TestThreads
 
-@Suite("HDLC framer")
+@Suite("HDLC framer", .onOwnThread)
 struct HDLCFramerTests {
     /// Every event of the framer over the given chunks, with the frames' information fields copied out.
     static func events(_ chunks: [[UInt8]]) -> (frames: [[UInt8]], drops: [DropReason], skipped: Int) {

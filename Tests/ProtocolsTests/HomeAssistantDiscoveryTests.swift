@@ -1,10 +1,11 @@
 import Foundation
 import Protocols
 import Testing
+import TestThreads
 
 /// The discovery payloads, parsed back as JSON: what each value becomes (or not), the state topic and template per
 /// layout, and a hostile meter id. Home Assistant itself judges them in CollectorTests' HomeAssistantTests.
-@Suite("Home Assistant discovery")
+@Suite("Home Assistant discovery", .onOwnThread)
 struct HomeAssistantDiscoveryTests {
     static let fluvius = Reading(source: "1SAG3101021605", timestamp: 1_589_284_449, values: [
         DataPoint(obis: "0-0:96.1.4*255", type: nil, value: .text("50217"), unit: nil),
@@ -210,7 +211,7 @@ struct HomeAssistantDiscoveryTests {
     }
 }
 
-@Suite("Home Assistant announcements")
+@Suite("Home Assistant announcements", .onOwnThread)
 struct HomeAssistantAnnouncerTests {
     static func reading(_ source: String, unit: String = "Wh") -> Reading {
         Reading(source: source, timestamp: 0, values: [

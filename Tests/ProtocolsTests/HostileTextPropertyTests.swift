@@ -2,12 +2,13 @@ import CMosquitto
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
 /// Issue #16: arbitrary bytes as meter ids and texts through every escaping rule (MQTT topic level, file name, log
 /// and terminal, CSV cell). For each: the output is valid where it goes, bounded, and distinct inputs stay distinct.
 /// The topic check is libmosquitto's own (`mosquitto_pub_topic_check2`, `mosquitto_validate_utf8`), the one that
 /// refused our topics before.
-@Suite("Escaping: arbitrary meter text")
+@Suite("Escaping: arbitrary meter text", .onOwnThread)
 struct HostileTextPropertyTests {
     /// Texts a meter could make us hold: raw bytes decoded as UTF-8 (invalid sequences become U+FFFD, as the
     /// decoders do), runs of the characters every rule treats specially, and long runs.

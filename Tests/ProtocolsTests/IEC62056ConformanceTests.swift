@@ -1,9 +1,10 @@
 import Foundation
 @testable import Protocols
 import Testing
+import TestThreads
 
 /// Siemens TD-3511 readouts (testdata/iec62056-21): bare data blocks and the enveloped form.
-@Suite("IEC 62056-21 readout")
+@Suite("IEC 62056-21 readout", .onOwnThread)
 struct IEC62056ConformanceTests {
     static func block(_ name: String) throws -> [UInt8] { try DSMRFixtures.telegram(name, folder: "iec62056-21") }
 

@@ -1,9 +1,10 @@
 import Foundation
 @testable import Protocols
 import Testing
+import TestThreads
 
 /// The mode C dialogue against a simulated TD-3511.
-@Suite("IEC 62056-21 mode C session")
+@Suite("IEC 62056-21 mode C session", .onOwnThread)
 struct IEC62056SessionTests {
     /// Plays the meter: answers the sign-on with its identification, the acknowledgement with the data block.
     struct SimulatedMeter {

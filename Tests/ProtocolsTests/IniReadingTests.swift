@@ -2,11 +2,12 @@ import Foundation
 @testable import Protocols
 import TestSupport
 import Testing
+import TestThreads
 
 /// The configuration reader follows iniparser's rules (checked against iniparser itself), lower-cases names in ASCII
 /// only, and validation says what iniparser would silently do: a value cut by an inline comment, a key that is not
 /// the one it looks like, a section number beyond any integer; MQTT names the collector could not use are refused.
-@Suite("Reading INI files by iniparser's rules")
+@Suite("Reading INI files by iniparser's rules", .onOwnThread)
 struct IniReadingTests {
     let directory: String
 

@@ -1,9 +1,10 @@
 import Protocols
 import Testing
+import TestThreads
 
 /// Kamstrup's HAN lists send energy registers without a scaler, and the unit differs by country: the Norwegian lists
 /// count 10 Wh (`kamstrup_han`), the Swedish lists count Wh (`kamstrup_han_se`). Real captures of each hold it.
-@Suite struct KamstrupEnergyUnitTests {
+@Suite(.onOwnThread) struct KamstrupEnergyUnitTests {
     static func importEnergy(_ meter: MeterType, _ name: String) throws -> Double? {
         let run = try DecodeRun(meter, chunks: [TestData.bytes("hdlc", name)])
         let reading = try #require(run.readings.first)

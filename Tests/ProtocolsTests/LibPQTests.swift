@@ -1,10 +1,11 @@
 import CLibPQ
 import Testing
 @testable import Protocols
+import TestThreads
 
 /// libpq is loaded with dlopen when a PostgreSQL sink connects (see LibPQ.swift); these check the loader itself.
 /// The PostgreSQL sink, outage and configurator suites use it against a real server.
-@Suite("libpq loaded at run time")
+@Suite("libpq loaded at run time", .onOwnThread)
 struct LibPQTests {
     @Test("the installed libpq loads and every function the sink uses resolves")
     func installedLibraryLoads() throws {

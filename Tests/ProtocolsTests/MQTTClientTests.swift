@@ -2,8 +2,9 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
-@Suite("MQTT client against a real mosquitto", .serialized)
+@Suite("MQTT client against a real mosquitto", .onOwnThread, .serialized)
 struct MQTTClientTests {
     static func client(_ settings: MQTTSettings) throws -> (MQTTClient, EventLog) {
         let log = EventLog()

@@ -1,7 +1,8 @@
 import Protocols
 import Testing
+import TestThreads
 
-@Suite("MQTT payload formats")
+@Suite("MQTT payload formats", .onOwnThread)
 struct MQTTPayloadFormatTests {
     static let reading = Reading(source: "LGZ1030655933512", timestamp: 1_625_583_498, values: [
         DataPoint(obis: "1-0:1.7.0*255", type: .ACTIVE_POWER_P, value: .number(28), unit: "W"),

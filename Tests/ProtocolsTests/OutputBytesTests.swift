@@ -1,9 +1,10 @@
 import Protocols
 import Testing
+import TestThreads
 
 /// The output path of `decode` and the file sinks: readings written into a reused `OutputBytes` give exactly the JSON
 /// of `ReadingJSON.encode`, whatever the meter's texts hold and however often the buffer grows.
-@Suite struct OutputBytesTests {
+@Suite(.onOwnThread) struct OutputBytesTests {
     static let hostileTexts = [
         "", "W", "plain 1935912", "\"quoted\" \\ back\\slash", "line\nbreak\rreturn\ttab", "\u{0}\u{1}\u{1F}\u{7F}",
         "é ü 電力 🙂", String(repeating: "\u{1}\"", count: 300), String(repeating: "x", count: 5_000),

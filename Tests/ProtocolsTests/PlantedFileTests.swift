@@ -1,10 +1,11 @@
 import Foundation
 @testable import Protocols
 import Testing
+import TestThreads
 
 /// Names planted where the collector writes (a symbolic link to another file, a FIFO) are refused, never followed
 /// or blocked on: the appended files (CSV, JSON lines, backup) and the spool's files.
-@Suite("Planted symbolic links and FIFOs")
+@Suite("Planted symbolic links and FIFOs", .onOwnThread)
 struct PlantedFileTests {
     func folder() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("planted-\(UUID().uuidString)").path

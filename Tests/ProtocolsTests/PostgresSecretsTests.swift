@@ -1,10 +1,11 @@
 import Testing
 import TestSupport
 @testable import Protocols
+import TestThreads
 
 /// What libpq and a real PostgreSQL 15 say about a connection never carries a value we hide, even when the server
 /// quotes it back (an `options` value it refuses) or the string cannot be read at all.
-@Suite("PostgreSQL messages without secrets", .serialized, .enabled(if: PostgresServer.isInstalled))
+@Suite("PostgreSQL messages without secrets", .onOwnThread, .serialized, .enabled(if: PostgresServer.isInstalled))
 struct PostgresSecretsTests {
     @Test("a refused options value and a wrong password in a dsn come back without the hidden values")
     func serverMessagesScrubbed() throws {

@@ -3,10 +3,11 @@ import Synchronization
 import Testing
 import TestSupport
 @testable import Protocols
+import TestThreads
 
 /// Issue #16: a reading PostgreSQL cannot store costs that reading only. The checks before the insert, and against
 /// a real PostgreSQL 15 the halving of a batch the server refuses for a data error, down to the guilty readings.
-@Suite("PostgreSQL: one bad reading costs that reading only", .serialized)
+@Suite("PostgreSQL: one bad reading costs that reading only", .onOwnThread, .serialized)
 struct PremisesBatchTests {
     static let base: Int64 = 1_589_284_449  // 2020-05-12T11:54:09Z
 

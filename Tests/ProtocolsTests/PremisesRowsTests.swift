@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 @testable import Protocols
+import TestThreads
 
 /// Readings to the Belgian logger's rows (names, units, M-Bus ids, peaks and history), the spool record round trip
 /// and every prefix of it refused, PostgreSQL array literals and CSV.
-@Suite struct PremisesRowsTests {
+@Suite(.onOwnThread) struct PremisesRowsTests {
     static func fluviusReading() throws -> Reading {
         let telegram = try DSMRFixtures.telegram("fluvius-v171")
         return try #require(TextDecodeRun(.fluvius, chunks: [telegram]).readings.first)

@@ -1,8 +1,9 @@
 import Protocols
 import Testing
+import TestThreads
 
 /// COSEM layouts to readings, on hand-built notifications (the captures cover the common cases).
-@Suite("Reading builder")
+@Suite("Reading builder", .onOwnThread)
 struct ReadingBuilderTests {
     static let zurich = ZoneOffsetResolver(identifier: "Europe/Zurich")!
     static let clockBytes: [UInt8] = [0x07, 0xEA, 0x05, 0x04, 0x01, 0x0B, 0x27, 0x15, 0x00, 0xFF, 0x88, 0x00]  // 11:39:21+02

@@ -1,8 +1,9 @@
 import Protocols
 import Testing
+import TestThreads
 
 /// The decoder eats bytes in any chunking, survives garbage and bit flips, and never emits a damaged message.
-@Suite("Decoding robustness")
+@Suite("Decoding robustness", .onOwnThread)
 struct RobustnessTests {
     struct Case: CustomStringConvertible, Sendable {
         let folder: String, name: String, meter: MeterType, key: [UInt8]?

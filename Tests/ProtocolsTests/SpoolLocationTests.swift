@@ -1,8 +1,9 @@
 @testable import Protocols
 import Testing
+import TestThreads
 
 /// A spool without `spool_dir` goes to the state folder of the service or of the user, never the working directory.
-@Suite("Default spool folder")
+@Suite("Default spool folder", .onOwnThread)
 struct SpoolLocationTests {
     func folder(_ environment: [String: String], home: String? = "/home/pw") -> String {
         SpoolLocation.defaultFolder(sink: "sink1", environment: environment, home: { home })

@@ -2,8 +2,9 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
-@Suite("Spooled PostgreSQL inserter")
+@Suite("Spooled PostgreSQL inserter", .onOwnThread)
 struct SpooledInserterTests {
     /// Found by the AddressSanitizer run (LeakSanitizer): the inserter's thread held the inserter and the inserter
     /// held its thread, so neither it nor its spool were ever released.

@@ -2,9 +2,10 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
 /// No reading lost while the broker is away: spool, resend in order, resume after a restart. Real mosquitto.
-@Suite("Spooled MQTT publishing", .serialized)
+@Suite("Spooled MQTT publishing", .onOwnThread, .serialized)
 struct SpooledPublisherTests {
     /// A subscriber that records the sequence numbers it receives on `test/#`.
     final class Subscriber: @unchecked Sendable {

@@ -2,9 +2,10 @@ import FoundationEssentials
 import Glibc
 import Protocols
 import Testing
+import TestThreads
 
 /// `StagedFile`: created private and exclusively beside its target, then renamed over it.
-@Suite("Staged files")
+@Suite("Staged files", .onOwnThread)
 struct StagedFileTests {
     /// A fresh folder under /tmp for one test.
     struct Folder {

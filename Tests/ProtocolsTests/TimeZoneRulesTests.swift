@@ -2,8 +2,9 @@ import Foundation
 import Protocols
 import Testing
 import TestSupport
+import TestThreads
 
-@Suite("time zones from the system's tz database and POSIX TZ rules")
+@Suite("time zones from the system's tz database and POSIX TZ rules", .onOwnThread)
 struct TimeZoneRulesTests {
     /// glibc's answer (`date` with TZ set) for the UTC offset at each instant, in seconds.
     static func glibcOffsets(zone: String, instants: [Int64]) throws -> [Int64] {

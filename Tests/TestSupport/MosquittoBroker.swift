@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A real mosquitto broker on 127.0.0.1, started for a test with a generated configuration and stopped after it.
 public final class MosquittoBroker {
@@ -78,22 +79,34 @@ public final class MosquittoBroker {
 }
 
 public enum FreePort {
-    /// A TCP port on 127.0.0.1 that was free a moment ago.
+    /// Ports handed out by this test process, never handed out twice.
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// A TCP port on 127.0.0.1 that was free a moment ago. Taken below the kernel's ephemeral range
+    /// (ip_local_port_range, 32768-60999 by default), so that no outgoing connection of a concurrent test can be
+    /// given it as its source port while a broker or server restarts on it; never the same port twice in one run.
     public static func find() -> Int {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let port = Int.random(in: 20_000..<32_768, using: &generator)
+            let fresh = handedOut.withLock { $0.insert(port).inserted }
+            if fresh && canBind(port) { return port }
+        }
+        fatalError("no free TCP port in 20000-32767 on 127.0.0.1")
+    }
+
+    private static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
-                bind(fd, pointer, length)
-                return getsockname(fd, pointer, &length)
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     public static func isListening(_ port: Int) -> Bool {

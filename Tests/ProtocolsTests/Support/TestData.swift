@@ -1,6 +1,7 @@
 import Foundation
 import Protocols
 import TestSupport
+import TestThreads
 
 /// Access to the real meter captures in testdata (see its README for formats and sources).
 enum TestData {
@@ -100,7 +101,7 @@ import Testing
 
 /// The captures are part of the checkout: a missing folder must fail here rather than leave the parameterised
 /// conformance tests with no cases to run.
-@Suite struct TestDataPresence {
+@Suite(.onOwnThread) struct TestDataPresence {
     @Test("every capture folder of testdata/ is in the checkout, each data file with its expected output",
           arguments: [("hdlc", "hex", 37), ("mbus", "hex", 3), ("dsmr", "txt", 42), ("encrypted", "hex", 1), ("apdu", "hex", 1),
                       ("iec62056-21", "txt", 2)])
