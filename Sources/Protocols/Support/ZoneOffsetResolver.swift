@@ -36,15 +36,17 @@ public final class ZoneOffsetResolver: Sendable {
         // First guess: the offset at the instant equal to the wall-clock number; then the offset at the result.
         let guess = zone.secondsFromUTC(atUTC: wallClock)
         let refined = zone.secondsFromUTC(atUTC: wallClock - guess)
-        if refined == guess { return guess }
-        // Near a transition: prefer the larger offset (summer time) when it maps back to the same wall clock.
-        let candidates = [max(guess, refined), min(guess, refined)]
-        for candidate in candidates {
-            let instant = wallClock - candidate
-            if zone.secondsFromUTC(atUTC: instant) == candidate {
-                return candidate
-            }
+        // The offsets in force three hours either side: near a transition a wall-clock time maps to two instants
+        // (the repeated hour) or to none (the skipped hour).
+        let candidates = [guess, refined,
+                          zone.secondsFromUTC(atUTC: wallClock - refined - 10_800),
+                          zone.secondsFromUTC(atUTC: wallClock - refined + 10_800)]
+        // Of the offsets that map back to this wall clock the largest gives the earliest instant: the first
+        // occurrence of a repeated hour.
+        if let first = candidates.filter({ zone.secondsFromUTC(atUTC: wallClock - $0) == $0 }).max() {
+            return first
         }
+        // The skipped hour: the offset in force before the transition.
         return refined
     }
 }
