@@ -84,7 +84,11 @@ import TestThreads
         #expect((sinks[1]["spooled_bytes"] as? Int ?? 0) > 0, "the readings wait in the spool")
 
         // Nothing for longer than stale_after: not healthy, with the age.
-        #expect(eventually(timeout: 10) { (try? web.get("/healthz").status) == 503 })
+        // Both readers go stale, each stale_after after its own last reading (reader1's came first).
+        #expect(eventually(timeout: 10) {
+            let health = try? web.get("/healthz")
+            return health?.status == 503 && health?.text.contains("reader0: last reading") == true
+        })
         let stale = try web.get("/healthz")
         #expect(stale.text.contains("reader0: last reading"), "\(stale.text)")
         #expect(stale.text.contains("expected within 5 s"), "\(stale.text)")
