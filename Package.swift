@@ -64,6 +64,8 @@ let package = Package(
             name: "Configurator",
             dependencies: [
                 "Protocols",
+                "HTTPServer",
+                "CLibCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -99,7 +101,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ConfiguratorTests",
-            dependencies: ["Protocols", "TestSupport"]
+            dependencies: ["Protocols", "TestSupport"],
+            exclude: ["Browser"]
         ),
         .testTarget(
             name: "HTTPServerTests",
