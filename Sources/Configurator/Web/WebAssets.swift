@@ -11,6 +11,8 @@ enum WebAssets {
         .field { display: grid; grid-template-columns: 11rem 1fr; gap: .2rem 1rem; margin: .4rem 0; }
         .field label { font-family: monospace; font-weight: bold; }
         .field input, .field select { width: 100%; box-sizing: border-box; }
+        .field .help label { font-family: inherit; font-weight: normal; }
+        .field input[type=checkbox] { width: auto; }
         .help { grid-column: 2; font-size: .85rem; color: #555; }
         .problem { grid-column: 2; color: #a00; font-weight: bold; }
         .problem.warning { color: #a60; }

@@ -23,6 +23,8 @@ final class WebConfigurator: Sendable {
         switch (request.method, request.path) {
         case ("GET", "/static/config.css"):
             return HTTPResponse(status: 200, contentType: "text/css; charset=utf-8", bytes: Array(WebAssets.css.utf8))
+        case ("GET", "/favicon.ico"):
+            return HTTPResponse(status: 204, contentType: "image/x-icon", bytes: [])
         case ("GET", "/static/config.js"):
             return HTTPResponse(status: 200, contentType: "text/javascript; charset=utf-8", bytes: Array(WebAssets.javascript.utf8))
         default:
@@ -196,9 +198,11 @@ final class WebConfigurator: Sendable {
         HTTPResponse(status: 303, contentType: "text/plain; charset=utf-8", headers: [("Location", location)], bytes: [])
     }
 
-    /// A browser's `Origin` (when it sends one) must be this server as the browser addressed it.
+    /// A browser's `Origin` (when it names one) must be this server as the browser addressed it. Under our
+    /// `Referrer-Policy: no-referrer` browsers send `Origin: null` with every form, which says nothing: the CSRF
+    /// token and the `SameSite=Strict` cookie decide then.
     private func sameOrigin(_ request: HTTPRequest) -> Bool {
-        guard let origin = request.header("origin") else { return true }
+        guard let origin = request.header("origin"), origin != "null" else { return true }
         guard let host = request.header("host") else { return false }
         return origin == "http://\(host)" || origin == "https://\(host)"
     }
