@@ -65,6 +65,19 @@ struct WebConfiguratorSecurityTests {
         #expect(result.stderr.contains("refusing to listen on 0.0.0.0:0 without a password: set one with 'smartmeter-config web-password'"))
     }
 
+    @Test("without a password: loopback only, a Host naming another machine refused (DNS rebinding), CSRF still required")
+    func withoutPassword() throws {
+        let server = try WebConfiguratorServer(password: nil, configText: Self.configText)
+        let rebound = try HTTPProbe.request(.tcp(port: server.port), "/", host: "evil.example:\(server.port)")
+        #expect(rebound.status == 421)
+        let client = WebClient(port: server.port)
+        let page = try client.get("/")
+        #expect(page.status == 200)
+        #expect(page.text.contains("End session"))
+        #expect(try client.post("/save", [("v.sink0.host", "evil.example")], csrf: .some(nil)).status == 403)
+        #expect(try String(contentsOfFile: server.config, encoding: .utf8) == Self.configText)
+    }
+
     @Test("without login nothing changes and nothing is shown")
     func noChangeWithoutLogin() throws {
         let server = try WebConfiguratorServer(configText: Self.configText)

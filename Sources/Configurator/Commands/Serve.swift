@@ -49,11 +49,14 @@ struct Serve: ParsableCommand {
         var limits = HTTPLimits()
         limits.bodyBytes = 2 * ConfigurationDraft.uploadLimit
         limits.connections = 32
+        // detect listens up to a minute before it answers.
+        limits.idleSeconds = 180
         let configurator = WebConfigurator(configPath: options.config, password: password)
-        // On loopback the Host header must name this machine (DNS rebinding); beyond it the login guards every page.
+        // Without a password (loopback only) the Host header must name this machine (DNS rebinding); with one the
+        // login guards every page, also behind a TLS proxy that sends its own Host.
         let server: HTTPServer
         do {
-            server = try HTTPServer(listen: addresses, access: local ? HTTPAccess() : .decidedByHandler, limits: limits,
+            server = try HTTPServer(listen: addresses, access: password == nil ? HTTPAccess() : .decidedByHandler, limits: limits,
                                     handler: configurator.handle)
         } catch {
             Console.fail("serve", "\(error)")

@@ -159,7 +159,7 @@ final class WebConfigurator: Sendable {
             sessions.update(id) { session in
                 session.draft = saved ? nil : text
                 session.notice = notice
-                if let output { session.toolOutput = output } else if path != "/use-reader" { session.toolOutput = nil }
+                session.toolOutput = output
             }
         } catch {
             sessions.update(id) { $0.notice = "refused: " + error.description }
