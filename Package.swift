@@ -64,6 +64,8 @@ let package = Package(
             name: "Configurator",
             dependencies: [
                 "Protocols",
+                "HTTPServer",
+                "CLibCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -103,7 +105,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ConfiguratorTests",
-            dependencies: ["Protocols", "TestSupport", "TestThreads"]
+            dependencies: ["Protocols", "TestSupport", "TestThreads"],
+            exclude: ["Browser"]
         ),
         .testTarget(
             name: "HTTPServerTests",

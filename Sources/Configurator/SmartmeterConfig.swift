@@ -10,7 +10,8 @@ struct SmartmeterConfig: ParsableCommand {
         abstract: "Configure smartmeter-datacollector and check meters, keys and captures.",
         version: ProductVersion.current,
         subcommands: [Validate.self, Init.self, Wizard.self, Show.self, SetKeys.self, AddReader.self, AddSink.self,
-                      Remove.self, Detect.self, TestSinks.self, Restart.self, Decode.self, Backup.self, Restore.self]
+                      Remove.self, Detect.self, TestSinks.self, Restart.self, Decode.self, Backup.self, Restore.self,
+                      WebPassword.self, Serve.self]
     )
 
     /// Usage errors exit with status 2 (not the parser's 64), as our commands document.

@@ -9,6 +9,8 @@ public struct HTTPAccess: Sendable {
     public var password: String?
     public var token: String?
     public var openPaths: Set<String>
+    /// The handler checks every request itself (the configurator's login sessions): nothing is refused here.
+    public var handlerDecides = false
 
     public init(password: String? = nil, token: String? = nil, openPaths: Set<String> = []) {
         self.password = password
@@ -16,8 +18,16 @@ public struct HTTPAccess: Sendable {
         self.openPaths = openPaths
     }
 
+    /// Access left to the handler, which must refuse what it should.
+    public static let decidedByHandler: HTTPAccess = {
+        var access = HTTPAccess()
+        access.handlerDecides = true
+        return access
+    }()
+
     /// nil when the request may go on, else the answer that refuses it.
     public func refusal(of request: HTTPRequest) -> HTTPResponse? {
+        if handlerDecides { return nil }
         if password == nil && token == nil {
             guard let host = request.header("host"), Self.isLocalHost(host) else {
                 return .text(421, "this server answers to localhost, 127.0.0.1 and [::1] only")

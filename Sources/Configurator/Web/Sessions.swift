@@ -1,0 +1,111 @@
+import FoundationEssentials
+import Protocols
+
+/// The browser sessions of the web configurator, in memory only. Every visitor gets a session (a random id in an
+/// `HttpOnly; SameSite=Strict` cookie) with its own CSRF token; logging in marks a new session as signed in (the id
+/// changes, so an id planted before the login is worth nothing). A session holds the draft being edited. Sessions
+/// end after `idleSeconds` without a request.
+final class Sessions: @unchecked Sendable {
+    struct Session {
+        var csrf: String
+        var signedIn: Bool
+        var lastUse: Double
+        /// The configuration text being edited, nil: the file as it is.
+        var draft: String?
+        /// The message shown once on the next page (saved, refused, ...).
+        var notice: String?
+        /// The output of the last detect, test-sinks or restart, shown once.
+        var toolOutput: ToolOutput?
+    }
+
+    static let idleSeconds = 30.0 * 60
+    static let limit = 256
+
+    private let lock = ConditionLock()
+    private var sessions: [String: Session] = [:]
+
+    /// The session of `id`, or a new one (returned with its id).
+    func session(_ id: String?, signedIn: Bool = false) throws(WebError) -> (id: String, session: Session) {
+        let now = DiskSpool.monotonicSeconds()
+        let newID = try Self.token(), csrf = try Self.token()
+        return lock.withLock {
+            sessions = sessions.filter { now - $0.value.lastUse < Self.idleSeconds }
+            if let id, var session = sessions[id] {
+                session.lastUse = now
+                sessions[id] = session
+                return (id, session)
+            }
+            if sessions.count >= Self.limit, let oldest = sessions.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+                sessions.removeValue(forKey: oldest.key)
+            }
+            let session = Session(csrf: csrf, signedIn: signedIn, lastUse: now)
+            sessions[newID] = session
+            return (newID, session)
+        }
+    }
+
+    func update(_ id: String, _ change: (inout Session) -> Void) {
+        lock.withLock {
+            guard var session = sessions[id] else { return }
+            change(&session)
+            sessions[id] = session
+        }
+    }
+
+    /// Ends session `id` and starts a signed-in one; returns its id.
+    func signIn(replacing id: String?) throws(WebError) -> String {
+        if let id { end(id) }
+        return try session(nil, signedIn: true).id
+    }
+
+    func end(_ id: String) {
+        lock.withLock { _ = sessions.removeValue(forKey: id) }
+    }
+
+    static func token() throws(WebError) -> String {
+        Hex.string(try PasswordHash.randomBytes(32)).lowercased()
+    }
+}
+
+/// Wrong passwords in a row lock the login for everyone: after `allowed` failures for `baseSeconds`, doubling
+/// with every further lockout up to an hour. A right password resets the count (not while locked).
+final class LoginLockout: @unchecked Sendable {
+    static let allowed = 5
+    static let baseSeconds = 60.0
+    static let longestSeconds = 3600.0
+
+    private let lock = ConditionLock()
+    private var failures = 0
+    private var lockouts = 0
+    private var lockedUntil = 0.0
+    private let clock: @Sendable () -> Double
+
+    init(clock: @escaping @Sendable () -> Double = DiskSpool.monotonicSeconds) {
+        self.clock = clock
+    }
+
+    /// Seconds left of a lockout, nil when a password may be tried.
+    var secondsLocked: Int? {
+        lock.withLock {
+            let left = lockedUntil - clock()
+            return left > 0 ? Int(left.rounded(.up)) : nil
+        }
+    }
+
+    func failed() {
+        lock.withLock {
+            failures += 1
+            guard failures >= Self.allowed else { return }
+            lockedUntil = clock() + min(Self.longestSeconds, Self.baseSeconds * Double(1 << min(lockouts, 10)))
+            lockouts += 1
+            failures = 0
+        }
+    }
+
+    func succeeded() {
+        lock.withLock {
+            failures = 0
+            lockouts = 0
+        }
+    }
+}
