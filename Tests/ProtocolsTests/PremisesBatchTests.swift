@@ -139,13 +139,17 @@ struct PremisesBatchTests {
     func binaryRounding() {
         #expect(PremisesCopy.real(0.028) == Float("0.028"))
         #expect(PremisesCopy.real(-0.0)?.sign == .plus)
-        // Exactly halfway between 1 and the next Float: the decimal text could round either way, so text it is.
-        #expect(PremisesCopy.real(1 + 0x1p-24) == nil)
+        // Exactly halfway between two floats: what strtof makes of the shortest decimal text, which is not the value
+        // itself for 1 + 2^-24 (it rounds up, where Float(value) rounds to even, down), and is for 2^24 + 1 and x.5.
+        let halfway = 1 + 0x1p-24
+        #expect(Float(halfway) == 1 && PremisesCopy.real(halfway) == Float("\(halfway)") && PremisesCopy.real(halfway) == Float(1).nextUp)
+        #expect(PremisesCopy.real(16_777_217) == 16_777_216 && PremisesCopy.real(16_777_219) == 16_777_220)
+        #expect(PremisesCopy.real(12_345_678.5) == 12_345_678)
         #expect(PremisesCopy.real(1 + 0x1p-24 + 0x1p-52) == Float(1).nextUp)
         #expect(PremisesCopy.real(.nan) == nil && PremisesCopy.real(1e39) == nil && PremisesCopy.real(1e-39) == nil)
-        var tie = Self.reading(0)
-        tie.electricity[0].value = 1 + 0x1p-24
-        #expect(!PremisesCopy.fitsBinary(tie))
+        var notFinite = Self.reading(0)
+        notFinite.electricity[0].value = .infinity
+        #expect(!PremisesCopy.fitsBinary(notFinite))
         #expect(PremisesCopy.fitsBinary(Self.reading(0)))
         #expect(!PremisesCopy.fitsBinary(Self.reading(0, device: "A\0B")))
     }
@@ -170,7 +174,7 @@ struct PremisesBatchTests {
             rows.peaks.append(.init(time: time, device: "M", value: index % 5 == 0 ? -0.0 : meterValue))
             rows.peakHistory.append(.init(time: time, device: "M", occurred: index % 3 == 0 ? nil : time - 3600, value: anyValue))
         }
-        #expect(PremisesCopy.fitsBinary(rows))
+        try #require(PremisesCopy.fitsBinary(rows))
         func epoch(_ column: String) -> String { "extract(epoch FROM \(column))::bigint::text" }
         let query = """
             SELECT 'e', \(epoch("time")), device_id, obis_name, value::float8::text, NULL FROM elec_measurement UNION ALL

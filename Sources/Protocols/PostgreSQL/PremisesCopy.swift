@@ -1,12 +1,17 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The rows of a batch sent with `COPY ... FROM STDIN`, written straight into one byte buffer (`ByteWriter`), so a
 /// batch of thousands of rows costs no String per value.
 ///
 /// Binary format first: the server then parses no time or number text, which took about a third of its CPU time per
 /// row. It stores exactly what the text format would: times are whole seconds (years 1 to 9999), texts their UTF-8 as
-/// it is, and a value the `Float` nearest to it, which is what the server's `strtof` makes of our text unless the
-/// value lies exactly halfway between two floats (then the decimal text may round the other way). A batch holding
-/// such a value, or anything `PremisesRows.problem` would refuse (`PremisesSchema.insert` is also called without that
-/// check), goes in the text format instead, so that the server, not this code, decides what it refuses.
+/// it is, and a value the `real` the server's `strtof` makes of our text (see `real`). A batch holding anything
+/// `PremisesRows.problem` would refuse (`PremisesSchema.insert` is also called without that check) goes in the text
+/// format instead, so that the server, not this code, decides what it refuses.
 ///
 /// Text format: one line per row, columns separated by a tab, `\N` for NULL, backslash, tab, line feed and carriage
 /// return in a text escaped with a backslash. `COPY` stops at a row already stored (SQLSTATE 23505);
@@ -29,8 +34,10 @@ enum PremisesCopy {
             && rows.peaks.allSatisfy { real($0.value) != nil } && rows.peakHistory.allSatisfy { real($0.value) != nil }
     }
 
-    /// The `real` the server makes of `value`'s text; nil when this cannot be sure (not finite, outside the normal
-    /// range of `Float`, or exactly halfway between two floats).
+    /// The `real` the server makes of `value`'s text (PostgreSQL reads a `real` with `strtof`): the nearest `Float`,
+    /// except that a value exactly halfway between two floats goes through our text and `strtof` here too (its
+    /// shortest decimal may lie on either side). nil when the server would refuse it: not finite, or outside the
+    /// normal range of `Float` (`PremisesRows.problem` catches these first).
     static func real(_ value: Double) -> Float? {
         if value == 0 { return 0 }  // -0 is written as 0 in the text format
         guard value.isFinite, value.magnitude >= Double(Float.leastNormalMagnitude),
@@ -39,8 +46,12 @@ enum PremisesCopy {
         let back = Double(nearest)
         if back == value { return nearest }
         let other = value > back ? nearest.nextUp : nearest.nextDown
-        guard other.isFinite, (back + Double(other)) / 2 != value else { return nil }
-        return nearest
+        guard other.isFinite, (back + Double(other)) / 2 == value else { return nearest }
+        var text: [UInt8] = []
+        TextBytes.append(value, to: &text)
+        text.append(0)
+        let parsed = text.withUnsafeBytes { strtof($0.baseAddress!.assumingMemoryBound(to: CChar.self), nil) }
+        return parsed.isFinite ? parsed : nil
     }
 
     static func copyBinary(_ rows: PremisesRows, on connection: PostgresConnection) throws(PostgresConnection.Failure) -> Int {

@@ -145,7 +145,8 @@ public final class CaptureReadAhead: @unchecked Sendable {
         }
         func handOver(last: Bool) {
             condition.withLock {
-                if !buffer.isEmpty || last { filled.append((buffer, file.bytesRead)) }
+                // A chunk may convert to nothing (held back until the kind of capture is known): its buffer is free.
+                if !buffer.isEmpty || last { filled.append((buffer, file.bytesRead)) } else { free.append(buffer) }
                 if last { ended = true }
                 condition.broadcast()
             }
