@@ -110,6 +110,13 @@ func loadAverage() -> String {
     ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
 }
 FileHandle.standardOutput.write(Data("load average at start: \(loadAverage())\n".utf8))
+figures["load average at start"] = Double(loadAverage().split(separator: " ").first ?? "") ?? -1
+
+/// The wall and CPU time of a rate's run beside the rate (the machine may be loaded: CPU time is what to compare).
+@MainActor func times(_ name: String, _ run: Run) {
+    figures[name + " wall s"] = (run.seconds * 1000).rounded() / 1000
+    figures[name + " cpu s"] = (run.cpuSeconds * 1000).rounded() / 1000
+}
 
 @MainActor func selected(_ section: String) -> Bool { only == nil || only == section }
 
@@ -120,6 +127,7 @@ for (label, capture) in [("binary", largeBin), ("hex", largeHex)] where selected
         let count = readings(in: run.stderr, after: "readings ")
         report("decode \(label) -> \(target)", Double(count) / run.seconds, "readings/s (\(count) in \(String(format: "%.3f", run.seconds)) s, CPU \(String(format: "%.3f", run.cpuSeconds)) s)")
         figures["decode \(label) -> \(target) messages"] = Double(count)
+        times("decode \(label) -> \(target)", run)
     }
 }
 
@@ -138,6 +146,7 @@ for (label, sinks) in cases where selected("replay") {
     let count = readings(in: run.stderr, after: "published ")
     report("replay \(label)", Double(count) / run.seconds, "readings/s (\(count) in \(String(format: "%.3f", run.seconds)) s, CPU \(String(format: "%.3f", run.cpuSeconds)) s)")
     figures["replay \(label) messages"] = Double(count)
+    times("replay \(label)", run)
 }
 
 // memory
@@ -167,11 +176,13 @@ if postgres && selected("postgresql") && PostgresServer.isInstalled {
     let stored = readings(in: run.stderr, after: "stored ")
     let rows = try server.query("SELECT count(*) FROM elec_measurement").first?[0].flatMap { $0 } ?? "?"
     figures["replay postgresql (fresh tables) messages"] = Double(stored)
+    times("replay postgresql (fresh tables)", run)
     report("replay postgresql (fresh tables)", Double(stored) / run.seconds,
            "readings/s (\(stored) stored, \(rows) rows, \(String(format: "%.2f", run.seconds)) s, CPU \(String(format: "%.2f", run.cpuSeconds)) s, peak \(run.peakKB / 1024) MB)")
 }
 
 FileHandle.standardOutput.write(Data("load average at end: \(loadAverage())\n".utf8))
+figures["load average at end"] = Double(loadAverage().split(separator: " ").first ?? "") ?? -1
 
 if let jsonPath {
     let data = try JSONSerialization.data(withJSONObject: figures, options: [.prettyPrinted, .sortedKeys])

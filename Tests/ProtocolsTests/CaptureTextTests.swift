@@ -1,3 +1,4 @@
+import Foundation
 import Protocols
 import Testing
 import TestThreads
@@ -23,6 +24,8 @@ import TestThreads
         [0x7E, 0xA0, 0x2A, 0xCE, 0xFF, 0x03, 0x13],
         Array("/ISK5\\2M550T-1012\r\n\r\n1-0:1.8.1(000404.000*kWh)\r\n!1E1D\r\n".utf8),
         Array(String(repeating: "0A1B 2c3D\n", count: 1_000).utf8),
+        // The fast path (two digits and a blank) broken up at every position: "0x", commas, a digit alone.
+        Array((0..<3_000).map { ["7E ", "a0\n", "0x2A ", "CE,", "F F ", "03\r\n", "1", "3 "][$0 % 8] }.joined().utf8),
         [],
     ]
 
@@ -44,6 +47,42 @@ import TestThreads
         #expect(converted.kind == .hex)
         #expect(converted.skipped == 2)
         #expect(converted.bytes == [UInt8](repeating: 0xAB, count: 2_000) + [0xCD])
+    }
+}
+
+/// A capture read and converted on a thread of its own gives what converting it in place gives.
+@Suite struct CaptureReadAheadTests {
+    static func file(_ bytes: [UInt8]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("read-ahead-\(UUID().uuidString)").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func readsTheWholeFileInOrderThroughTheSlots() throws {
+        // Many chunks, so that every slot is filled and reused; a stray character in the middle.
+        let lines = String(repeating: "01 23 45 67 89 AB CD EF\n", count: 40_000)
+        let hex = Array((lines + "zz 7E\n").utf8)
+        let path = try Self.file(hex)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let ahead = CaptureReadAhead(try CaptureFile(path: path))
+        var out: [UInt8] = []
+        while ahead.next({ out += $0 }) {}
+        #expect(out.count == 320_001 && out == Hex.bytes(fromCapture: Array((lines + "7E\n").utf8)))
+        #expect(ahead.bytesRead == hex.count && ahead.size == hex.count)
+        #expect(ahead.skippedCharacters == 2 && ahead.readError == nil)
+        ahead.close()
+        ahead.close()
+    }
+
+    @Test func closeStopsTheReadingThread() throws {
+        let path = try Self.file([UInt8](repeating: 0x7E, count: 4 << 20))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let ahead = CaptureReadAhead(try CaptureFile(path: path))
+        var seen = 0
+        #expect(ahead.next { seen += $0.count })
+        ahead.close()
+        #expect(!ahead.next { _ in Issue.record("a chunk after close") })
+        #expect(seen > 0 && seen < 4 << 20)
     }
 }
 

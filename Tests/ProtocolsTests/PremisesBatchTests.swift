@@ -136,6 +136,68 @@ struct PremisesBatchTests {
         #expect(try connection.execute("SELECT count(*) FROM elec_measurement").first?[0] == "\(texts.count + 1)")
     }
 
+    @Test("binary COPY stores what the text format stores: values rounded to real as the server rounds them, times, NULL")
+    func binaryRounding() {
+        #expect(PremisesCopy.real(0.028) == Float("0.028"))
+        #expect(PremisesCopy.real(-0.0)?.sign == .plus)
+        // Exactly halfway between two floats: what strtof makes of the shortest decimal text, which is not the value
+        // itself for 1 + 2^-24 (it rounds up, where Float(value) rounds to even, down), and is for 2^24 + 1 and x.5.
+        let halfway = 1 + 0x1p-24
+        #expect(Float(halfway) == 1 && PremisesCopy.real(halfway) == Float("\(halfway)") && PremisesCopy.real(halfway) == Float(1).nextUp)
+        #expect(PremisesCopy.real(16_777_217) == 16_777_216 && PremisesCopy.real(16_777_219) == 16_777_220)
+        #expect(PremisesCopy.real(12_345_678.5) == 12_345_678)
+        #expect(PremisesCopy.real(1 + 0x1p-24 + 0x1p-52) == Float(1).nextUp)
+        #expect(PremisesCopy.real(.nan) == nil && PremisesCopy.real(1e39) == nil && PremisesCopy.real(1e-39) == nil)
+        var notFinite = Self.reading(0)
+        notFinite.electricity[0].value = .infinity
+        #expect(!PremisesCopy.fitsBinary(notFinite))
+        #expect(PremisesCopy.fitsBinary(Self.reading(0)))
+        #expect(!PremisesCopy.fitsBinary(Self.reading(0, device: "A\0B")))
+    }
+
+    @Test("binary COPY and text COPY store the same rows (meter values, random values, the years 1 and 9999)",
+          .enabled(if: PostgresServer.isInstalled))
+    func binaryEqualsText() throws {
+        let server = try PostgresServer()
+        let connection = try server.connect()
+        defer { connection.close() }
+        try PremisesSchema.ensure(on: connection)
+        var generator = SeededGenerator(seed: 19)
+        var rows = PremisesRows()
+        let times: [Int64] = [-62_135_596_800, 253_402_300_799, 0, Self.base]
+        for index in 0..<2000 {
+            let time = index < times.count ? times[index] : Self.base + Int64(index)
+            let exponent = Int.random(in: -3...3, using: &generator)
+            let meterValue = Double(Int.random(in: -99_999_999...99_999_999, using: &generator)) * pow(10, Double(exponent))
+            let anyValue = Double(Float.random(in: -1e6...1e6, using: &generator)) * Double.random(in: 0.5...2, using: &generator)
+            rows.electricity.append(.init(time: time, device: "é\t\(index % 3)", name: "P+", value: meterValue))
+            rows.mbus.append(.init(time: time, device: "M", mbusID: "G\n1", mbusType: index % 2 == 0 ? nil : "3", value: anyValue))
+            rows.peaks.append(.init(time: time, device: "M", value: index % 5 == 0 ? -0.0 : meterValue))
+            rows.peakHistory.append(.init(time: time, device: "M", occurred: index % 3 == 0 ? nil : time - 3600, value: anyValue))
+        }
+        try #require(PremisesCopy.fitsBinary(rows))
+        func epoch(_ column: String) -> String { "extract(epoch FROM \(column))::bigint::text" }
+        let query = """
+            SELECT 'e', \(epoch("time")), device_id, obis_name, value::float8::text, NULL FROM elec_measurement UNION ALL
+            SELECT 'm', \(epoch("time")), device_id, mbus_id, value::float8::text, mbus_type FROM mbus_measurement UNION ALL
+            SELECT 'p', \(epoch("time")), device_id, NULL, value::float8::text, NULL FROM peak_demand UNION ALL
+            SELECT 'h', \(epoch("time")), device_id, \(epoch("occurred")), value::float8::text, NULL FROM peak_demand_history
+            ORDER BY 1, 2, 3
+            """
+        func stored(_ copy: (PremisesRows, PostgresConnection) throws(PostgresConnection.Failure) -> Int) throws -> [[String?]] {
+            for table in PremisesSchema.tables { try connection.execute("TRUNCATE \(table)") }
+            try connection.execute("BEGIN")
+            #expect(try copy(rows, connection) == rows.count)
+            try connection.execute("COMMIT")
+            return try connection.execute(query)
+        }
+        let text = try stored(PremisesCopy.copyText)
+        let binary = try stored(PremisesCopy.copyBinary)
+        #expect(text.count == rows.count)
+        #expect(text == binary)
+        #expect(binary.contains { $0[1] == "-62135596800" } && binary.contains { $0[1] == "253402300799" })
+    }
+
     @Test("a lost connection is thrown, nothing refused", .enabled(if: PostgresServer.isInstalled))
     func connectionLost() throws {
         let server = try PostgresServer()

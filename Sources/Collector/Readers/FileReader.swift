@@ -23,9 +23,10 @@ struct FileReader: Reader {
     var name: String { configuration.name }
 
     func run(stop: StopFlag) {
-        let file: CaptureFile
+        let file: CaptureReadAhead
         do {
-            file = try CaptureFile(path: path)
+            // Read and converted from hex on a thread of its own while this one decodes.
+            file = CaptureReadAhead(try CaptureFile(path: path))
         } catch {
             logger.error("\(error)")
             failed.set()
@@ -56,22 +57,20 @@ struct FileReader: Reader {
         let progress = ReplayProgress(totalBytes: file.size)
         let started = monotonicSeconds()
         var nextProgress = started + Self.progressInterval
-        var text = CaptureText()
-        while !stop.isSet, file.next({ chunk in text.feed(chunk) { session.feed($0) } }) {
+        while !stop.isSet, file.next({ session.feed($0) }) {
             let now = monotonicSeconds()
             if now >= nextProgress {
                 logger.info("replaying \(path): \(progress.line(bytesRead: file.bytesRead, readings: session.published, elapsedSeconds: now - started))")
                 nextProgress = now + Self.progressInterval
             }
         }
-        text.finish { session.feed($0) }
         session.finish()
         if let error = file.readError {
             logger.error("cannot read \(path): \(error)")
             failed.set()
         }
-        if text.skippedCharacters > 0 {
-            logger.warning("\(path): \(text.skippedCharacters) characters that are not hex digits were skipped")
+        if file.skippedCharacters > 0 {
+            logger.warning("\(path): \(file.skippedCharacters) characters that are not hex digits were skipped")
         }
         logger.info("\(stop.isSet ? "stopped" : "end of file"): \(session.summary)")
     }

@@ -60,9 +60,10 @@ struct Decode: ParsableCommand {
     }
 
     func run() throws {
-        let input: CaptureFile
+        let input: CaptureReadAhead
         do {
-            input = try CaptureFile(path: file)
+            // Read and converted from hex on a thread of its own while this one decodes (see CaptureReadAhead).
+            input = CaptureReadAhead(try CaptureFile(path: file))
         } catch {
             _ = FileSystem.writeAll(STDERR_FILENO, "smartmeter-config decode: \(error)\n")
             throw ExitCode(2)
@@ -91,17 +92,15 @@ struct Decode: ParsableCommand {
             }
         }
         var progress = DecodeProgress(totalBytes: input.size)
-        var text = CaptureText()
-        while input.next({ chunk in text.feed(chunk) { decoder.feed($0, emit: emit) } }) {
+        while input.next({ decoder.feed($0, emit: emit) }) {
             progress.update(bytesRead: input.bytesRead, readings: readings)
         }
-        text.finish { decoder.feed($0, emit: emit) }
         decoder.finish(emit: emit)
         output.finish()
         progress.clear()
         if let error = input.readError { problems += "cannot read \(input.path): \(error)\n" }
-        if text.skippedCharacters > 0 {
-            problems += "\(text.skippedCharacters) characters that are not hex digits were skipped\n"
+        if input.skippedCharacters > 0 {
+            problems += "\(input.skippedCharacters) characters that are not hex digits were skipped\n"
         }
         _ = FileSystem.writeAll(STDERR_FILENO, problems + decoder.statistics.summary + "\n")
     }

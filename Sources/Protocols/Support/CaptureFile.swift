@@ -63,3 +63,108 @@ public final class CaptureFile {
         descriptor = -1
     }
 }
+
+/// A capture read and converted (`CaptureText`: hex text to bytes) on a thread of its own, a few chunks ahead of
+/// the caller, which decodes meanwhile: reading and hex conversion cost about as much as decoding a third of the
+/// messages, and a replay or `decode` then keeps both cores busy. At most `slots` converted chunks wait, in buffers
+/// reused from chunk to chunk, so memory stays fixed whatever the size of the file.
+public final class CaptureReadAhead: @unchecked Sendable {
+    public static let slots = 4
+
+    private let file: CaptureFile
+    private let condition = ConditionLock()
+    /// Converted chunks in order, and the buffers free for the reading thread to fill.
+    private var filled: [(bytes: [UInt8], bytesRead: Int)] = []
+    private var free: [[UInt8]] = []
+    private var ended = false
+    private var stopped = false
+    private var finished = false
+    private var text = CaptureText()
+    private var consumedBytesRead = 0
+
+    public var path: String { file.path }
+    /// The size of a regular file (see `CaptureFile.size`).
+    public var size: Int? { file.size }
+
+    /// Starts reading at once.
+    public init(_ file: CaptureFile) {
+        self.file = file
+        free = Array(repeating: [], count: Self.slots)
+        startDetachedThread(name: "capture-read") { [self] in run() }
+    }
+
+    /// The next converted bytes (possibly none, at the start of a hex capture), handed to `body`; false at the end of
+    /// the input or after `close`.
+    public func next(_ body: (UnsafeRawBufferPointer) -> Void) -> Bool {
+        condition.lock()
+        while filled.isEmpty && !ended && !stopped { condition.wait(seconds: 0.1) }
+        guard !filled.isEmpty, !stopped else {
+            condition.unlock()
+            return false
+        }
+        let chunk = filled.removeFirst()
+        condition.unlock()
+        consumedBytesRead = chunk.bytesRead
+        chunk.bytes.withUnsafeBytes(body)
+        condition.withLock {
+            free.append(chunk.bytes)
+            condition.broadcast()
+        }
+        return true
+    }
+
+    /// Bytes of the file behind what `next` has handed out so far.
+    public var bytesRead: Int { consumedBytesRead }
+
+    /// Once `next` returned false: why reading failed, if it did.
+    public var readError: String? { condition.withLock { ended ? file.readError : nil } }
+
+    /// Once `next` returned false: characters of a hex capture that were not hex digits.
+    public var skippedCharacters: Int { condition.withLock { ended ? text.skippedCharacters : 0 } }
+
+    /// Stops the reading thread and closes the file; idempotent.
+    public func close() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        while !finished { condition.wait(seconds: 0.1) }
+        condition.unlock()
+        file.close()
+    }
+
+    private func run() {
+        var buffer: [UInt8] = []
+        func take() -> Bool {
+            condition.lock()
+            defer { condition.unlock() }
+            while free.isEmpty && !stopped { condition.wait(seconds: 0.1) }
+            guard !stopped else { return false }
+            buffer = free.removeLast()
+            buffer.removeAll(keepingCapacity: true)
+            return true
+        }
+        func handOver(last: Bool) {
+            condition.withLock {
+                // A chunk may convert to nothing (held back until the kind of capture is known): its buffer is free.
+                if !buffer.isEmpty || last { filled.append((buffer, file.bytesRead)) } else { free.append(buffer) }
+                if last { ended = true }
+                condition.broadcast()
+            }
+            buffer = []
+        }
+        while take() {
+            let more = file.next { chunk in text.feed(chunk) { buffer.append(contentsOf: $0) } }
+            if !more {
+                text.finish { buffer.append(contentsOf: $0) }
+                handOver(last: true)
+                break
+            }
+            handOver(last: false)
+        }
+        condition.withLock {
+            ended = true
+            finished = true
+            condition.broadcast()
+        }
+    }
+}

@@ -61,42 +61,58 @@ public struct CaptureText {
         var skipped = 0
         let produced = output.withUnsafeMutableBufferPointer { out -> Int in
             Self.classes.withUnsafeBufferPointer { classes -> Int in
-                var written = 0
-                var index = 0
-                while index < input.count {
-                    let character = input[index]
-                    // One table look-up per character: 0-15 a digit's value, `blank` a separator, `other` the rest.
-                    let value = classes[Int(character)]
-                    if value < 16 && high < 0 && index + 1 < input.count {
-                        let next = classes[Int(input[index + 1])]
-                        if next < 16 {  // both digits of a byte, the usual case
-                            out[written] = value << 4 | next
-                            written += 1
-                            last = input[index + 1]
-                            index += 2
-                            continue
+                Self.pairs.withUnsafeBufferPointer { pairs -> Int in
+                    var written = 0
+                    var index = 0
+                    while index < input.count {
+                        if high < 0 && index + 3 <= input.count {
+                            // The usual shape of a hex dump, two digits and a blank: one look-up for the digits (as a
+                            // little-endian pair of bytes), one for the blank.
+                            let start = index
+                            repeat {
+                                let pair = pairs[Int(input.loadUnaligned(fromByteOffset: index, as: UInt16.self))]
+                                guard pair < 0x100, classes[Int(input[index + 2])] == Self.blank else { break }
+                                out[written] = UInt8(truncatingIfNeeded: pair)
+                                written += 1
+                                index += 3
+                            } while index + 3 <= input.count
+                            if index > start { last = input[index - 1] }
+                            if index >= input.count { break }
                         }
+                        let character = input[index]
+                        // One table look-up per character: 0-15 a digit's value, `blank` a separator, `other` the rest.
+                        let value = classes[Int(character)]
+                        if value < 16 && high < 0 && index + 1 < input.count {
+                            let next = classes[Int(input[index + 1])]
+                            if next < 16 {  // both digits of a byte, the usual case
+                                out[written] = value << 4 | next
+                                written += 1
+                                last = input[index + 1]
+                                index += 2
+                                continue
+                            }
+                        }
+                        if value < 16 {
+                            if high >= 0 {
+                                out[written] = UInt8(truncatingIfNeeded: high << 4) | value
+                                written += 1
+                                high = -1
+                            } else {
+                                high = Int(value)
+                            }
+                        } else if value == Self.other {
+                            if (character == UInt8(ascii: "x") || character == UInt8(ascii: "X")) && high == 0
+                                && last == UInt8(ascii: "0") {
+                                high = -1  // "0x" prefix
+                            } else {
+                                skipped += 1
+                            }
+                        }
+                        last = character
+                        index += 1
                     }
-                    if value < 16 {
-                        if high >= 0 {
-                            out[written] = UInt8(truncatingIfNeeded: high << 4) | value
-                            written += 1
-                            high = -1
-                        } else {
-                            high = Int(value)
-                        }
-                    } else if value == Self.other {
-                        if (character == UInt8(ascii: "x") || character == UInt8(ascii: "X")) && high == 0
-                            && last == UInt8(ascii: "0") {
-                            high = -1  // "0x" prefix
-                        } else {
-                            skipped += 1
-                        }
-                    }
-                    last = character
-                    index += 1
+                    return written
                 }
-                return written
             }
         }
         skippedCharacters += skipped
@@ -105,6 +121,12 @@ public struct CaptureText {
         if produced > 0 { output.withUnsafeBytes { emit(UnsafeRawBufferPointer(rebasing: $0[0..<produced])) } }
     }
 
+    /// Two hex digits read as a little-endian `UInt16` (the first in the low byte): the byte they make, or 0x100
+    /// when either is not a hex digit.
+    private static let pairs: [UInt16] = (0...0xFFFF).map { pair in
+        guard let high = Hex.nibbleValue(UInt8(pair & 0xFF)), let low = Hex.nibbleValue(UInt8(pair >> 8)) else { return 0x100 }
+        return UInt16(high) << 4 | UInt16(low)
+    }
     private static let blank: UInt8 = 0x10
     private static let other: UInt8 = 0x20
     /// The class of each byte: a hex digit's value, `blank` (space, tab, line break, comma) or `other`.
