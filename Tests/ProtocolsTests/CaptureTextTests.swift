@@ -51,7 +51,7 @@ import TestThreads
 }
 
 /// A capture read and converted on a thread of its own gives what converting it in place gives.
-@Suite struct CaptureReadAheadTests {
+@Suite(.onOwnThread) struct CaptureReadAheadTests {
     static func file(_ bytes: [UInt8]) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("read-ahead-\(UUID().uuidString)").path
         try Data(bytes).write(to: URL(fileURLWithPath: path))
