@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Draws what the three Grafana dashboards show, from a folder written by `smartmeter-config backup`, into a PNG
-for the README (docs/grafana-example.png). Needs matplotlib (pip install matplotlib).
+for docs/postgresql.md (docs/grafana-example.png). Needs matplotlib (pip install matplotlib).
 
     python3 scripts/grafana-example/telegrams.py testdata/dsmr/fluvius-v171.txt /tmp/day.txt
     smartmeter-datacollector -c day.ini          # a file reader on /tmp/day.txt, a postgresql sink

@@ -2,7 +2,7 @@
 """Writes a day of Fluvius (Belgian P1, DSMR 5.0.2 + e-MUCS 1.7.1) telegrams, one per minute, built on
 testdata/dsmr/fluvius-v171.txt: household load with a cooker peak, solar injection at noon, per-phase
 voltage and current, gas and water meters read every 5 minutes. Replay it with a `file =` reader to fill the
-PostgreSQL tables the dashboards read (see README.md, "Grafana dashboards").
+PostgreSQL tables the dashboards read (see docs/postgresql.md, "Grafana dashboards").
 
 usage: telegrams.py TEMPLATE OUT
 """
