@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TestThreads
 
 /// The README is the front door and docs/ the rooms behind it: every relative link between them must lead somewhere.
 /// Scans README.md, CONTRIBUTING.md and docs/*.md for `](target)` outside code, and checks that each target file
 /// exists and that an anchor (`file.md#heading` or `#heading`) names a heading of that file.
-@Suite("Documentation links")
+@Suite("Documentation links", .onOwnThread)
 struct DocumentationLinkTests {
     static let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
