@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Protocols", targets: ["Protocols"]),
+        // For Benchmarks/StreamGenerator, which encrypts what the collector decrypts.
+        .library(name: "CLibCrypto", targets: ["CLibCrypto"]),
         .executable(name: "smartmeter-datacollector", targets: ["Collector"]),
         .executable(name: "smartmeter-config", targets: ["Configurator"]),
     ],
@@ -13,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The tests' helpers (brokers, servers, process reaping) are a package of their own that only test targets
+        // use, so `swift build` does not build them; Benchmarks/ is a package of its own for the same reason.
+        .package(path: "Tests/TestSupport"),
     ],
     targets: [
         .systemLibrary(
@@ -67,47 +72,22 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(
-            name: "DecodeBenchmark",
-            dependencies: ["Protocols"],
-            path: "Benchmarks/DecodeBenchmark"
-        ),
-        .executableTarget(
-            name: "StreamGenerator",
-            dependencies: ["CLibCrypto", "TestSupport"],
-            path: "Benchmarks/StreamGenerator"
-        ),
-        .executableTarget(
-            name: "CollectorMQTTBenchmark",
-            dependencies: ["Protocols", "TestSupport"],
-            path: "Benchmarks/CollectorMQTTBenchmark"
-        ),
-        .executableTarget(
-            name: "ReplayBenchmark",
-            dependencies: ["TestSupport"],
-            path: "Benchmarks/ReplayBenchmark"
-        ),
-        .target(
-            name: "TestSupport",
-            dependencies: ["Protocols"],
-            path: "Tests/TestSupport"
-        ),
         .testTarget(
             name: "ProtocolsTests",
-            dependencies: ["Protocols", "TestSupport"],
+            dependencies: ["Protocols", .product(name: "TestSupport", package: "TestSupport")],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ConfiguratorTests",
-            dependencies: ["Protocols", "TestSupport"]
+            dependencies: ["Protocols", .product(name: "TestSupport", package: "TestSupport")]
         ),
         .testTarget(
             name: "HTTPServerTests",
-            dependencies: ["HTTPServer", "Protocols", "TestSupport"]
+            dependencies: ["HTTPServer", "Protocols", .product(name: "TestSupport", package: "TestSupport")]
         ),
         .testTarget(
             name: "CollectorTests",
-            dependencies: ["Protocols", "TestSupport"],
+            dependencies: ["Protocols", .product(name: "TestSupport", package: "TestSupport")],
             exclude: ["Browser"]
         ),
     ]

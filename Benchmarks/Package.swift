@@ -1,0 +1,41 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// The benchmarks: a package of their own beside the product, so that `swift build` of the root package does not
+// build them. bench/*.sh build them with `swift build -c release --package-path Benchmarks`.
+let package = Package(
+    name: "Benchmarks",
+    platforms: [.macOS(.v13)],
+    dependencies: [
+        .package(name: "smartmeter-datacollector", path: ".."),
+        .package(name: "TestSupport", path: "../Tests/TestSupport"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "DecodeBenchmark",
+            dependencies: [.product(name: "Protocols", package: "smartmeter-datacollector")],
+            path: "DecodeBenchmark"
+        ),
+        .executableTarget(
+            name: "StreamGenerator",
+            dependencies: [
+                .product(name: "CLibCrypto", package: "smartmeter-datacollector"),
+                .product(name: "TestSupport", package: "TestSupport"),
+            ],
+            path: "StreamGenerator"
+        ),
+        .executableTarget(
+            name: "CollectorMQTTBenchmark",
+            dependencies: [
+                .product(name: "Protocols", package: "smartmeter-datacollector"),
+                .product(name: "TestSupport", package: "TestSupport"),
+            ],
+            path: "CollectorMQTTBenchmark"
+        ),
+        .executableTarget(
+            name: "ReplayBenchmark",
+            dependencies: [.product(name: "TestSupport", package: "TestSupport")],
+            path: "ReplayBenchmark"
+        ),
+    ]
+)
