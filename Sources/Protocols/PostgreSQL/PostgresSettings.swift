@@ -23,16 +23,6 @@ public struct PostgresSettings: Sendable, Equatable {
         self.sslmode = sslmode
     }
 
-    public init(sink: SinkConfiguration) {
-        dsn = sink["dsn"]
-        host = sink["host"]
-        port = sink["port"].flatMap { Int($0) } ?? 5432
-        database = sink["database"] ?? "premises"
-        user = sink["user"]
-        password = sink["password"]
-        sslmode = sink["sslmode"]?.lowercased() ?? "prefer"
-    }
-
     /// libpq keywords, in order; a later keyword overrides what the expanded `dsn` set.
     public var keywords: [(String, String)] {
         var keywords: [(String, String)] = []
