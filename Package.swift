@@ -46,18 +46,26 @@ let package = Package(
         ),
         // Headers only: prctl, which Swift cannot call (variadic).
         .systemLibrary(name: "CLinux"),
+        // The wire protocols and what the readings travel through: meter decoders, the reading model, MQTT with
+        // TLS, PostgreSQL, the spool, files, serial ports, threads, time zones (docs/architecture.md).
         .target(
             name: "Protocols",
-            dependencies: ["CLibCrypto", "CIniParser", "CMosquitto", "CLibPQ", "CLinux"]
+            dependencies: ["CLibCrypto", "CMosquitto", "CLibPQ", "CLinux"]
+        ),
+        // The INI file (through iniparser's rules), its schema, validation and the typed configuration.
+        .target(
+            name: "Configuration",
+            dependencies: ["Protocols", "CIniParser"]
         ),
         // The HTTP server the collector's web face (and the configurator's) runs on.
         .target(
             name: "HTTPServer",
-            dependencies: ["CMicroHTTPD", "Protocols"]
+            dependencies: ["CMicroHTTPD", "Configuration", "Protocols"]
         ),
         .executableTarget(
             name: "Collector",
             dependencies: [
+                "Configuration",
                 "Protocols",
                 "HTTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -68,26 +76,27 @@ let package = Package(
         .executableTarget(
             name: "Configurator",
             dependencies: [
+                "Configuration",
                 "Protocols",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "ProtocolsTests",
-            dependencies: ["Protocols", .product(name: "TestSupport", package: "TestSupport")],
+            dependencies: ["Configuration", "Protocols", .product(name: "TestSupport", package: "TestSupport")],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ConfiguratorTests",
-            dependencies: ["Protocols", .product(name: "TestSupport", package: "TestSupport")]
+            dependencies: ["Configuration", "Protocols", .product(name: "TestSupport", package: "TestSupport")]
         ),
         .testTarget(
             name: "HTTPServerTests",
-            dependencies: ["HTTPServer", "Protocols", .product(name: "TestSupport", package: "TestSupport")]
+            dependencies: ["HTTPServer", "Configuration", "Protocols", .product(name: "TestSupport", package: "TestSupport")]
         ),
         .testTarget(
             name: "CollectorTests",
-            dependencies: ["Protocols", .product(name: "TestSupport", package: "TestSupport")],
+            dependencies: ["Configuration", "Protocols", .product(name: "TestSupport", package: "TestSupport")],
             exclude: ["Browser"]
         ),
     ]

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Logging
+import Configuration
 import Protocols
 
 /// `type = mqtt | mqttrldsp | mqttjson`: publishes every reading through an on-disk spool, so that nothing is lost

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Logging
+import Configuration
 import Protocols
 
 /// `type = postgresql` (alias `timescaledb`): stores readings in the Belgian P1 logger's tables (see `PremisesRows`,

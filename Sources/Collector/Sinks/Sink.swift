@@ -1,4 +1,5 @@
 import Logging
+import Configuration
 import Protocols
 
 /// A destination of readings. A sink's methods run on the sink's own thread, one call at a time, so a sink may block

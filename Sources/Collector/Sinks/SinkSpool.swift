@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Logging
+import Configuration
 import Protocols
 
 /// The on-disk spool of a sink that must not lose readings (MQTT, PostgreSQL): opened from the section's

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import Configuration
 import Protocols
 
 /// Which database `backup` and `restore` use: `--db`, else the first postgresql/timescaledb sink of the configuration.

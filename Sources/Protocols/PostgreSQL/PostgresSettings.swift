@@ -60,7 +60,7 @@ public struct PostgresSettings: Sendable, Equatable {
 
     /// A DSN with its password hidden (`password=...` or `user:secret@` in a URI).
     public static func redacted(_ dsn: String) -> String {
-        ConfigurationSecrets.redactedDSN(dsn)
+        PostgresConnectionString.redacted(dsn)
     }
 
     public func connect() throws(PostgresConnection.Failure) -> PostgresConnection {

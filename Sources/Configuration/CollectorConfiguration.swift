@@ -1,3 +1,5 @@
+import Protocols
+
 /// A validated configuration: what the collector runs. Built by `ConfigurationValidator` from an `IniDocument`.
 public struct CollectorConfiguration: Sendable {
     public var readers: [ReaderConfiguration]

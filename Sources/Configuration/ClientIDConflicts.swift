@@ -1,3 +1,5 @@
+import Protocols
+
 /// MQTT sinks that would connect to one broker with one client id. A broker keeps one session per client id and
 /// disconnects the older client when a second one connects with it, so two such sinks knock each other off for ever
 /// (and both reconnect every second). `smartmeter-config validate` and the collector's start warn about it.

@@ -1,3 +1,5 @@
+import Protocols
+
 /// The `type` words of `[sinkN]` sections. Each has its keys (`schema`) and its settings (`SinkSettings`); the
 /// switches over both are exhaustive, so a new type is a case the compiler walks you through.
 public enum SinkType: String, Sendable, CaseIterable {

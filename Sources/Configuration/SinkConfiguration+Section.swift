@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Protocols
 
 /// From a `[sinkN]` section to typed settings: the one place where a sink's keys are read and their defaults applied.
 /// The validator calls it once a section has passed its checks; `ClientIDConflicts` reads the MQTT connection of
