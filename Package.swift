@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Protocols", targets: ["Protocols"]),
+        // For Benchmarks/DecodeBenchmark, which decodes without the rest.
+        .library(name: "MeterDecoding", targets: ["MeterDecoding"]),
         // For Benchmarks/StreamGenerator, which encrypts what the collector decrypts.
         .library(name: "CLibCrypto", targets: ["CLibCrypto"]),
         .executable(name: "smartmeter-datacollector", targets: ["Collector"]),
@@ -46,11 +48,20 @@ let package = Package(
         ),
         // Headers only: prctl, which Swift cannot call (variadic).
         .systemLibrary(name: "CLinux"),
-        // The wire protocols and what the readings travel through: meter decoders, the reading model, MQTT with
-        // TLS, PostgreSQL, the spool, files, serial ports, threads, time zones (docs/architecture.md).
+        // The meter decoders: bytes -> frames (HDLC, M-Bus, P1, IEC 62056-21) -> messages (DLMS/COSEM with its
+        // security, P1 telegrams) -> readings (OBIS, the reading model), with time zones and escaping of meter text.
+        // No I/O and no C library but libcrypto, so the fuzz targets and the decode benchmark need nothing else.
+        // The hot path stays inside this one module (docs/architecture.md).
+        .target(
+            name: "MeterDecoding",
+            dependencies: ["CLibCrypto"]
+        ),
+        // The protocol module both programs share: the meter decoders (re-exported), the IEC 62056-21 exchange on a
+        // serial port, MQTT with TLS and its payload layouts, Home Assistant discovery, PostgreSQL, the spool, files,
+        // serial ports and threads.
         .target(
             name: "Protocols",
-            dependencies: ["CLibCrypto", "CMosquitto", "CLibPQ", "CLinux"]
+            dependencies: ["MeterDecoding", "CLibCrypto", "CMosquitto", "CLibPQ", "CLinux"]
         ),
         // The INI file (through iniparser's rules), its schema, validation and the typed configuration.
         .target(
@@ -83,7 +94,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProtocolsTests",
-            dependencies: ["Configuration", "Protocols", .product(name: "TestSupport", package: "TestSupport")],
+            dependencies: ["Configuration", "MeterDecoding", "Protocols", .product(name: "TestSupport", package: "TestSupport")],
             exclude: ["Fixtures"]
         ),
         .testTarget(

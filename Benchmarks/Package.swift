@@ -13,7 +13,8 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "DecodeBenchmark",
-            dependencies: [.product(name: "Protocols", package: "smartmeter-datacollector")],
+            // The decoders only: no libmosquitto, libpq or iniparser.
+            dependencies: [.product(name: "MeterDecoding", package: "smartmeter-datacollector")],
             path: "DecodeBenchmark"
         ),
         .executableTarget(

@@ -2,7 +2,7 @@ import Protocols
 import Testing
 import TestSupport
 
-/// The escaping rules of Protocols/Escaping that the CSV sink and `smartmeter-config backup` go through.
+/// The escaping rules of MeterDecoding/Escaping that the CSV sink and `smartmeter-config backup` go through.
 @Suite("Escaping: file names and CSV cells")
 struct EscapingTests {
     static let hostileSources = [
