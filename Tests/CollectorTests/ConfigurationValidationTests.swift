@@ -16,9 +16,9 @@ struct ProblemLines: Error {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let path = try directory.write("test.ini", text)
-        var document = try IniDocument.load(path: path)
-        document.syntaxProblems += document.applyEnvironment(environment)
-        switch ConfigurationValidator(documentLocation: .file(path)).validate(document) {
+        let effective = EffectiveConfiguration(try IniDocument.load(path: path), location: .file(path),
+                                               environment: environment)
+        switch effective.validated() {
         case .success(let configuration): return .success(configuration)
         case .failure(let errors):
             return .failure(ProblemLines(lines: errors.problems.map { $0.description.replacingOccurrences(of: path, with: "test.ini") }))

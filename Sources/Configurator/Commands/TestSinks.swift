@@ -29,10 +29,11 @@ struct TestSinks: ParsableCommand {
     var only: [String] = []
 
     func run() throws {
-        var document = try ConfigurationFile.load(options.config, command: "test-sinks")
-        document.syntaxProblems += document.applyEnvironment(ProcessInfo.processInfo.environment)
-        let validator = ConfigurationValidator(documentLocation: .file(options.config))
-        let validation = validator.validate(document)
+        let effective = EffectiveConfiguration(try ConfigurationFile.load(options.config, command: "test-sinks"),
+                                               location: .file(options.config))
+        let document = effective.document
+        let validator = ConfigurationValidator(documentLocation: effective.location)
+        let validation = effective.validated()
         let problems: [ConfigurationProblem]
         if case .failure(let errors) = validation { problems = errors.problems } else { problems = [] }
         var failures = 0
