@@ -58,7 +58,10 @@ final class MQTTSink: Sink {
                                          announceAgain: { topic, payload in
                                              topic == birthTopic && HomeAssistantAnnouncer.isBirth(payload)
                                          }) { event in
-            if event.hasPrefix("connected") { sinkLogger.info("\(event)") } else { sinkLogger.warning("\(event)") }
+            switch event {
+            case .connected(let text): sinkLogger.info("\(text)")
+            case .failed(let text): sinkLogger.warning("\(text)")
+            }
         }
         try publisher.start()
     }
