@@ -3,6 +3,9 @@ import PackageDescription
 
 // The benchmarks: a package of their own beside the product, so that `swift build` of the root package does not
 // build them. bench/*.sh build them with `swift build -c release --package-path Benchmarks`.
+let protocols = Target.Dependency.product(name: "Protocols", package: "smartmeter-datacollector")
+let testSupport = Target.Dependency.product(name: "TestSupport", package: "TestSupport")
+
 let package = Package(
     name: "Benchmarks",
     platforms: [.macOS(.v13)],
@@ -19,23 +22,17 @@ let package = Package(
         ),
         .executableTarget(
             name: "StreamGenerator",
-            dependencies: [
-                .product(name: "CLibCrypto", package: "smartmeter-datacollector"),
-                .product(name: "TestSupport", package: "TestSupport"),
-            ],
+            dependencies: [.product(name: "CLibCrypto", package: "smartmeter-datacollector"), testSupport],
             path: "StreamGenerator"
         ),
         .executableTarget(
             name: "CollectorMQTTBenchmark",
-            dependencies: [
-                .product(name: "Protocols", package: "smartmeter-datacollector"),
-                .product(name: "TestSupport", package: "TestSupport"),
-            ],
+            dependencies: [protocols, testSupport],
             path: "CollectorMQTTBenchmark"
         ),
         .executableTarget(
             name: "ReplayBenchmark",
-            dependencies: [.product(name: "TestSupport", package: "TestSupport")],
+            dependencies: [testSupport],
             path: "ReplayBenchmark"
         ),
     ]
