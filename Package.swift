@@ -6,6 +6,10 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Protocols", targets: ["Protocols"]),
+        // For Benchmarks/DecodeBenchmark, which decodes without the rest.
+        .library(name: "MeterDecoding", targets: ["MeterDecoding"]),
+        // For Benchmarks/StreamGenerator, which encrypts what the collector decrypts.
+        .library(name: "CLibCrypto", targets: ["CLibCrypto"]),
         .executable(name: "smartmeter-datacollector", targets: ["Collector"]),
         .executable(name: "smartmeter-config", targets: ["Configurator"]),
     ],
@@ -13,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The tests' helpers (brokers, servers, process reaping) are a package of their own that only test targets
+        // use, so `swift build` does not build them; Benchmarks/ is a package of its own for the same reason.
+        .package(path: "Tests/TestSupport"),
     ],
     targets: [
         .systemLibrary(
@@ -41,18 +48,35 @@ let package = Package(
         ),
         // Headers only: prctl, which Swift cannot call (variadic).
         .systemLibrary(name: "CLinux"),
+        // The meter decoders: bytes -> frames (HDLC, M-Bus, P1, IEC 62056-21) -> messages (DLMS/COSEM with its
+        // security, P1 telegrams) -> readings (OBIS, the reading model), with time zones and escaping of meter text.
+        // No I/O and no C library but libcrypto, so the fuzz targets and the decode benchmark need nothing else.
+        // The hot path stays inside this one module (docs/architecture.md).
+        .target(
+            name: "MeterDecoding",
+            dependencies: ["CLibCrypto"]
+        ),
+        // The protocol module both programs share: the meter decoders (re-exported), the IEC 62056-21 exchange on a
+        // serial port, MQTT with TLS and its payload layouts, Home Assistant discovery, PostgreSQL, the spool, files,
+        // serial ports and threads.
         .target(
             name: "Protocols",
-            dependencies: ["CLibCrypto", "CIniParser", "CMosquitto", "CLibPQ", "CLinux"]
+            dependencies: ["MeterDecoding", "CLibCrypto", "CMosquitto", "CLibPQ", "CLinux"]
+        ),
+        // The INI file (through iniparser's rules), its schema, validation and the typed configuration.
+        .target(
+            name: "Configuration",
+            dependencies: ["Protocols", "CIniParser"]
         ),
         // The HTTP server the collector's web face (and the configurator's) runs on.
         .target(
             name: "HTTPServer",
-            dependencies: ["CMicroHTTPD", "Protocols"]
+            dependencies: ["CMicroHTTPD", "Configuration", "Protocols"]
         ),
         .executableTarget(
             name: "Collector",
             dependencies: [
+                "Configuration",
                 "Protocols",
                 "HTTPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -63,58 +87,34 @@ let package = Package(
         .executableTarget(
             name: "Configurator",
             dependencies: [
+                "Configuration",
                 "Protocols",
                 "HTTPServer",
                 "CLibCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(
-            name: "DecodeBenchmark",
-            dependencies: ["Protocols"],
-            path: "Benchmarks/DecodeBenchmark"
-        ),
-        .executableTarget(
-            name: "StreamGenerator",
-            dependencies: ["CLibCrypto", "TestSupport"],
-            path: "Benchmarks/StreamGenerator"
-        ),
-        .executableTarget(
-            name: "CollectorMQTTBenchmark",
-            dependencies: ["Protocols", "TestSupport"],
-            path: "Benchmarks/CollectorMQTTBenchmark"
-        ),
-        .executableTarget(
-            name: "ReplayBenchmark",
-            dependencies: ["TestSupport"],
-            path: "Benchmarks/ReplayBenchmark"
-        ),
-        .target(
-            name: "TestThreads",
-            path: "Tests/TestThreads"
-        ),
-        .target(
-            name: "TestSupport",
-            dependencies: ["Protocols"],
-            path: "Tests/TestSupport"
-        ),
         .testTarget(
             name: "ProtocolsTests",
-            dependencies: ["Protocols", "TestSupport", "TestThreads"],
+            dependencies: ["Configuration", "MeterDecoding", "Protocols", .product(name: "TestSupport", package: "TestSupport"),
+                           .product(name: "TestThreads", package: "TestSupport")],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ConfiguratorTests",
-            dependencies: ["Protocols", "TestSupport", "TestThreads"],
+            dependencies: ["Configuration", "Protocols", .product(name: "TestSupport", package: "TestSupport"),
+                           .product(name: "TestThreads", package: "TestSupport")],
             exclude: ["Browser"]
         ),
         .testTarget(
             name: "HTTPServerTests",
-            dependencies: ["HTTPServer", "Protocols", "TestSupport", "TestThreads"]
+            dependencies: ["HTTPServer", "Configuration", "Protocols", .product(name: "TestSupport", package: "TestSupport"),
+                           .product(name: "TestThreads", package: "TestSupport")]
         ),
         .testTarget(
             name: "CollectorTests",
-            dependencies: ["Protocols", "TestSupport", "TestThreads"],
+            dependencies: ["Configuration", "Protocols", .product(name: "TestSupport", package: "TestSupport"),
+                           .product(name: "TestThreads", package: "TestSupport")],
             exclude: ["Browser"]
         ),
     ]

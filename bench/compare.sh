@@ -45,21 +45,24 @@ step() { echo "== $(date +%H:%M:%S) $*" >&2; }
 
 if [ "$build" = yes ]; then
     step "release build"
-    for product in smartmeter-datacollector smartmeter-config DecodeBenchmark CollectorMQTTBenchmark StreamGenerator ReplayBenchmark; do
+    for product in smartmeter-datacollector smartmeter-config; do
         swift build -c release --product "$product" 2>&1 | grep -E "error|Compiling|Build" >&2 || true
     done
+    # The benchmarks, all of them: a package of their own (Benchmarks/Package.swift), built in Benchmarks/.build.
+    swift build -c release --package-path Benchmarks 2>&1 | grep -E "error|Compiling|Build" >&2 || true
 fi
 bin=$root/.build/release
-[ -x "$bin/smartmeter-datacollector" ] && [ -x "$bin/DecodeBenchmark" ] || { echo "release build failed" >&2; exit 1; }
+bench=$root/Benchmarks/.build/release
+[ -x "$bin/smartmeter-datacollector" ] && [ -x "$bench/DecodeBenchmark" ] || { echo "release build failed" >&2; exit 1; }
 
 if [ -n "$rss_hours" ]; then
     seconds=$(python3 -c "print(int(float('$rss_hours') * 3600))")
-    [ -e "$streams/streams.json" ] || "$bin/StreamGenerator" --out "$streams" >&2
+    [ -e "$streams/streams.json" ] || "$bench/StreamGenerator" --out "$streams" >&2
     # The package's binary when scripts/build-deb made one (what users run), else the release build.
     long_collector=$bin/smartmeter-datacollector
     [ -x .build-deb/release/smartmeter-datacollector ] && long_collector=$root/.build-deb/release/smartmeter-datacollector
     step "memory run of ours ($long_collector): $rss_hours h at 1 reading/s, MQTT (TLS) + CSV, RSS every minute"
-    "$bin/CollectorMQTTBenchmark" --rss "$seconds" --rate 1 --sample-every 60 --stream "$streams/e450-gbt.bin" \
+    "$bench/CollectorMQTTBenchmark" --rss "$seconds" --rate 1 --sample-every 60 --stream "$streams/e450-gbt.bin" \
         --collector "$long_collector" --json "$out/ours-rss-long.json"
     python3 bench/report.py "$out"
     exit 0
@@ -88,22 +91,22 @@ preload=$out/malloc-count.so
 
 if [ ! -e "$streams/streams.json" ]; then
     step "generating 100 000 E450, 100 000 E570 (AES-GCM) and 100 000 Fluvius messages"
-    "$bin/StreamGenerator" --out "$streams" >&2
+    "$bench/StreamGenerator" --out "$streams" >&2
 fi
 
 step "decode, ours (100 000 messages per stream)"
-"$bin/DecodeBenchmark" --streams "$streams" --json "$out/ours-decode.json"
+"$bench/DecodeBenchmark" --streams "$streams" --json "$out/ours-decode.json"
 step "decode, ours, counting allocations"
-LD_PRELOAD=$preload "$bin/DecodeBenchmark" --streams "$streams" --json "$out/ours-allocations.json"
+LD_PRELOAD=$preload "$bench/DecodeBenchmark" --streams "$streams" --json "$out/ours-allocations.json"
 
 step "decode, ours: instructions per message (callgrind, 2000 vs 4000 messages; independent of the machine's load)"
 for n in 2000 4000; do
-    [ -e "$out/streams-$n/streams.json" ] || "$bin/StreamGenerator" --out "$out/streams-$n" --messages $n --telegrams $n >/dev/null
+    [ -e "$out/streams-$n/streams.json" ] || "$bench/StreamGenerator" --out "$out/streams-$n" --messages $n --telegrams $n >/dev/null
 done
 for name in e450 e570 fluvius; do
     for n in 2000 4000; do
         printf '%s %s ' "$name" "$n"
-        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin/DecodeBenchmark" --streams "$out/streams-$n" \
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bench/DecodeBenchmark" --streams "$out/streams-$n" \
             --only "$name" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
     done
 done > "$out/ours-instructions.txt"
@@ -132,28 +135,28 @@ e570_key=$(python3 -c "import json; s=json.load(open('$streams/streams.json'))['
 cat "$out"/reference-e450.json "$out"/reference-e570.json "$out"/reference-fluvius.json
 
 step "collector through MQTT QoS 1: latency, readings/s, CPU per reading (ours)"
-"$bin/CollectorMQTTBenchmark" 300 20000 --json "$out/ours-throughput.json"
+"$bench/CollectorMQTTBenchmark" 300 20000 --json "$out/ours-throughput.json"
 step "the same for the reference collector (mqtt layout, its QoS 0)"
-"$bin/CollectorMQTTBenchmark" 100 1000 --reference --collector "$venv/bin/smartmeter-datacollector" \
+"$bench/CollectorMQTTBenchmark" 100 1000 --reference --collector "$venv/bin/smartmeter-datacollector" \
     --json "$out/reference-throughput.json"
 
 step "start-up to the first reading"
-"$bin/CollectorMQTTBenchmark" --startup 20 --json "$out/ours-startup.json"
-"$bin/CollectorMQTTBenchmark" --startup 5 --reference --collector "$venv/bin/smartmeter-datacollector" \
+"$bench/CollectorMQTTBenchmark" --startup 20 --json "$out/ours-startup.json"
+"$bench/CollectorMQTTBenchmark" --startup 5 --reference --collector "$venv/bin/smartmeter-datacollector" \
     --json "$out/reference-startup.json"
 
 step "memory: $rss_seconds s at $rss_rate readings/s, MQTT (TLS) + CSV"
-"$bin/CollectorMQTTBenchmark" --rss "$rss_seconds" --rate "$rss_rate" --sample-every 10 \
+"$bench/CollectorMQTTBenchmark" --rss "$rss_seconds" --rate "$rss_rate" --sample-every 10 \
     --stream "$streams/e450-gbt.bin" --json "$out/ours-rss.json"
-"$bin/CollectorMQTTBenchmark" --rss "$rss_seconds" --rate "$rss_rate" --sample-every 10 --http yes \
+"$bench/CollectorMQTTBenchmark" --rss "$rss_seconds" --rate "$rss_rate" --sample-every 10 --http yes \
     --stream "$streams/e450-gbt.bin" --json "$out/ours-rss-http.json"
-"$bin/CollectorMQTTBenchmark" --rss "$rss_seconds" --rate "$rss_rate" --sample-every 10 \
+"$bench/CollectorMQTTBenchmark" --rss "$rss_seconds" --rate "$rss_rate" --sample-every 10 \
     --stream "$streams/e450-gbt.bin" --reference --collector "$venv/bin/smartmeter-datacollector" \
     --json "$out/reference-rss.json"
 
 if [ -x .build-deb/release/smartmeter-datacollector ]; then
     step "memory, the same with the binary of the last scripts/build-deb (Swift runtime linked in statically)"
-    "$bin/CollectorMQTTBenchmark" --rss "$rss_seconds" --rate "$rss_rate" --sample-every 10 \
+    "$bench/CollectorMQTTBenchmark" --rss "$rss_seconds" --rate "$rss_rate" --sample-every 10 \
         --stream "$streams/e450-gbt.bin" --collector "$root/.build-deb/release/smartmeter-datacollector" \
         --json "$out/ours-deb-rss.json"
 else
@@ -164,9 +167,9 @@ step "replay and decode of captures (issue #19): whole-process rates, peak RSS o
 replay_streams=$root/.build/replay-streams
 for n in 20000 200000; do
     dir=$replay_streams/$((n / 1000))k
-    [ -e "$dir/e450-gbt.bin" ] || "$bin/StreamGenerator" --out "$dir" --messages "$n" --telegrams 10 >/dev/null
+    [ -e "$dir/e450-gbt.bin" ] || "$bench/StreamGenerator" --out "$dir" --messages "$n" --telegrams 10 >/dev/null
 done
-"$bin/ReplayBenchmark" --bin "$bin" --small "$replay_streams/20k" --large "$replay_streams/200k" --json "$out/ours-replay.json"
+"$bench/ReplayBenchmark" --bin "$bin" --small "$replay_streams/20k" --large "$replay_streams/200k" --json "$out/ours-replay.json"
 
 deb=$(ls -t dist/smartmeter-datacollector_*.deb 2>/dev/null | head -1 || true)
 if [ -z "$deb" ] && [ "$build_deb" = yes ]; then

@@ -29,18 +29,23 @@ mkdir -p "$out"
 step() { echo "== $(date +%H:%M:%S) $*" >&2; }
 if [ "$build" = yes ]; then
     step "release build"
-    for product in smartmeter-datacollector smartmeter-config StreamGenerator ReplayBenchmark; do
+    for product in smartmeter-datacollector smartmeter-config; do
         swift build -c release --product "$product" 2>&1 | grep -E "error|Build" >&2 || true
+    done
+    # The benchmarks are a package of their own (Benchmarks/Package.swift), built in Benchmarks/.build.
+    for product in StreamGenerator ReplayBenchmark; do
+        swift build -c release --package-path Benchmarks --product "$product" 2>&1 | grep -E "error|Build" >&2 || true
     done
 fi
 bin=$root/.build/release
+bench=$root/Benchmarks/.build/release
 streams=$root/.build/replay-streams
 for n in 20000 200000; do
     dir=$streams/$((n / 1000))k
-    [ -e "$dir/e450-gbt.bin" ] || { step "streams: $n E450 messages"; "$bin/StreamGenerator" --out "$dir" --messages "$n" --telegrams 10 >&2; }
+    [ -e "$dir/e450-gbt.bin" ] || { step "streams: $n E450 messages"; "$bench/StreamGenerator" --out "$dir" --messages "$n" --telegrams 10 >&2; }
 done
 step "measuring"
-"$bin/ReplayBenchmark" --bin "$bin" --small "$streams/20k" --large "$streams/200k" --json "$out/replay.json" "${extra[@]}"
+"$bench/ReplayBenchmark" --bin "$bin" --small "$streams/20k" --large "$streams/200k" --json "$out/replay.json" "${extra[@]}"
 # Instructions per reading of the whole process (all threads, start-up included), 20 000 messages, binary and hex.
 if command -v valgrind >/dev/null; then
     step "callgrind: decode of 20 000 messages"

@@ -1,5 +1,5 @@
 import Foundation
-import Protocols
+import MeterDecoding
 
 /// Decodes the generated streams of `StreamGenerator` (see its `streams.json`) in the read sizes recorded next to
 /// each stream, the same bytes and reads `bench/compare.sh` gives the reference implementations. The first

@@ -1,5 +1,5 @@
 import Foundation
-import Protocols
+import MeterDecoding
 
 // Decode throughput of the DLMS pipeline (bytes -> frames -> APDUs -> readings) on real captures, repeated.
 // Run a release build from the package root:

@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import Logging
+import Configuration
 import Protocols
 import ServiceLifecycle
 
@@ -93,22 +94,17 @@ struct SmartmeterDataCollector: AsyncParsableCommand {
 
     /// The file with the environment applied, or the built-in default when there is no file.
     private func loadDocument() throws -> (IniDocument, ConfigurationLocation) {
-        var document: IniDocument
-        var location = ConfigurationLocation.file(config)
-        if FileSystem.kind(of: config) != .missing {
-            do {
-                document = try IniDocument.load(path: config)
-            } catch {
-                writeStandardError("smartmeter-datacollector: cannot load \(error)\n")
-                throw ExitCode(2)
-            }
-        } else {
-            document = DefaultConfiguration.document
-            location = .builtIn
+        guard FileSystem.kind(of: config) != .missing else {
+            let effective = EffectiveConfiguration.builtInDefault()
+            return (effective.document, effective.location)
         }
-        let problems = document.applyEnvironment(ProcessInfo.processInfo.environment)
-        document.syntaxProblems += problems
-        return (document, location)
+        do {
+            let effective = EffectiveConfiguration(try IniDocument.load(path: config), location: .file(config))
+            return (effective.document, effective.location)
+        } catch {
+            writeStandardError("smartmeter-datacollector: cannot load \(error)\n")
+            throw ExitCode(2)
+        }
     }
 
     private func logEffectiveValues(_ document: IniDocument, logger: Logger) {

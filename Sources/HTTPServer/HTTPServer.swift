@@ -1,5 +1,6 @@
 internal import CMicroHTTPD
 import Glibc
+import Configuration
 import Protocols
 
 /// Bounds of the server: connections at once (each has a thread while open), seconds a connection may stay idle

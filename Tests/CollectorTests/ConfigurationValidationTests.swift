@@ -1,4 +1,5 @@
 import Foundation
+import Configuration
 import Protocols
 import Testing
 import TestThreads
@@ -16,9 +17,9 @@ struct ProblemLines: Error {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let path = try directory.write("test.ini", text)
-        var document = try IniDocument.load(path: path)
-        document.syntaxProblems += document.applyEnvironment(environment)
-        switch ConfigurationValidator(documentLocation: .file(path)).validate(document) {
+        let effective = EffectiveConfiguration(try IniDocument.load(path: path), location: .file(path),
+                                               environment: environment)
+        switch effective.validated() {
         case .success(let configuration): return .success(configuration)
         case .failure(let errors):
             return .failure(ProblemLines(lines: errors.problems.map { $0.description.replacingOccurrences(of: path, with: "test.ini") }))
@@ -89,7 +90,7 @@ struct ProblemLines: Error {
         #expect(serial.sourceId == "kitchen")
         #expect(serial.decoderConfiguration().fallbackSource == "usb-FTDI-if00")
         #expect(configuration.sinks.map(\.type) == ["csv", "mqtt"])
-        #expect(configuration.sinks[0]["directory"] == "/tmp/csv")
+        #expect(configuration.sinks[0].settings == .csv(directory: "/tmp/csv"))
         #expect(configuration.logging.defaultLevel == .INFO)
         #expect(configuration.logging.collector == .INFO)
         #expect(configuration.logging.sink == .DEBUG)
@@ -322,7 +323,7 @@ struct ProblemLines: Error {
         let configuration = try Self.validate(Self.reader + Self.sink, environment: environment).get()
         #expect(configuration.readers[0].input.path == "/dev/ttyUSB1")
         #expect(configuration.sinks.map(\.type) == ["logger", "jsonl"])
-        #expect(configuration.sinks[1]["file"] == "/tmp/readings.jsonl")
+        #expect(configuration.sinks[1].settings == .jsonl(file: "/tmp/readings.jsonl"))
 
         var document = IniDocument(sections: [IniDocument.Section(name: "reader0", location: .file("a.ini", line: 1),
             entries: [.init(key: "port", value: "/dev/ttyUSB0", location: .file("a.ini", line: 2))])])
@@ -346,10 +347,14 @@ struct ProblemLines: Error {
         let configuration = try ConfigurationValidator().validate(DefaultConfiguration.document).get()
         #expect(configuration.readers[0].input == .serial(port: "/dev/ttyUSB0", settings: MeterType.lge450.serialDefaults))
         #expect(configuration.sinks.map(\.type) == ["logger", "mqtt"])
-        #expect(configuration.sinks[1]["host"] == "127.0.0.1")
+        guard case .mqtt(let mqtt) = configuration.sinks[1].settings else {
+            Issue.record("sink1 is not an MQTT sink")
+            return
+        }
+        #expect(mqtt.connection.host == "127.0.0.1")
         let fromText = try Self.validate(DefaultConfiguration.text).get()
         #expect(fromText.readers.map(\.input) == configuration.readers.map(\.input))
-        #expect(fromText.sinks.map(\.options) == configuration.sinks.map(\.options))
+        #expect(fromText.sinks == configuration.sinks)
         #expect(fromText.logging == configuration.logging)
         #expect(configuration.http == HTTPConfiguration(listen: [.tcp(host: "127.0.0.1", port: 8180)]))
         #expect(fromText.http == configuration.http)

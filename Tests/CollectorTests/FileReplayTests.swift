@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Configuration
 import Protocols
 import Testing
 import TestThreads

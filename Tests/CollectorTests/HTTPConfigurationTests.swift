@@ -1,4 +1,5 @@
 import Foundation
+import Configuration
 import Protocols
 import Testing
 import TestThreads

@@ -175,7 +175,7 @@ struct MQTTHostileMeterTests {
         try spool.append(records.map(\.spoolRecord))
         let reports = ReportLog()
         let publisher = try SpooledPublisher(settings: MQTTSettings(port: broker.port, clientID: "spool-test"), spool: spool,
-                                             qos: 1, retain: false) { reports.append($0) }
+                                             qos: 1, retain: false) { reports.append($0.text) }
         try publisher.start()
         #expect(Self.eventually { log.messages.filter { $0.topic.hasPrefix("smartmeter/GOOD/") }.count == 10 },
                 "reports: \(reports.all)")

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Configuration
 import Protocols
 import Testing
 import TestThreads

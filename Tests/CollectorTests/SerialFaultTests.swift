@@ -21,7 +21,7 @@ struct SerialFaultTests {
                        sourceLocation: SourceLocation = #_sourceLocation) throws {
         #expect(collector.process.isRunning, "the collector survived", sourceLocation: sourceLocation)
         collector.signal(SIGTERM)
-        #expect(collector.waitForExit(timeout: runsUnderSanitizer ? 20 : 5) == 0, sourceLocation: sourceLocation)
+        #expect(collector.waitForExit(timeout: runsUnderSanitizer ? 20 : 15) == 0, sourceLocation: sourceLocation)
         let decoded = try jsonLines(directory.file("readings.jsonl"))
         #expect(decoded.count == readings, "\(collector.stderr.contents.suffix(2000))", sourceLocation: sourceLocation)
         guard decoded.count == readings else { return }

@@ -1,4 +1,5 @@
 import Foundation
+import Configuration
 import Protocols
 import Testing
 import TestThreads
@@ -12,25 +13,36 @@ import TestThreads
         reader + "[sink0]\ntype = \(type)\nhost = /var/run/postgresql\n" + extra
     }
 
+    /// The typed settings the validator makes of a sink section.
+    static func settings(_ text: String) throws -> PostgresSinkSettings {
+        let configuration = try ConfigurationValidationTests.validate(text).get()
+        guard case .postgresql(let settings)? = configuration.sinks.first?.settings else {
+            Issue.record("not a PostgreSQL sink: \(configuration.sinks)")
+            throw CancellationError()
+        }
+        return settings
+    }
+
     @Test("defaults: daily chunks, compressed after 7 days, aggregates, raw rows kept")
     func defaults() throws {
-        let options = TimescaleOptions(sink: "timescaledb", options: [:])
+        let options = try Self.settings(Self.sink("")).timescale
         #expect(options == TimescaleOptions())
         #expect(options.chunkIntervalHours == 24 && options.compressAfterDays == 7 && options.rawRetentionDays == nil)
         #expect(options.aggregates && options.requested)
-        #expect(TimescaleOptions(sink: "postgresql", options: ["compress_after": "3"]) == .hypertablesOnly)
+        let postgres = try Self.settings(Self.sink("", type: "postgresql"))
+        #expect(postgres.timescale == .hypertablesOnly)
         #expect(!TimescaleOptions.hypertablesOnly.requested)
+        #expect(postgres.batchReadings == PostgresSinkSettings.defaultBatchReadings)
+        #expect(postgres.connection.host == "/var/run/postgresql" && postgres.connection.database == "premises")
     }
 
     @Test("values, and 0 for never")
     func values() throws {
-        let configuration = try ConfigurationValidationTests.validate(Self.sink(
-            "chunk_interval_hours = 6\ncompress_after = 0\naggregates = no\nraw_retention = 0\n")).get()
-        let sink = try #require(configuration.sinks.first)
-        let options = TimescaleOptions(sink: sink.type, options: sink.options)
+        let options = try Self.settings(Self.sink(
+            "chunk_interval_hours = 6\ncompress_after = 0\naggregates = no\nraw_retention = 0\n")).timescale
         #expect(options == TimescaleOptions(chunkIntervalHours: 6, compressAfterDays: nil, rawRetentionDays: nil,
                                             aggregates: false))
-        let kept = TimescaleOptions(sink: "timescaledb", options: ["raw_retention": "90", "compress_after": "2"])
+        let kept = try Self.settings(Self.sink("raw_retention = 90\ncompress_after = 2\n")).timescale
         #expect(kept.rawRetentionDays == 90 && kept.compressAfterDays == 2)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 @testable import HTTPServer
+import Configuration
 import Protocols
 import TestSupport
 import Testing

@@ -1,3 +1,4 @@
+@testable import MeterDecoding
 @testable import Protocols
 import TestSupport
 import Testing

@@ -1,3 +1,4 @@
+import Configuration
 import Protocols
 import Testing
 import TestThreads

@@ -1,4 +1,5 @@
 import Foundation
+@testable import MeterDecoding
 @testable import Protocols
 import Testing
 import TestThreads

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 import TestThreads
 
-/// The escaping rules of Protocols/Escaping that the CSV sink and `smartmeter-config backup` go through.
+/// The escaping rules of MeterDecoding/Escaping that the CSV sink and `smartmeter-config backup` go through.
 @Suite("Escaping: file names and CSV cells", .onOwnThread)
 struct EscapingTests {
     static let hostileSources = [

@@ -1,4 +1,6 @@
 import Foundation
+@testable import Configuration
+@testable import MeterDecoding
 @testable import Protocols
 import Testing
 import TestThreads

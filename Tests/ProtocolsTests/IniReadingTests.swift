@@ -1,4 +1,5 @@
 import Foundation
+@testable import Configuration
 @testable import Protocols
 import TestSupport
 import Testing

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Logging
+import Configuration
 import Protocols
 
 /// Log lines on standard error. Under systemd (JOURNAL_STREAM set) each line starts with the syslog priority

@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import Logging
+import Configuration
 import Protocols
 import ServiceLifecycle
 
@@ -26,13 +27,9 @@ struct Collector {
             var sinkLogger = Logger(label: LogLabels.sink)
             sinkLogger[metadataKey: "sink"] = "\(sinkConfiguration.name)/\(sinkConfiguration.type)"
             do {
-                guard let sink = try SinkFactory.make(sinkConfiguration, logger: sinkLogger, meters: meters) else {
-                    logger.warning("[\(sinkConfiguration.name)] sink type '\(sinkConfiguration.type)' is not available in this build yet; skipped")
-                    continue
-                }
-                let queue = SinkQueue(
-                    capacity: sinkConfiguration["queue_size"].flatMap { Int($0) } ?? SinkSchema.defaultQueueSize,
-                    maximumBytes: (sinkConfiguration["queue_max_kb"].flatMap { Int($0) } ?? SinkSchema.defaultQueueKilobytes) << 10)
+                let sink = try SinkFactory.make(sinkConfiguration, logger: sinkLogger, meters: meters)
+                let queue = SinkQueue(capacity: sinkConfiguration.queue.readings,
+                                      maximumBytes: sinkConfiguration.queue.kilobytes << 10)
                 workers.append(SinkWorker(name: sinkConfiguration.name, type: sinkConfiguration.type, sink: sink,
                                           queue: queue, logger: sinkLogger, statisticsInterval: interval))
             } catch {

@@ -1,3 +1,4 @@
+import Configuration
 import Protocols
 import Glibc
 import Synchronization

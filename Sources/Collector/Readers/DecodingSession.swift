@@ -1,4 +1,5 @@
 import Logging
+import Configuration
 import Protocols
 
 /// The decoder of one reader with its output: readings go to the fan-out, drops are logged and counted, and the

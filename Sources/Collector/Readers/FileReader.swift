@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Logging
+import Configuration
 import Protocols
 
 /// Replays a capture file: hex text (whitespace and line breaks anywhere), raw bytes, or P1 telegram text, read as a

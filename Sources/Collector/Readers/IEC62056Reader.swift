@@ -1,4 +1,5 @@
 import Logging
+import Configuration
 import Protocols
 
 /// Reads an IEC 62056-21 mode C meter (siemens_td3511) on a serial port: every `interval` seconds it signs on at

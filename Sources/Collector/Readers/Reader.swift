@@ -1,4 +1,5 @@
 import Logging
+import Configuration
 import Protocols
 
 /// A source of meter bytes that runs on its own thread until its input ends or `stop` is set.

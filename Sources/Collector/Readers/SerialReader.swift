@@ -1,4 +1,5 @@
 import Logging
+import Configuration
 import Protocols
 
 /// Reads a meter on a serial port, forever: when the device is missing, unplugged or fails, it is reopened as

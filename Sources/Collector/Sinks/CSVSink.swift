@@ -23,8 +23,7 @@ final class CSVSink: Sink {
     private var lastFile: (source: String, day: Int64, name: String)?
     private var pacing = SyncPacing()
 
-    init(_ configuration: SinkConfiguration, logger: Logger, now: @escaping () -> Int64 = { Int64(time(nil)) }) throws {
-        let directory = configuration["directory"]!
+    init(directory: String, logger: Logger, now: @escaping () -> Int64 = { Int64(time(nil)) }) throws {
         self.logger = logger
         self.now = now
         files = CSVOpenFiles(directory: directory, header: Self.header, capacity: Self.openFilesLimit)

@@ -8,8 +8,8 @@ final class JSONLinesSink: Sink {
     private let buffer = OutputBytes()
     private var pacing = SyncPacing()
 
-    init(_ configuration: SinkConfiguration) throws {
-        file = try FileAppender(path: configuration["file"]!, accepting: .regularOrStream)
+    init(file path: String) throws {
+        file = try FileAppender(path: path, accepting: .regularOrStream)
     }
 
     func write(_ readings: [Reading]) throws {

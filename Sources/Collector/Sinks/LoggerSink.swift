@@ -7,8 +7,8 @@ import Protocols
 final class LoggerSink: Sink {
     let name: String
 
-    init(_ configuration: SinkConfiguration) {
-        name = configuration["name"] ?? "DataLogger"
+    init(name: String) {
+        self.name = name
     }
 
     func write(_ readings: [Reading]) throws {

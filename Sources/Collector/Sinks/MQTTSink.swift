@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Logging
+import Configuration
 import Protocols
 
 /// `type = mqtt | mqttrldsp | mqttjson`: publishes every reading through an on-disk spool, so that nothing is lost
@@ -35,34 +36,32 @@ final class MQTTSink: Sink {
 
     static let diagnosticsInterval = 10.0
 
-    init(_ configuration: SinkConfiguration, logger: Logger, meters: MeterStatusView = .none) throws {
+    init(sink name: String, _ configuration: MQTTSinkSettings, logger: Logger, meters: MeterStatusView = .none) throws {
         self.meters = meters
-        guard let format = MQTTPayloadFormat(rawValue: configuration.type) else {
-            throw SinkError(description: "not an MQTT sink type: \(configuration.type)")
-        }
-        self.format = format
+        format = configuration.layout
         self.logger = logger
-        let options = configuration.options
-        func flag(_ key: String) -> Bool? { options[key].flatMap(ConfigurationValidator.boolean) }
-        topicPrefix = MQTTSettings.topicPrefix(of: configuration)
-        topicGroup = options["topic_group"] ?? "mqttrldsp"
-        let settings = MQTTSettings(sink: configuration)
+        topicPrefix = configuration.topicPrefix
+        topicGroup = configuration.topicGroup
+        let settings = configuration.connection
         for warning in settings.securityWarnings { logger.warning("\(warning)") }
-        let spool = try SinkSpool.open(for: configuration, logger: logger)
+        let spool = try SinkSpool.open(configuration.spool, sink: name, logger: logger)
         drops = SpoolDropLog(spool, logger: logger)
         let sinkLogger = logger
-        if flag("ha_discovery") ?? false {
+        if let discoveryPrefix = configuration.homeAssistantPrefix {
             announcer = HomeAssistantAnnouncer(HomeAssistantDiscovery(
-                discoveryPrefix: options["ha_discovery_prefix"] ?? HomeAssistantDiscovery.defaultPrefix, layout: format,
+                discoveryPrefix: discoveryPrefix, layout: format,
                 topicPrefix: topicPrefix, topicGroup: topicGroup, availabilityTopic: settings.statusTopic))
         }
         let birthTopic = announcer?.discovery.statusTopic
-        publisher = try SpooledPublisher(settings: settings, spool: spool, qos: options["qos"].flatMap { Int($0) } ?? 1,
-                                         retain: flag("retain") ?? false, subscriptions: birthTopic.map { [$0] } ?? [],
+        publisher = try SpooledPublisher(settings: settings, spool: spool, qos: configuration.qos,
+                                         retain: configuration.retain, subscriptions: birthTopic.map { [$0] } ?? [],
                                          announceAgain: { topic, payload in
                                              topic == birthTopic && HomeAssistantAnnouncer.isBirth(payload)
                                          }) { event in
-            if event.hasPrefix("connected") { sinkLogger.info("\(event)") } else { sinkLogger.warning("\(event)") }
+            switch event {
+            case .connected(let text): sinkLogger.info("\(text)")
+            case .failed(let text): sinkLogger.warning("\(text)")
+            }
         }
         try publisher.start()
     }

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Logging
+import Configuration
 import Protocols
 
 /// `type = postgresql` (alias `timescaledb`): stores readings in the Belgian P1 logger's tables (see `PremisesRows`,
@@ -21,28 +22,25 @@ final class PostgreSQLSink: Sink, @unchecked Sendable {
     /// The same while the server is not even connected (down, refusing the login): the first attempt has had time.
     static let unreachablePatience = 5.0
 
-    static let defaultBatchReadings = 500
-
-    init(_ configuration: SinkConfiguration, logger: Logger) throws {
+    init(sink name: String, _ configuration: PostgresSinkSettings, logger: Logger) throws {
         self.logger = logger
         try PostgresConnection.loadClientLibrary()
-        let options = configuration.options
-        let settings = PostgresSettings(sink: configuration)
+        let settings = configuration.connection
         for warning in settings.securityWarnings { logger.warning("\(warning)") }
-        let spool = try SinkSpool.open(for: configuration, logger: logger)
+        let spool = try SinkSpool.open(configuration.spool, sink: name, logger: logger)
         spoolAhead = min(spool.maximumBytes / 2, 32 << 20)
         drops = SpoolDropLog(spool, logger: logger)
         let sinkLogger = logger
         inserter = SpooledInserter(
             settings: settings, spool: spool,
-            batchReadings: options["batch_size"].flatMap { Int($0) } ?? Self.defaultBatchReadings
+            batchReadings: configuration.batchReadings
         ) { event in
             switch event {
             case .connected(let text): sinkLogger.info("\(text)")
             case .failed(let text): sinkLogger.warning("\(text)")
             }
         }
-        inserter.timescale = TimescaleOptions(sink: configuration.type, options: options)
+        inserter.timescale = configuration.timescale
         inserter.start()
     }
 

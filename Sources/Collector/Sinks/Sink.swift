@@ -1,4 +1,5 @@
 import Logging
+import Configuration
 import Protocols
 
 /// A destination of readings. A sink's methods run on the sink's own thread, one call at a time, so a sink may block
@@ -46,27 +47,16 @@ struct SinkError: Error, CustomStringConvertible {
     var description: String
 }
 
-/// Builds the sink of a `[sinkN]` section. A new sink type is a file in Sinks/ with its type, plus one line here
-/// (and its keys in `SinkSchema`, which the configurator shares).
+/// Builds the sink of a `[sinkN]` section.
 enum SinkFactory {
-    /// A sink's configuration, its logger and the readers' status (read-only) for a sink that reports per meter.
-    typealias Builder = @Sendable (SinkConfiguration, Logger, MeterStatusView) throws -> any Sink
-
-    static let builders: [String: Builder] = [
-        "logger": { configuration, _, _ in LoggerSink(configuration) },
-        "csv": { configuration, logger, _ in try CSVSink(configuration, logger: logger) },
-        "jsonl": { configuration, _, _ in try JSONLinesSink(configuration) },
-        "mqtt": { configuration, logger, meters in try MQTTSink(configuration, logger: logger, meters: meters) },
-        "mqttrldsp": { configuration, logger, meters in try MQTTSink(configuration, logger: logger, meters: meters) },
-        "mqttjson": { configuration, logger, meters in try MQTTSink(configuration, logger: logger, meters: meters) },
-        "postgresql": { configuration, logger, _ in try PostgreSQLSink(configuration, logger: logger) },
-        "timescaledb": { configuration, logger, _ in try PostgreSQLSink(configuration, logger: logger) },
-    ]
-
-    /// The sink, or nil for a type that validates but this build cannot run yet (it is then skipped with a warning).
-    static func make(_ configuration: SinkConfiguration, logger: Logger,
-                     meters: MeterStatusView = .none) throws -> (any Sink)? {
-        guard let builder = builders[configuration.type] else { return nil }
-        return try builder(configuration, logger, meters)
+    /// The sink of a section, with its logger and, for a sink that reports per meter, the readers' status (read-only).
+    static func make(_ configuration: SinkConfiguration, logger: Logger, meters: MeterStatusView = .none) throws -> any Sink {
+        switch configuration.settings {
+        case .logger(let name): return LoggerSink(name: name)
+        case .csv(let directory): return try CSVSink(directory: directory, logger: logger)
+        case .jsonl(let file): return try JSONLinesSink(file: file)
+        case .mqtt(let settings): return try MQTTSink(sink: configuration.name, settings, logger: logger, meters: meters)
+        case .postgresql(let settings): return try PostgreSQLSink(sink: configuration.name, settings, logger: logger)
+        }
     }
 }

@@ -1,17 +1,15 @@
 import FoundationEssentials
 import Glibc
 import Logging
+import Configuration
 import Protocols
 
 /// The on-disk spool of a sink that must not lose readings (MQTT, PostgreSQL): opened from the section's
 /// `spool_dir` and `spool_max_mb`, with what it found on disk logged.
 enum SinkSpool {
-    static let defaultMegabytes = 100
-
-    static func open(for configuration: SinkConfiguration, logger: Logger) throws -> DiskSpool {
-        let directory = configuration["spool_dir"].map { URL(fileURLWithPath: $0) } ?? defaultDirectory(configuration.name)
-        let megabytes = configuration["spool_max_mb"].flatMap { Int($0) } ?? defaultMegabytes
-        let spool = try DiskSpool(directory: directory, maximumBytes: megabytes << 20)
+    static func open(_ settings: SpoolSettings, sink name: String, logger: Logger) throws -> DiskSpool {
+        let directory = settings.directory.map { URL(fileURLWithPath: $0) } ?? defaultDirectory(name)
+        let spool = try DiskSpool(directory: directory, maximumBytes: settings.maximumMegabytes << 20)
         if !spool.isEmpty {
             logger.info("resuming \(spool.pendingBytes) spooled bytes from \(directory.path)")
         }

@@ -1,5 +1,6 @@
 import HTTPServer
 import Logging
+import Configuration
 import Protocols
 import ServiceLifecycle
 

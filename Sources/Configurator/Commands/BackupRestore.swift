@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import Configuration
 import Protocols
 
 /// Which database `backup` and `restore` use: `--db`, else the first postgresql/timescaledb sink of the configuration.
@@ -28,9 +29,7 @@ struct DatabaseOptions: ParsableArguments {
             Console.fail(command, "\(options.config) has no postgresql or timescaledb sink; give --db")
             throw ExitCode(2)
         }
-        var values: [String: String] = [:]
-        for entry in section.entries where !entry.value.isEmpty { values[entry.key] = entry.value }
-        return PostgresSettings(sink: SinkConfiguration(name: section.name, type: "postgresql", options: values))
+        return PostgresSinkSettings(section, timescale: .hypertablesOnly).connection
     }
 
     func connect(command: String) throws -> PostgresConnection {

@@ -43,7 +43,7 @@ struct Detect: ParsableCommand {
         if !(seconds > 0 && seconds <= 600) { throw ValidationError("--seconds must be between 0 and 600") }
     }
 
-    /// The settings to try, each with the meter types that use it, in the order of the table in the README.
+    /// The settings to try, each with the meter types that use it, in the order of the meter table in docs/meters.md.
     var plan: [(settings: MeterType.SerialSettings, types: [MeterType])] {
         let types = type.flatMap { MeterType(rawValue: $0.lowercased()) }.map { [$0] } ?? MeterType.allCases
         var plan: [(settings: MeterType.SerialSettings, types: [MeterType])] = []

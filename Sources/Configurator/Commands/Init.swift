@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import Configuration
 import Protocols
 
 /// `smartmeter-config init`: the commented default configuration, as `smartmeter-datacollector --saveconfig`.

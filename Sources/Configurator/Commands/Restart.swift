@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import Configuration
 import Protocols
 
 /// `smartmeter-config restart`
@@ -30,8 +31,8 @@ struct Restart: ParsableCommand {
 
     func run() throws {
         if !force, FileManager.default.fileExists(atPath: options.config) {
-            var document = try ConfigurationFile.load(options.config, command: "restart")
-            document.syntaxProblems += document.applyEnvironment(ProcessInfo.processInfo.environment)
+            let document = EffectiveConfiguration(try ConfigurationFile.load(options.config, command: "restart"),
+                                                  location: .file(options.config)).document
             let errors = ConfigurationFile.problems(in: document, location: .file(options.config)).filter { $0.severity == .error }
             if !errors.isEmpty {
                 for problem in errors { Console.err(problem.description) }

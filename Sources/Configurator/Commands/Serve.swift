@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import HTTPServer
+import Configuration
 import Protocols
 
 /// `smartmeter-config serve`

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import Configuration
 import Protocols
 
 /// `smartmeter-config show`: the configuration the collector would run, secrets masked.
@@ -18,20 +19,18 @@ struct Show: ParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
-        var document: IniDocument
-        let location: ConfigurationLocation
-        var header: String
+        let effective: EffectiveConfiguration
+        let header: String
         if FileManager.default.fileExists(atPath: options.config) {
-            document = try ConfigurationFile.load(options.config, command: "show")
-            location = .file(options.config)
+            effective = EffectiveConfiguration(try ConfigurationFile.load(options.config, command: "show"),
+                                               location: .file(options.config))
             header = "# \(options.config)"
         } else {
-            document = DefaultConfiguration.document
-            location = .builtIn
+            effective = .builtInDefault()
             header = "# no file at \(options.config): the collector's built-in default"
         }
-        document.syntaxProblems += document.applyEnvironment(ProcessInfo.processInfo.environment)
-        let result = ConfigurationValidator(documentLocation: location).validate(document)
+        let document = effective.document
+        let result = effective.validated()
         var out = header + "\n"
         for section in document.sections {
             out += "\n[\(section.name)]\n"

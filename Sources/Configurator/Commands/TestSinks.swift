@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import Configuration
 import Protocols
 
 /// `smartmeter-config test-sinks`
@@ -28,9 +29,11 @@ struct TestSinks: ParsableCommand {
     var only: [String] = []
 
     func run() throws {
-        var document = try ConfigurationFile.load(options.config, command: "test-sinks")
-        document.syntaxProblems += document.applyEnvironment(ProcessInfo.processInfo.environment)
-        let validation = ConfigurationValidator(documentLocation: .file(options.config)).validate(document)
+        let effective = EffectiveConfiguration(try ConfigurationFile.load(options.config, command: "test-sinks"),
+                                               location: .file(options.config))
+        let document = effective.document
+        let validator = ConfigurationValidator(documentLocation: effective.location)
+        let validation = effective.validated()
         let problems: [ConfigurationProblem]
         if case .failure(let errors) = validation { problems = errors.problems } else { problems = [] }
         var failures = 0
@@ -47,11 +50,11 @@ struct TestSinks: ParsableCommand {
                 failures += 1
                 continue
             }
-            var options: [String: String] = [:]
-            for entry in section.entries where !entry.value.isEmpty { options[entry.key] = entry.value }
-            options["type"] = type
-            let sink = SinkConfiguration(name: section.name, type: type, options: options)
-            let result = test(sink)
+            let result: Result<String, Failure>
+            switch validator.sink(section) {
+            case .success(let sink): result = test(sink)
+            case .failure(let errors): result = .failure(Failure(text: "invalid configuration: \(errors)"))
+            }
             switch result {
             case .success(let text): Console.out("\(label): OK: \(text)")
             case .failure(let reason):
@@ -69,16 +72,14 @@ struct TestSinks: ParsableCommand {
     struct Failure: Error { var text: String }
 
     private func test(_ sink: SinkConfiguration) -> Result<String, Failure> {
-        switch sink.type {
-        case "mqtt", "mqttrldsp", "mqttjson": return testMQTT(sink)
-        case "postgresql", "timescaledb": return testPostgres(sink)
-        case "csv": return testFolder(sink["directory"] ?? "", create: true)
-        case "jsonl":
-            let file = sink["file"] ?? ""
+        switch sink.settings {
+        case .mqtt(let mqtt): return testMQTT(mqtt)
+        case .postgresql(let postgres): return testPostgres(postgres)
+        case .csv(let directory): return testFolder(directory, create: true)
+        case .jsonl(let file):
             return testFolder(URL(fileURLWithPath: file).deletingLastPathComponent().path, create: false)
                 .map { _ in "\(file) can be appended to" }
-        case "logger": return .success("writes to the log")
-        default: return .failure(Failure(text: "sink type \(sink.type) is not supported by this build"))
+        case .logger: return .success("writes to the log")
         }
     }
 
@@ -95,8 +96,12 @@ struct TestSinks: ParsableCommand {
             : .failure(Failure(text: "\(path) does not exist and \(parent) is not writable"))
     }
 
-    private func testMQTT(_ sink: SinkConfiguration) -> Result<String, Failure> {
-        let settings = MQTTSettings(sink: sink, clientIDSuffix: "-test", statusTopic: false)
+    private func testMQTT(_ sink: MQTTSinkSettings) -> Result<String, Failure> {
+        // Connects exactly as the collector will, under a client id of its own (a running collector keeps its
+        // session) and without the retained status topic.
+        var settings = sink.connection
+        settings.clientID += "-test"
+        settings.statusTopic = nil
         final class Outcome: @unchecked Sendable {
             let lock = ConditionLock()
             var event: MQTTClient.Event?
@@ -132,8 +137,8 @@ struct TestSinks: ParsableCommand {
         }
     }
 
-    private func testPostgres(_ sink: SinkConfiguration) -> Result<String, Failure> {
-        var settings = PostgresSettings(sink: sink)
+    private func testPostgres(_ sink: PostgresSinkSettings) -> Result<String, Failure> {
+        var settings = sink.connection
         settings.connectTimeout = max(1, Int(timeout.rounded(.up)))
         settings.applicationName = "smartmeter-config"
         let connection: PostgresConnection

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import Configuration
 import Protocols
 
 /// `smartmeter-config validate`: every problem of the configuration, as the collector would see it.
@@ -28,10 +29,9 @@ struct Validate: ParsableCommand {
     var quiet = false
 
     func run() throws {
-        var document = try ConfigurationFile.load(options.config, command: "validate")
-        if !noEnvironment {
-            document.syntaxProblems += document.applyEnvironment(ProcessInfo.processInfo.environment)
-        }
+        let document = EffectiveConfiguration(
+            try ConfigurationFile.load(options.config, command: "validate"), location: .file(options.config),
+            environment: noEnvironment ? [:] : ProcessInfo.processInfo.environment).document
         let problems = ConfigurationFile.problems(in: document, location: .file(options.config))
         let errors = problems.filter { $0.severity == .error }.count
         let warnings = problems.count - errors

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import Configuration
 import Protocols
 
 /// `smartmeter-config web-password`

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import Configuration
 import Protocols
 
 /// The shared path of `set`, `add-reader`, `add-sink` and `remove`: read the file's text, change only the lines

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FoundationEssentials
 import Glibc
+import Configuration
 import Protocols
 
 /// Reading, checking and writing the configuration file.

@@ -1,3 +1,4 @@
+import Configuration
 import Protocols
 
 /// What a text written into the configuration file may not hold, for every subcommand that writes one (`set`,

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import Configuration
 import Protocols
 
 /// The configuration text a session edits, checked by the collector's own rules (`ConfigurationRules`) from a staged

@@ -1,3 +1,4 @@
+import Configuration
 import Protocols
 
 /// The configuration as one HTML form generated from the schema: each section with every key of its kind (reader,

@@ -1,3 +1,4 @@
+import Configuration
 import Protocols
 
 /// The changes a posted configuration form makes to the draft, through `IniTextEditor` as `set` makes them: only

@@ -1,3 +1,4 @@
+import Configuration
 import Protocols
 
 /// Where the collector's live page is, from the saved configuration's `[http] listen` (the built-in default when

@@ -1,3 +1,4 @@
+import Configuration
 import Protocols
 
 /// The configurator's page: the notice of the last action, the output of detect / test-sinks / restart, the tools,

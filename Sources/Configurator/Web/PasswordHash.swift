@@ -1,5 +1,6 @@
 internal import CLibCrypto
 import Glibc
+import Configuration
 import Protocols
 
 /// The web configurator's password as a salted slow hash: PBKDF2-HMAC-SHA256 (libcrypto) with a random 16-byte salt,

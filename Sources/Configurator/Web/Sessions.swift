@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Configuration
 import Protocols
 
 /// The browser sessions of the web configurator, in memory only. Every visitor gets a session (a random id in an

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import Configuration
 import Protocols
 
 /// What `detect`, `test-sinks` and `restart` printed, run as this very program's subcommands so that the web page

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import HTTPServer
+import Configuration
 import Protocols
 
 /// The routes of `smartmeter-config serve`. Every request gets a session (cookie); with a password file every page

@@ -37,7 +37,7 @@ public final class SpooledPublisher: @unchecked Sendable {
     private let spool: DiskSpool
     private var client: MQTTClient!
     private let lock = ConditionLock(recursive: true)
-    private let report: @Sendable (String) -> Void
+    private let report: @Sendable (DeliveryEvent) -> Void
     private var connected = false
     private var sendCursor: DiskSpool.Offset
     private var inflight: [(messageID: Int32, end: DiskSpool.Offset, acknowledged: Bool)] = []
@@ -55,7 +55,7 @@ public final class SpooledPublisher: @unchecked Sendable {
     public init(settings: MQTTSettings, spool: DiskSpool, qos: Int, retain: Bool, window: Int = 100,
                 subscriptions: [String] = [],
                 announceAgain: @escaping @Sendable (_ topic: String, _ payload: [UInt8]) -> Bool = { _, _ in false },
-                report: @escaping @Sendable (String) -> Void) throws(MQTTClient.Failure) {
+                report: @escaping @Sendable (DeliveryEvent) -> Void) throws(MQTTClient.Failure) {
         self.subscriptions = subscriptions
         self.announceAgain = announceAgain
         self.spool = spool
@@ -111,7 +111,7 @@ public final class SpooledPublisher: @unchecked Sendable {
                 unacknowledgedAnnouncements.insert(id)
                 announcementsSentCount += 1
             } catch {
-                report("announce on \(message.topic): \(error)")
+                report(.failed("announce on \(message.topic): \(error)"))
                 return
             }
         }
@@ -129,7 +129,7 @@ public final class SpooledPublisher: @unchecked Sendable {
     public func close() {
         client.close()
         lock.withLock {
-            do { try spool.flush() } catch { report("spool: \(error)") }
+            do { try spool.flush() } catch { report(.failed("spool: \(error)")) }
         }
     }
 
@@ -143,9 +143,9 @@ public final class SpooledPublisher: @unchecked Sendable {
                 // Resend everything not acknowledged, oldest first.
                 inflight.removeAll()
                 sendCursor = spool.head
-                report("connected to \(client.settings.address)")
+                report(.connected("connected to \(client.settings.address)"))
                 for topic in subscriptions {
-                    do { try client.subscribe(topic, qos: 1) } catch { report("\(error)") }
+                    do { try client.subscribe(topic, qos: 1) } catch { report(.failed("\(error)")) }
                 }
                 send(announcements)
                 pump()
@@ -154,7 +154,7 @@ public final class SpooledPublisher: @unchecked Sendable {
                 connected = false
                 if reason != lastFailure || wasConnected {
                     lastFailure = reason
-                    report(reason)
+                    report(.failed(reason))
                 }
             case .published(let messageID):
                 if unacknowledgedAnnouncements.remove(messageID) != nil { return }
@@ -190,7 +190,7 @@ public final class SpooledPublisher: @unchecked Sendable {
         do {
             try spool.acknowledge(upTo: doneUpTo)
         } catch {
-            report("spool: \(error)")
+            report(.failed("spool: \(error)"))
         }
         if sendCursor < spool.head { sendCursor = spool.head }
     }
@@ -199,7 +199,7 @@ public final class SpooledPublisher: @unchecked Sendable {
     private func noteRefusal(_ reason: String) {
         refused += 1
         if refusalReasons.insert(reason).inserted {
-            report("\(reason); dropped from the spool, the messages behind it go on (reported once, counted in statistics)")
+            report(.failed("\(reason); dropped from the spool, the messages behind it go on (reported once, counted in statistics)"))
         }
     }
 
@@ -226,7 +226,7 @@ public final class SpooledPublisher: @unchecked Sendable {
                 releaseDelivered()
             } catch {
                 // Not connected after all: retry after the next connect.
-                report("publish: \(error)")
+                report(.failed("publish: \(error)"))
                 return
             }
         }

@@ -110,6 +110,20 @@ public struct PostgresConnectionString: Sendable, Equatable {
     }
 
     /// A value as libpq reads it back: single-quoted, with `\` before `'` and `\`, when empty or holding blanks.
+    /// A connection string as libpq reads it, with only the values of `shownKeywords` shown and every other one as
+    /// `***`: `host=db user=meter password=*** dbname=premises`. A string libpq cannot read (or when libpq is not
+    /// installed) is not shown at all.
+    public static func redacted(_ dsn: String) -> String {
+        do {
+            return try PostgresConnectionString(parsing: dsn).display
+        } catch {
+            switch error {
+            case .unreadable: return "(not shown: libpq cannot read it)"
+            case .noClientLibrary: return "(not shown: libpq, which reads it, is not installed)"
+            }
+        }
+    }
+
     private static func quoted(_ value: String) -> String {
         guard value.isEmpty || value.contains(where: { $0 == " " || $0 == "'" || $0 == "\\" || $0.isWhitespace }) else {
             return value

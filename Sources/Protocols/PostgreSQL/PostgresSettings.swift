@@ -23,16 +23,6 @@ public struct PostgresSettings: Sendable, Equatable {
         self.sslmode = sslmode
     }
 
-    public init(sink: SinkConfiguration) {
-        dsn = sink["dsn"]
-        host = sink["host"]
-        port = sink["port"].flatMap { Int($0) } ?? 5432
-        database = sink["database"] ?? "premises"
-        user = sink["user"]
-        password = sink["password"]
-        sslmode = sink["sslmode"]?.lowercased() ?? "prefer"
-    }
-
     /// libpq keywords, in order; a later keyword overrides what the expanded `dsn` set.
     public var keywords: [(String, String)] {
         var keywords: [(String, String)] = []
@@ -70,7 +60,7 @@ public struct PostgresSettings: Sendable, Equatable {
 
     /// A DSN with its password hidden (`password=...` or `user:secret@` in a URI).
     public static func redacted(_ dsn: String) -> String {
-        ConfigurationSecrets.redactedDSN(dsn)
+        PostgresConnectionString.redacted(dsn)
     }
 
     public func connect() throws(PostgresConnection.Failure) -> PostgresConnection {

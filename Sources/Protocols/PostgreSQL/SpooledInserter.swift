@@ -28,10 +28,7 @@ public final class SpooledInserter: @unchecked Sendable {
         public var failure: String?
     }
 
-    public enum Event: Sendable {
-        case connected(String)
-        case failed(String)
-    }
+    public typealias Event = DeliveryEvent
 
     public let settings: PostgresSettings
     public let batchReadings: Int

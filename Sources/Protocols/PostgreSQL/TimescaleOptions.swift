@@ -36,23 +36,4 @@ public struct TimescaleOptions: Sendable, Equatable {
         options.requested = false
         return options
     }()
-
-    /// The options of a sink section; values were checked by the validator (`SinkSchema.timescaledb`), anything
-    /// unreadable falls back to its default. `0` turns compression or retention off.
-    public init(sink type: String, options: [String: String]) {
-        guard type == "timescaledb" else {
-            self = .hypertablesOnly
-            return
-        }
-        func days(_ key: String, _ fallback: Int?) -> Int? {
-            guard let text = options[key], let value = Int(text.trimmed) else { return fallback }
-            return value > 0 ? value : nil
-        }
-        self.init(
-            chunkIntervalHours: options["chunk_interval_hours"].flatMap { Int($0.trimmed) }.map { max(1, $0) }
-                ?? Self.defaultChunkIntervalHours,
-            compressAfterDays: days("compress_after", Self.defaultCompressAfterDays),
-            rawRetentionDays: days("raw_retention", nil),
-            aggregates: options["aggregates"].flatMap(ConfigurationValidator.boolean) ?? true)
-    }
 }

@@ -1,3 +1,5 @@
+import Protocols
+
 /// A validated configuration: what the collector runs. Built by `ConfigurationValidator` from an `IniDocument`.
 public struct CollectorConfiguration: Sendable {
     public var readers: [ReaderConfiguration]
@@ -82,22 +84,6 @@ public struct ReaderConfiguration: Sendable {
             zone: (timeZone ?? meter.defaultTimeZoneIdentifier).flatMap { ZoneOffsetResolver(identifier: $0) } ?? .systemZone,
             useSystemTime: useSystemTime, fallbackSource: fallback, sourceOverride: sourceId)
     }
-}
-
-/// One `[sinkN]` section: its type and its checked options, read by the sink that implements the type.
-public struct SinkConfiguration: Sendable {
-    /// `sink0`.
-    public var name: String
-    public var type: String
-    public var options: [String: String]
-
-    public init(name: String, type: String, options: [String: String] = [:]) {
-        self.name = name
-        self.type = type
-        self.options = options
-    }
-
-    public subscript(key: String) -> String? { options[key] }
 }
 
 public enum LogLevel: String, Sendable, CaseIterable, Comparable {

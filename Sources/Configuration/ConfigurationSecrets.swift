@@ -1,4 +1,5 @@
 import Glibc
+import Protocols
 
 /// What in a configuration is secret and how it may be shown: one answer for the collector's debug log,
 /// `smartmeter-config show` and the check of the file's permissions. Keys (`key`, `auth_key`) and passwords never
@@ -42,18 +43,9 @@ public enum ConfigurationSecrets {
             + "make it readable by the collector only: chmod 640 \(path)"
     }
 
-    /// A libpq connection string as libpq reads it, with only the values of `PostgresConnectionString.shownKeywords`
-    /// shown and every other one as `***`: `host=db user=meter password=*** dbname=premises`. A string libpq cannot
-    /// read (or when libpq is not installed) is not shown at all.
+    /// A libpq connection string with its secrets hidden (`PostgresConnectionString.redacted`).
     public static func redactedDSN(_ dsn: String) -> String {
-        do {
-            return try PostgresConnectionString(parsing: dsn).display
-        } catch {
-            switch error {
-            case .unreadable: return "(not shown: libpq cannot read it)"
-            case .noClientLibrary: return "(not shown: libpq, which reads it, is not installed)"
-            }
-        }
+        PostgresConnectionString.redacted(dsn)
     }
 
     /// Whether a dsn holds a value that is not shown; one libpq cannot read counts as secret.

@@ -1,3 +1,5 @@
+import Protocols
+
 /// MQTT sinks that would connect to one broker with one client id. A broker keeps one session per client id and
 /// disconnects the older client when a second one connects with it, so two such sinks knock each other off for ever
 /// (and both reconnect every second). `smartmeter-config validate` and the collector's start warn about it.
@@ -7,11 +9,9 @@ public enum ClientIDConflicts {
         var problems: [ConfigurationProblem] = []
         for section in document.sections {
             guard case .sink? = SectionKind(section.name),
-                  let type = section.value("type")?.lowercased(), MQTTPayloadFormat(rawValue: type) != nil else { continue }
-            let tls = section.value("tls").flatMap(ConfigurationValidator.boolean) ?? false
-            let host = (section.value("host") ?? "127.0.0.1").lowercased()
-            let port = section.value("port").flatMap { Int($0) } ?? (tls ? 8883 : 1883)
-            let clientID = section.value("client_id") ?? MQTTSettings.defaultClientID(sink: section.name)
+                  let type = section.value("type")?.lowercased(), let layout = MQTTPayloadFormat(rawValue: type) else { continue }
+            let connection = MQTTSinkSettings(section, layout: layout).connection
+            let host = connection.host.lowercased(), port = connection.port, clientID = connection.clientID
             let key = "\(host)\u{0}\(port)\u{0}\(clientID)"
             if let earlier = first[key] {
                 let entry = section.entry("client_id")

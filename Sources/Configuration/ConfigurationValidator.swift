@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import Protocols
 
 /// Checks an `IniDocument` against the schema and builds the typed configuration. Every problem is collected, with
 /// its location, section and key, so one run shows the user everything to fix.
@@ -129,16 +130,25 @@ public struct ConfigurationValidator: Sendable {
             readoutBaudRate: readout ? section.value("baudrate").flatMap { Int($0) } : nil)
     }
 
+    /// One `[sinkN]` section on its own (`smartmeter-config test-sinks` tests each sink that passes).
+    public func sink(_ section: IniDocument.Section) -> Result<SinkConfiguration, ConfigurationErrors> {
+        var problems = duplicateKeyProblems(in: section)
+        let sink = checkSink(section, problems: &problems)
+        guard let sink, problems.isEmpty else { return .failure(ConfigurationErrors(problems)) }
+        return .success(sink)
+    }
+
     private func checkSink(_ section: IniDocument.Section, problems: inout [ConfigurationProblem]) -> SinkConfiguration? {
         guard let type = section.value("type")?.asciiLowercased() else {
             problems.append(ConfigurationProblem("missing; one of: " + SinkSchema.all.map(\.type).joined(separator: ", "),
                                                  at: section.location, section: section.name, key: "type"))
             return nil
         }
-        guard let schema = SinkSchema.named(type) else {
+        guard let sinkType = SinkType(rawValue: type) else {
             checkKeys(section, against: [KeySchema("type", .sinkType, help: "")], what: nil, problems: &problems)
             return nil
         }
+        let schema = sinkType.schema
         let before = problems.count
         checkKeys(section, against: schema.keys, what: "a \(type) sink", problems: &problems)
         for (message, key) in schema.crossCheck(section) {
@@ -146,10 +156,11 @@ public struct ConfigurationValidator: Sendable {
                                                  section: section.name, key: key))
         }
         guard problems.count == before else { return nil }
-        var options: [String: String] = [:]
-        for entry in section.entries where !entry.value.isEmpty { options[entry.key] = entry.value }
-        options["type"] = type
-        return SinkConfiguration(name: section.name, type: type, options: options)
+        guard let sink = SinkConfiguration(checked: section, type: sinkType) else {
+            problems.append(ConfigurationProblem("a required key is missing", at: section.location, section: section.name))
+            return nil
+        }
+        return sink
     }
 
     private func checkLogging(_ section: IniDocument.Section, problems: inout [ConfigurationProblem]) -> LoggingConfiguration {

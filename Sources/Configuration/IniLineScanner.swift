@@ -1,3 +1,5 @@
+import Protocols
+
 /// Reads INI text line by line with iniparser's rules: comments start with `;` or `#`, a trailing `\` continues a
 /// line, `[name]` opens a section, `key = value`, `key = "value"` or `key =` sets a key; an unquoted value ends at
 /// the first `;` or `#`; names are lower-cased in ASCII only (iniparser's `tolower`). Reports the lines iniparser

@@ -1,3 +1,5 @@
+import Protocols
+
 /// "Did you mean" for misspelt keys and types: the closest candidate within a small edit distance.
 public enum Suggestion {
     public static func closest(to word: String, among candidates: [String]) -> String? {

@@ -1,3 +1,5 @@
+import Protocols
+
 /// The `[http]` section: where the collector's web face listens and who may use it.
 public struct HTTPConfiguration: Sendable, Equatable {
     /// Addresses with ports and unix socket paths, all served alike.

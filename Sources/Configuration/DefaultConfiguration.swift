@@ -1,3 +1,5 @@
+import Protocols
+
 /// The configuration used when there is no file (an L+G E450 on /dev/ttyUSB0, a logger sink and an MQTT sink to a
 /// local broker, as the reference collector, and the web face on 127.0.0.1:8180), and the commented file `--saveconfig` writes from it.
 public enum DefaultConfiguration {

@@ -1,3 +1,5 @@
+import Protocols
+
 /// An INI configuration as sections of key/value entries in file order, each with where it came from.
 /// Section names and keys are lower-cased in ASCII, as iniparser stores them; values are as iniparser returns them
 /// (quotes removed, inline `;`/`#` comments cut, surrounding blanks trimmed).

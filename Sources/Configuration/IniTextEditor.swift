@@ -1,3 +1,5 @@
+import Protocols
+
 /// Edits the text of an INI file the way a person would: changes only the lines concerned, so every comment, blank
 /// line and the order of sections and keys stay as the user wrote them. Section and key names match
 /// case-insensitively, as iniparser reads them.

@@ -90,7 +90,22 @@ public struct TimeZoneRules: Sendable {
 
     public func isDaylightSavingTime(atUTC seconds: Int64) -> Bool { localTime(atUTC: seconds).isDaylight }
 
-    private static func readFile(_ path: String) -> [UInt8]? { FileSystem.contents(of: path, limit: 1 << 20) }
+    /// The zone's TZif file, at most 1 MiB (the largest in tzdata is a few KiB). The one file this target reads:
+    /// system data, never the meter's input.
+    private static func readFile(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 << 10)
+        while bytes.count <= 1 << 20 {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return count == 0 ? bytes : nil }
+            bytes += chunk[..<count]
+        }
+        return nil
+    }
 }
 
 /// The TZif binary layout: a header with six counts, then the data block (32-bit times in version 1; version 2 and

@@ -1,4 +1,5 @@
 internal import CIniParser
+import Protocols
 
 /// iniparser itself, as the reference that `IniLineScanner` follows: the tests and the `config` fuzz target compare
 /// what both read from the same file. Not used to load configurations: iniparser finds each key by a linear search,

@@ -1,3 +1,5 @@
+import Protocols
+
 /// Where a configuration value came from: a line of an INI file, an environment variable or the built-in default.
 public struct ConfigurationLocation: Sendable, Equatable, CustomStringConvertible {
     public enum Origin: Sendable, Equatable {

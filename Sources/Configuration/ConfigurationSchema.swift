@@ -1,3 +1,5 @@
+import Protocols
+
 /// The keys a section may hold, what each accepts, and the one-line help that `--saveconfig` writes above it.
 public struct KeySchema: Sendable {
     public enum Kind: Sendable {
@@ -41,8 +43,7 @@ public struct KeySchema: Sendable {
     }
 }
 
-/// The keys of one sink type. The collector implements the types it can run; validation accepts every type listed
-/// in `SinkSchema.all`, so configurations written for the reference collector (MQTT) stay valid.
+/// The keys of one sink type (`SinkType.schema`); `SinkConfiguration(checked:type:)` reads them into `SinkSettings`.
 public struct SinkSchema: Sendable {
     public var type: String
     public var summary: String
@@ -57,14 +58,11 @@ public struct SinkSchema: Sendable {
         self.crossCheck = crossCheck
         self.keys = [KeySchema("type", .sinkType, required: true, help: "type of the sink")] + keys + [
             KeySchema("queue_size", .integer(1...1_000_000),
-                      help: "readings held for this sink while it is slow; the oldest are dropped beyond (default \(Self.defaultQueueSize))"),
+                      help: "readings held for this sink while it is slow; the oldest are dropped beyond (default \(SinkQueueLimits.defaultReadings))"),
             KeySchema("queue_max_kb", .integer(64...4_194_304),
-                      help: "memory the queued readings of this sink may take, in KiB; the oldest are dropped beyond (default \(Self.defaultQueueKilobytes)); a replayed file waits for the sink instead"),
+                      help: "memory the queued readings of this sink may take, in KiB; the oldest are dropped beyond (default \(SinkQueueLimits.defaultKilobytes)); a replayed file waits for the sink instead"),
         ]
     }
-
-    public static let defaultQueueSize = 10_000
-    public static let defaultQueueKilobytes = 16_384
 
     public static func named(_ type: String) -> SinkSchema? {
         all.first { $0.type == type }
@@ -121,7 +119,7 @@ extension ConfigurationSchema {
 }
 
 extension SinkSchema {
-    public static let all: [SinkSchema] = [logger, csv, jsonl, mqtt, mqttrldsp, mqttjson, postgresql, timescaledb]
+    public static let all: [SinkSchema] = SinkType.allCases.map(\.schema)
 
     public static let logger = SinkSchema(type: "logger", summary: "one line per value on standard output", keys: [
         KeySchema("name", .text, help: "name of the logger"),

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import Protocols
 
 extension IniDocument {
     public struct LoadError: Error, Sendable, CustomStringConvertible {

@@ -1,3 +1,5 @@
+import Protocols
+
 /// The one set of rules that decides whether the collector runs a configuration: `smartmeter-datacollector` and
 /// `smartmeter-config validate` (and every configurator command that writes the file) call this and nothing else.
 /// It runs the schema and cross checks (`ConfigurationValidator`), the checks of the files and devices the
