@@ -129,7 +129,7 @@ import TestThreads
         #expect(fifth.closedByServer(within: 3))
         // Once the four hang up, there is room again.
         held.removeAll()
-        #expect(eventually(timeout: 5) { (try? HTTPProbe.get(fixture.port, "/hello").status) == 200 })
+        #expect(eventually(timeout: 15) { (try? HTTPProbe.get(fixture.port, "/hello").status) == 200 })
     }
 
     @Test func aClientThatDoesNotReadIsDroppedAndTheProducerNeverWaits() throws {
