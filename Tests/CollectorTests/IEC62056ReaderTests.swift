@@ -32,7 +32,7 @@ import TestThreads
         let block: [UInt8]
 
         init(feed: String, script: [Answer]) throws {
-            descriptor = open(feed, O_RDWR | O_NOCTTY | O_NONBLOCK)
+            descriptor = open(feed, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
             guard descriptor >= 0 else { throw Shell.Failure(description: "cannot open \(feed): errno \(errno)") }
             self.script = Mutex(script)
             let text = try String(contentsOf: iecTestdata.appendingPathComponent("siemens-td3511-readout.txt"), encoding: .utf8)

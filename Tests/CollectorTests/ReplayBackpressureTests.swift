@@ -206,7 +206,7 @@ struct ReplayBackpressureTests {
         defer { directory.cleanUp() }
         let fifo = directory.file("fifo")
         #expect(mkfifo(fifo, 0o600) == 0)
-        let holder = open(fifo, O_RDWR | O_NONBLOCK)
+        let holder = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC)
         defer { close(holder) }
         let filler = [UInt8](repeating: 0x0A, count: 4096)
         while filler.withUnsafeBytes({ write(holder, $0.baseAddress, $0.count) }) > 0 {}
@@ -254,7 +254,7 @@ struct ReplayBackpressureTests {
         defer { pty.unplug() }
         let fifo = directory.file("fifo")
         #expect(mkfifo(fifo, 0o600) == 0)
-        let holder = open(fifo, O_RDWR | O_NONBLOCK)
+        let holder = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC)
         defer { close(holder) }
         let filler = [UInt8](repeating: 0x0A, count: 4096)
         while filler.withUnsafeBytes({ write(holder, $0.baseAddress, $0.count) }) > 0 {}

@@ -25,7 +25,7 @@ struct DetectCommandTests {
         init(speed: Int32, parity: Character, dataBits: Int, chunks: [[UInt8]], signOnReply: String? = nil, silent: Bool = false) throws {
             terminal = try PseudoTerminal()
             // Our own descriptor of the slave: to see the settings detect chose, and to keep the line up between opens.
-            observer = open(terminal.slavePath, O_RDWR | O_NOCTTY | O_NONBLOCK)
+            observer = open(terminal.slavePath, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
             var raw = termios()
             tcgetattr(observer, &raw)
             cfmakeraw(&raw)

@@ -17,7 +17,7 @@ final class PseudoTerminal {
     private static let ptsname = function("ptsname", as: (@convention(c) (Int32) -> UnsafeMutablePointer<CChar>?).self)
 
     init() throws {
-        master = Self.posix_openpt(O_RDWR | O_NOCTTY)
+        master = Self.posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard master >= 0, Self.grantpt(master) == 0, Self.unlockpt(master) == 0, let name = Self.ptsname(master) else {
             throw POSIXError(.ENODEV)
         }
@@ -30,7 +30,7 @@ final class PseudoTerminal {
 
     /// Opens the slave for a child (its standard input, output and error).
     func openSlave() throws -> FileHandle {
-        let descriptor = open(slavePath, O_RDWR | O_NOCTTY)
+        let descriptor = open(slavePath, O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard descriptor >= 0 else { throw POSIXError(.ENODEV) }
         return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
     }

@@ -157,7 +157,7 @@ struct MQTTClientTests {
     func silentBroker() throws {
         // A listening socket that never accepts: the kernel completes the TCP handshake, nothing answers CONNECT.
         let port = FreePort.find()
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
