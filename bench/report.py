@@ -9,6 +9,19 @@ import os
 import sys
 
 
+def number(value):
+    """A figure for a table: spaces between thousands, three significant digits below 1000, "-" for none."""
+    if value is None:
+        return "-"
+    if value >= 1000:
+        return f"{value:,.0f}".replace(",", " ")
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
 def load(directory, name):
     path = os.path.join(directory, name)
     if not os.path.exists(path):
@@ -161,17 +174,6 @@ def main():
                 lambda o, r, s=small: o < 30 and s < 30 and abs(o - s) <= 0.1 * min(o, s))
     add(".deb size", "MB", deb and deb["bytes"] / 1e6, None, False, "<= 25 MB", lambda o, r: o <= 25,
         deb["file"] if deb else "no .deb in dist/: run with --deb")
-
-    def number(value):
-        if value is None:
-            return "-"
-        if value >= 1000:
-            return f"{value:,.0f}".replace(",", " ")
-        if value >= 100:
-            return f"{value:.0f}"
-        if value >= 10:
-            return f"{value:.1f}"
-        return f"{value:.2f}"
 
     lines = ["| figure | unit | ours | reference | ours better by | target | met |", "|---|---|---:|---:|---:|---|---|"]
     table = []

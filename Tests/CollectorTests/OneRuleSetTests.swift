@@ -3,6 +3,7 @@ import Glibc
 import Configuration
 import Protocols
 import Testing
+import TestSupport
 import TestThreads
 
 /// The collector accepts exactly what `smartmeter-config validate` accepts: both run `ConfigurationRules`. Each

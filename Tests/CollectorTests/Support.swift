@@ -115,17 +115,6 @@ final class RunningProcess: @unchecked Sendable {
     }
 }
 
-/// Polls `condition` every 20 ms until it holds or `timeout` seconds pass.
-@discardableResult
-func eventually(timeout: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = Date(timeIntervalSinceNow: timeout)
-    while Date() < deadline {
-        if condition() { return true }
-        usleep(20_000)
-    }
-    return condition()
-}
-
 /// Runs the collector to its end and returns (status, stdout, stderr); status nil when it had to be killed.
 func runCollector(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
                   timeout: Double = 20) throws -> (status: Int32?, stdout: String, stderr: String) {

@@ -188,13 +188,3 @@ final class StreamList: @unchecked Sendable {
     func append(_ stream: EventStream) { lock.withLock { streams.append(stream) } }
     var all: [EventStream] { lock.withLock { streams } }
 }
-
-/// Polls `condition` every 20 ms until it holds or `timeout` seconds pass.
-func eventually(timeout: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = Date(timeIntervalSinceNow: timeout)
-    while Date() < deadline {
-        if condition() { return true }
-        usleep(20_000)
-    }
-    return condition()
-}
