@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What the server would refuse in a reading's rows, checked before the insert so that a meter's id or value
 /// cannot make the server refuse a whole batch: a NUL in a text (PostgreSQL's `text` cannot hold it, and it would
 /// cut the array literal short), an id longer than `maximumIDBytes` (its primary key would not fit a btree index
@@ -53,7 +57,9 @@ extension PremisesRows {
     }
 
     static func check(text: String) -> Problem? {
-        text.utf8.contains(0) ? .nulInText : nil
+        let hasNul = text.utf8.withContiguousStorageIfAvailable { $0.isEmpty ? false : memchr($0.baseAddress!, 0, $0.count) != nil }
+            ?? text.utf8.contains(0)
+        return hasNul ? .nulInText : nil
     }
 
     static func check(id: String) -> Problem? {

@@ -135,6 +135,47 @@ public final class DiskSpool {
         return (payload, base + next)
     }
 
+    /// Up to `limit` records from `offset` (head or a cursor returned before), ending before `stop` (a record
+    /// boundary) when given, and the offset after the last; read in blocks of `readBlock` bytes rather than two reads
+    /// per record. Stops early, like `record(at:)`, at a record that cannot be read or fails its CRC.
+    public func records(from offset: Offset, before stop: Offset? = nil, limit: Int) -> (payloads: [[UInt8]], next: Offset) {
+        var payloads: [[UInt8]] = []
+        var cursor = offset
+        let stopAt = min(stop ?? end, end)
+        guard offset >= head else { return ([], offset) }
+        while payloads.count < limit, cursor + UInt64(Self.headerSize) <= stopAt {
+            let blockStart = cursor
+            guard let block = read(count: Int(min(stopAt - cursor, UInt64(Self.readBlock))), at: cursor - base) else { break }
+            var position = 0
+            let corrupt = block.withUnsafeBytes { bytes -> Bool in
+                while payloads.count < limit, position + Self.headerSize <= bytes.count {
+                    let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt32.self)))
+                    let crc = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: position + 4, as: UInt32.self))
+                    guard length <= maximumBytes else { return true }
+                    let start = position + Self.headerSize
+                    guard start + length <= bytes.count else { break }
+                    let payload = UnsafeRawBufferPointer(rebasing: bytes[start..<start + length])
+                    guard CRC32.checksum(payload) == crc else { return true }
+                    payloads.append([UInt8](payload))
+                    position = start + length
+                }
+                return false
+            }
+            cursor = blockStart + UInt64(position)
+            if corrupt { break }
+            if position == 0 {
+                // A record longer than a block.
+                guard let (payload, next) = record(at: cursor), next <= stopAt else { break }
+                payloads.append(payload)
+                cursor = next
+            }
+        }
+        return (payloads, cursor)
+    }
+
+    /// Bytes read at once by `records(from:before:limit:)`.
+    static let readBlock = 256 << 10
+
     /// Marks every record before `offset` as delivered. When everything is delivered the file is emptied.
     ///
     /// The head is written to disk at most every `headSyncInterval` seconds (and by `flush()` and at release): a
