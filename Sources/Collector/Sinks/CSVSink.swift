@@ -62,7 +62,7 @@ final class CSVSink: Sink {
             do {
                 let file = try files.file(named: name)
                 try file.append(pending[slot].bytes)
-                if syncNow { try file.sync() }
+                if syncNow { try file.sync() } else { file.startWriteback() }
             } catch {
                 files.discard(name)
                 failed += pending[slot].readings

@@ -16,7 +16,7 @@ final class JSONLinesSink: Sink {
         for reading in readings { ReadingJSON.appendLine(reading, to: buffer) }
         defer { buffer.removeAll(keepingCapacityUpTo: 4 << 20) }  // a burst of large readings must not pin memory
         try file.append(buffer)
-        if pacing.syncAfterWrite() { try file.sync() }
+        if pacing.syncAfterWrite() { try file.sync() } else { file.startWriteback() }
     }
 
     func idle() throws {

@@ -6,8 +6,8 @@ import Protocols
 /// buffer and given to standard output in large writes.
 final class DecodeOutput: @unchecked Sendable {
     static let writeSize = 1 << 20
-    static let batchSize = 512
-    static let queuedBatches = 4
+    static let batchSize = 384
+    static let queuedBatches = 6
 
     private let condition = ConditionLock()
     private var batches: [[Reading]] = []

@@ -50,7 +50,7 @@ public struct CaptureText {
     private mutating func decide(emit: (UnsafeRawBufferPointer) -> Void) {
         let held = sniffed
         sniffed = []
-        kind = !held.isEmpty && held.allSatisfy(Hex.isCaptureText) ? .hex : .raw
+        kind = !held.isEmpty && held.prefix(Self.sniffLength).allSatisfy(Hex.isCaptureText) ? .hex : .raw
         held.withUnsafeBytes { feed($0, emit: emit) }
     }
 
@@ -62,56 +62,80 @@ public struct CaptureText {
         let produced = output.withUnsafeMutableBufferPointer { out -> Int in
             Self.classes.withUnsafeBufferPointer { classes -> Int in
                 Self.pairs.withUnsafeBufferPointer { pairs -> Int in
-                    var written = 0
-                    var index = 0
-                    while index < input.count {
-                        if high < 0 && index + 3 <= input.count {
-                            // The usual shape of a hex dump, two digits and a blank: one look-up for the digits (as a
-                            // little-endian pair of bytes), one for the blank.
-                            let start = index
-                            repeat {
-                                let pair = pairs[Int(input.loadUnaligned(fromByteOffset: index, as: UInt16.self))]
-                                guard pair < 0x100, classes[Int(input[index + 2])] == Self.blank else { break }
-                                out[written] = UInt8(truncatingIfNeeded: pair)
-                                written += 1
-                                index += 3
-                            } while index + 3 <= input.count
-                            if index > start { last = input[index - 1] }
-                            if index >= input.count { break }
-                        }
-                        let character = input[index]
-                        // One table look-up per character: 0-15 a digit's value, `blank` a separator, `other` the rest.
-                        let value = classes[Int(character)]
-                        if value < 16 && high < 0 && index + 1 < input.count {
-                            let next = classes[Int(input[index + 1])]
-                            if next < 16 {  // both digits of a byte, the usual case
-                                out[written] = value << 4 | next
-                                written += 1
-                                last = input[index + 1]
-                                index += 2
-                                continue
+                    Self.notBlankTable.withUnsafeBufferPointer { notBlank -> Int in
+                        var written = 0
+                        var index = 0
+                        while index < input.count {
+                            if high < 0 && index + 3 <= input.count {
+                                // The usual shape of a hex dump, two digits and a blank: one look-up for the digits (as a
+                                // little-endian pair of bytes), one for the blank.
+                                let start = index
+                                // Four at a time while they all have that shape: one check for the twelve characters,
+                                // one store for the four bytes.
+                                if let bytes = input.baseAddress, let target = out.baseAddress, let pairTable = pairs.baseAddress,
+                                   let blankTable = notBlank.baseAddress {
+                                    let end = input.count
+                                    while index &+ 12 <= end {
+                                        let at = bytes + index
+                                        let p0 = pairTable[Int(UInt16(littleEndian: at.loadUnaligned(as: UInt16.self)))]
+                                        let p1 = pairTable[Int(UInt16(littleEndian: at.loadUnaligned(fromByteOffset: 3, as: UInt16.self)))]
+                                        let p2 = pairTable[Int(UInt16(littleEndian: at.loadUnaligned(fromByteOffset: 6, as: UInt16.self)))]
+                                        let p3 = pairTable[Int(UInt16(littleEndian: at.loadUnaligned(fromByteOffset: 9, as: UInt16.self)))]
+                                        let separators = blankTable[Int(at.load(fromByteOffset: 2, as: UInt8.self))]
+                                            | blankTable[Int(at.load(fromByteOffset: 5, as: UInt8.self))]
+                                            | blankTable[Int(at.load(fromByteOffset: 8, as: UInt8.self))]
+                                            | blankTable[Int(at.load(fromByteOffset: 11, as: UInt8.self))]
+                                        guard (p0 | p1 | p2 | p3) < 0x100, separators == 0 else { break }
+                                        let word = UInt32(p0) | UInt32(p1) &<< 8 | UInt32(p2) &<< 16 | UInt32(p3) &<< 24
+                                        UnsafeMutableRawPointer(target + written).storeBytes(of: word.littleEndian, as: UInt32.self)
+                                        written &+= 4
+                                        index &+= 12
+                                    }
+                                }
+                                while index + 3 <= input.count {
+                                    let pair = pairs[Int(input.loadUnaligned(fromByteOffset: index, as: UInt16.self))]
+                                    guard pair < 0x100, classes[Int(input[index + 2])] == Self.blank else { break }
+                                    out[written] = UInt8(truncatingIfNeeded: pair)
+                                    written += 1
+                                    index += 3
+                                }
+                                if index > start { last = input[index - 1] }
+                                if index >= input.count { break }
                             }
-                        }
-                        if value < 16 {
-                            if high >= 0 {
-                                out[written] = UInt8(truncatingIfNeeded: high << 4) | value
-                                written += 1
-                                high = -1
-                            } else {
-                                high = Int(value)
+                            let character = input[index]
+                            // One table look-up per character: 0-15 a digit's value, `blank` a separator, `other` the rest.
+                            let value = classes[Int(character)]
+                            if value < 16 && high < 0 && index + 1 < input.count {
+                                let next = classes[Int(input[index + 1])]
+                                if next < 16 {  // both digits of a byte, the usual case
+                                    out[written] = value << 4 | next
+                                    written += 1
+                                    last = input[index + 1]
+                                    index += 2
+                                    continue
+                                }
                             }
-                        } else if value == Self.other {
-                            if (character == UInt8(ascii: "x") || character == UInt8(ascii: "X")) && high == 0
-                                && last == UInt8(ascii: "0") {
-                                high = -1  // "0x" prefix
-                            } else {
-                                skipped += 1
+                            if value < 16 {
+                                if high >= 0 {
+                                    out[written] = UInt8(truncatingIfNeeded: high << 4) | value
+                                    written += 1
+                                    high = -1
+                                } else {
+                                    high = Int(value)
+                                }
+                            } else if value == Self.other {
+                                if (character == UInt8(ascii: "x") || character == UInt8(ascii: "X")) && high == 0
+                                    && last == UInt8(ascii: "0") {
+                                    high = -1  // "0x" prefix
+                                } else {
+                                    skipped += 1
+                                }
                             }
+                            last = character
+                            index += 1
                         }
-                        last = character
-                        index += 1
+                        return written
                     }
-                    return written
                 }
             }
         }
@@ -127,6 +151,8 @@ public struct CaptureText {
         guard let high = Hex.nibbleValue(UInt8(pair & 0xFF)), let low = Hex.nibbleValue(UInt8(pair >> 8)) else { return 0x100 }
         return UInt16(high) << 4 | UInt16(low)
     }
+    /// 0 for a blank (space, tab, line break, comma), 1 for any other byte.
+    private static let notBlankTable: [UInt8] = classes.map { $0 == blank ? 0 : 1 }
     private static let blank: UInt8 = 0x10
     private static let other: UInt8 = 0x20
     /// The class of each byte: a hex digit's value, `blank` (space, tab, line break, comma) or `other`.

@@ -3,7 +3,7 @@ import Glibc
 /// A capture read as a stream in fixed-size chunks, from a file or standard input, so that a file of any size takes
 /// the same memory. Knows its size when it is a regular file, for progress reports.
 public final class CaptureFile {
-    public static let chunkSize = 1 << 16
+    public static let chunkSize = 1 << 17
 
     public struct OpenError: Error, CustomStringConvertible {
         public let description: String
@@ -64,12 +64,15 @@ public final class CaptureFile {
     }
 }
 
-/// A capture read and converted (`CaptureText`: hex text to bytes) on a thread of its own, a few chunks ahead of
+/// A capture read and converted (`CaptureText`: hex text to bytes) on a thread of its own, a few slots ahead of
 /// the caller, which decodes meanwhile: reading and hex conversion cost about as much as decoding a third of the
-/// messages, and a replay or `decode` then keeps both cores busy. At most `slots` converted chunks wait, in buffers
-/// reused from chunk to chunk, so memory stays fixed whatever the size of the file.
+/// messages, and a replay or `decode` then keeps both cores busy. A slot holds at least `slotBytes` converted bytes
+/// (several chunks of hex text; a stream's chunks go on as they arrive): the decoder has milliseconds of work queued, so that neither thread waits for the
+/// other when the scheduler runs them on one core in turn. At most `slots` slots wait, in buffers reused from slot to
+/// slot, so memory stays fixed whatever the size of the file.
 public final class CaptureReadAhead: @unchecked Sendable {
     public static let slots = 4
+    public static let slotBytes = 1 << 17
 
     private let file: CaptureFile
     private let condition = ConditionLock()
@@ -141,6 +144,8 @@ public final class CaptureReadAhead: @unchecked Sendable {
             guard !stopped else { return false }
             buffer = free.removeLast()
             buffer.removeAll(keepingCapacity: true)
+            // The most a slot takes: just under `slotBytes`, then one chunk more (hex text converts to at most half).
+            buffer.reserveCapacity(Self.slotBytes + CaptureFile.chunkSize)
             return true
         }
         func handOver(last: Bool) {
@@ -152,13 +157,16 @@ public final class CaptureReadAhead: @unchecked Sendable {
             }
             buffer = []
         }
-        while take() {
-            let more = file.next { chunk in text.feed(chunk) { buffer.append(contentsOf: $0) } }
-            if !more {
-                text.finish { buffer.append(contentsOf: $0) }
-                handOver(last: true)
-                break
-            }
+        reading: while take() {
+            repeat {
+                let more = file.next { chunk in text.feed(chunk) { buffer.append(contentsOf: $0) } }
+                if !more {
+                    text.finish { buffer.append(contentsOf: $0) }
+                    handOver(last: true)
+                    break reading
+                }
+                // A stream (standard input from a pipe or a terminal) is handed on as it arrives.
+            } while file.size != nil && buffer.count < Self.slotBytes && !condition.withLock({ stopped })
             handOver(last: false)
         }
         condition.withLock {
