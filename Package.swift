@@ -73,15 +73,28 @@ let package = Package(
             name: "HTTPServer",
             dependencies: ["CMicroHTTPD", "Configuration", "Protocols"]
         ),
-        .executableTarget(
-            name: "Collector",
+        // The collector's pipeline: readers, the fan-out and sink queues, the sink workers and sinks, the web face,
+        // the log handler, and `Collector`, which wires them from a configuration and runs them. The readers' and
+        // sinks' hot path (decoding session, queue, JSON and CSV writers) stays inside this one module.
+        .target(
+            name: "CollectorPipeline",
             dependencies: [
                 "Configuration",
                 "Protocols",
                 "HTTPServer",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // `smartmeter-datacollector`: options, the effective configuration, then `Collector` runs.
+        .executableTarget(
+            name: "Collector",
+            dependencies: [
+                "CollectorPipeline",
+                "Configuration",
+                "Protocols",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(

@@ -5,8 +5,8 @@ import Protocols
 /// The bounded queue in front of one sink, bounded in readings and in bytes (`ReadingSize`). What a full queue does
 /// is the pusher's choice (`WhenFull`): a serial meter cannot wait, so the oldest reading is dropped and counted and a
 /// slow or dead sink costs only its own data; a file can wait, so its reader blocks until the sink has taken some.
-final class SinkQueue: @unchecked Sendable {
-    enum WhenFull: Sendable {
+package final class SinkQueue: @unchecked Sendable {
+    package enum WhenFull: Sendable {
         /// Drop the oldest reading, counted (serial meters).
         case dropOldest
         /// Wait for room unless `stop` is set (replayed files). A waiting pusher keeps the queue at most
@@ -15,11 +15,11 @@ final class SinkQueue: @unchecked Sendable {
     }
 
     /// Bounds for a pusher that waits: enough to write in large batches, small enough for a fixed memory bound.
-    static let waitingCapacity = 1_024
-    static let waitingBytes = 1 << 20
+    package static let waitingCapacity = 1_024
+    package static let waitingBytes = 1 << 20
 
-    let capacity: Int
-    let maximumBytes: Int
+    package let capacity: Int
+    package let maximumBytes: Int
     private let condition = ConditionLock()
     private var ring: [Reading?]
     private var head = 0
@@ -31,14 +31,14 @@ final class SinkQueue: @unchecked Sendable {
     private(set) var dropped = 0
     private(set) var accepted = 0
 
-    init(capacity: Int, maximumBytes: Int) {
+    package init(capacity: Int, maximumBytes: Int) {
         precondition(capacity > 0 && maximumBytes > 0)
         self.capacity = capacity
         self.maximumBytes = maximumBytes
         self.ring = Array(repeating: nil, count: capacity)
     }
 
-    func push(_ reading: Reading, whenFull: WhenFull) {
+    package func push(_ reading: Reading, whenFull: WhenFull) {
         let size = ReadingSize.bytes(of: reading)
         condition.lock()
         defer { condition.unlock() }
@@ -48,7 +48,7 @@ final class SinkQueue: @unchecked Sendable {
 
     /// The same as pushing each reading in turn, under one lock and with one wake-up of the sink's thread (a
     /// replayed file hands over the readings of each chunk it decoded).
-    func push(_ readings: [Reading], whenFull: WhenFull) {
+    package func push(_ readings: [Reading], whenFull: WhenFull) {
         guard !readings.isEmpty else { return }
         condition.lock()
         defer { condition.unlock() }
@@ -107,7 +107,7 @@ final class SinkQueue: @unchecked Sendable {
 
     /// Up to `limit` readings in arrival order; waits up to `timeout` seconds for the first one. An empty array
     /// means "nothing yet"; nil means the queue is closed and drained.
-    func pop(limit: Int, timeout: Double) -> [Reading]? {
+    package func pop(limit: Int, timeout: Double) -> [Reading]? {
         condition.lock()
         defer { condition.unlock() }
         if count == 0 && !closed {
@@ -126,7 +126,7 @@ final class SinkQueue: @unchecked Sendable {
 
     /// No more pushes; the consumer drains what is queued and then gets nil. `endOfInput`: the readers have read
     /// everything (a replayed file), so the sink should store all of it before it closes.
-    func close(endOfInput: Bool = false) {
+    package func close(endOfInput: Bool = false) {
         condition.lock()
         if !closed { self.endOfInput = endOfInput }
         closed = true
@@ -134,7 +134,7 @@ final class SinkQueue: @unchecked Sendable {
         condition.unlock()
     }
 
-    var counters: (accepted: Int, dropped: Int, queued: Int) {
+    package var counters: (accepted: Int, dropped: Int, queued: Int) {
         condition.lock()
         defer { condition.unlock() }
         return (accepted, dropped, count)
@@ -153,18 +153,29 @@ final class SinkQueue: @unchecked Sendable {
 }
 
 /// Hands every reading to every sink's queue. Readers call `publish` from their threads.
-struct FanOut: Sendable {
-    let queues: [SinkQueue]
-    var whenFull: SinkQueue.WhenFull = .dropOldest
+package struct FanOut: Sendable {
+    package let queues: [SinkQueue]
+    package var whenFull: SinkQueue.WhenFull = .dropOldest
     /// Where readers report their counters (the web face); nil without one.
     var status: StatusBoard?
 
+    package init(queues: [SinkQueue], whenFull: SinkQueue.WhenFull = .dropOldest) {
+        self.queues = queues
+        self.whenFull = whenFull
+    }
+
+    init(queues: [SinkQueue], whenFull: SinkQueue.WhenFull = .dropOldest, status: StatusBoard?) {
+        self.queues = queues
+        self.whenFull = whenFull
+        self.status = status
+    }
+
     /// The same queues, for a reader that waits for room instead of dropping (a replayed file).
-    func waiting(unless stop: StopFlag) -> FanOut {
+    package func waiting(unless stop: StopFlag) -> FanOut {
         FanOut(queues: queues, whenFull: .wait(unless: stop), status: status)
     }
 
-    func publish(_ reading: Reading) {
+    package func publish(_ reading: Reading) {
         for queue in queues { queue.push(reading, whenFull: whenFull) }
     }
 
@@ -172,7 +183,7 @@ struct FanOut: Sendable {
     /// each queue at once (a full queue drops its oldest); a file's go to every queue as far as each has room, and
     /// only when none has room does the publisher wait, for the queue furthest behind. So a stuck sink holds the
     /// others back by at most this batch (the readings of one chunk of the file) beyond its own queue.
-    func publish(_ readings: [Reading]) {
+    package func publish(_ readings: [Reading]) {
         switch whenFull {
         case .dropOldest:
             for queue in queues { queue.push(readings, whenFull: whenFull) }
