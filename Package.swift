@@ -124,6 +124,15 @@ let package = Package(
             dependencies: ["HTTPServer", "Configuration", "Protocols", .product(name: "TestSupport", package: "TestSupport"),
                            .product(name: "TestThreads", package: "TestSupport")]
         ),
+        // The collector's pipeline in process: fake readers and sinks around the real queues, workers and services.
+        .testTarget(
+            name: "CollectorPipelineTests",
+            dependencies: ["CollectorPipeline", "Configuration", "Protocols",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "TestSupport", package: "TestSupport"),
+                           .product(name: "TestThreads", package: "TestSupport")]
+        ),
         .testTarget(
             name: "CollectorTests",
             dependencies: ["Configuration", "Protocols", .product(name: "TestSupport", package: "TestSupport"),
