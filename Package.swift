@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Deque for the sink queues; already resolved through swift-service-lifecycle (swift-async-algorithms).
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         // The tests' helpers (brokers, servers, process reaping) are a package of their own that only test targets
         // use, so `swift build` does not build them; Benchmarks/ is a package of its own for the same reason.
         .package(path: "Tests/TestSupport"),
@@ -82,6 +84,7 @@ let package = Package(
                 "Configuration",
                 "Protocols",
                 "HTTPServer",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

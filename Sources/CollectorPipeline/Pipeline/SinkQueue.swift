@@ -1,3 +1,4 @@
+import DequeModule
 import FoundationEssentials
 import Glibc
 import Protocols
@@ -21,9 +22,9 @@ package final class SinkQueue: @unchecked Sendable {
     package let capacity: Int
     package let maximumBytes: Int
     private let condition = ConditionLock()
-    private var ring: [Reading?]
-    private var head = 0
-    private var count = 0
+    /// Oldest first, each with its `ReadingSize` (counted once); grows as readings wait (up to `capacity`), so an
+    /// idle sink's queue holds next to nothing.
+    private var queued = Deque<(reading: Reading, size: Int)>()
     private var bytes = 0
     private var closed = false
     /// Closed because every reader reached the end of its input (not because of a shutdown).
@@ -35,7 +36,6 @@ package final class SinkQueue: @unchecked Sendable {
         precondition(capacity > 0 && maximumBytes > 0)
         self.capacity = capacity
         self.maximumBytes = maximumBytes
-        self.ring = Array(repeating: nil, count: capacity)
     }
 
     package func push(_ reading: Reading, whenFull: WhenFull) {
@@ -65,10 +65,10 @@ package final class SinkQueue: @unchecked Sendable {
         var taken = 0
         for reading in readings {
             let size = ReadingSize.bytes(of: reading)
-            guard !closed, count < min(capacity, Self.waitingCapacity), count == 0 || bytes + size <= limit else { break }
+            guard !closed, queued.count < min(capacity, Self.waitingCapacity),
+                  queued.isEmpty || bytes + size <= limit else { break }
             accepted += 1
-            ring[(head + count) % capacity] = reading
-            count += 1
+            queued.append((reading, size))
             bytes += size
             taken += 1
         }
@@ -81,27 +81,26 @@ package final class SinkQueue: @unchecked Sendable {
         switch whenFull {
         case .dropOldest:
             guard !closed else { return }
-            while count > 0 && (count == capacity || bytes + size > maximumBytes) {
-                removeHead()
+            while !queued.isEmpty && (queued.count == capacity || bytes + size > maximumBytes) {
+                removeOldest()
                 dropped += 1
             }
         case .wait(let stop):
             let readings = min(capacity, Self.waitingCapacity)
             let limit = min(maximumBytes, Self.waitingBytes)
-            while !closed && !stop.isSet && count > 0 && (count >= readings || bytes + size > limit) {
+            while !closed && !stop.isSet && !queued.isEmpty && (queued.count >= readings || bytes + size > limit) {
                 condition.broadcast()  // what this pusher queued so far is for the sink's thread to take
                 condition.wait(seconds: 0.05)
             }
             guard !closed, !stop.isSet else { return }
             // A serial reader may have filled the queue meanwhile: its rule applies to the rest.
-            while count == capacity {
-                removeHead()
+            while queued.count == capacity {
+                removeOldest()
                 dropped += 1
             }
         }
         accepted += 1
-        ring[(head + count) % capacity] = reading
-        count += 1
+        queued.append((reading, size))
         bytes += size
     }
 
@@ -110,16 +109,18 @@ package final class SinkQueue: @unchecked Sendable {
     package func pop(limit: Int, timeout: Double) -> [Reading]? {
         condition.lock()
         defer { condition.unlock() }
-        if count == 0 && !closed {
+        if queued.isEmpty && !closed {
             condition.wait(seconds: timeout)
         }
-        if count == 0 { return closed ? nil : [] }
+        if queued.isEmpty { return closed ? nil : [] }
+        let taken = min(limit, queued.count)
         var batch: [Reading] = []
-        batch.reserveCapacity(min(limit, count))
-        while count > 0 && batch.count < limit {
-            batch.append(ring[head]!)
-            removeHead()
+        batch.reserveCapacity(taken)
+        for entry in queued.prefix(taken) {
+            batch.append(entry.reading)
+            bytes -= entry.size
         }
+        queued.removeFirst(taken)
         condition.broadcast()
         return batch
     }
@@ -137,18 +138,15 @@ package final class SinkQueue: @unchecked Sendable {
     package var counters: (accepted: Int, dropped: Int, queued: Int) {
         condition.lock()
         defer { condition.unlock() }
-        return (accepted, dropped, count)
+        return (accepted, dropped, queued.count)
     }
 
     var wasEndOfInput: Bool {
         condition.withLock { endOfInput }
     }
 
-    private func removeHead() {
-        bytes -= ReadingSize.bytes(of: ring[head]!)
-        ring[head] = nil
-        head = (head + 1) % capacity
-        count -= 1
+    private func removeOldest() {
+        bytes -= queued.removeFirst().size
     }
 }
 

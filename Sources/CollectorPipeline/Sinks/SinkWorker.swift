@@ -21,10 +21,18 @@ package final class SinkWorker: Service, @unchecked Sendable {
     /// Written by the sink thread, read for the summary by whoever logs it.
     private let written = Atomic<Int>(0)
     private let failed = Atomic<Int>(0)
-    private let finished = Atomic<Bool>(false)
+    /// Whether the sink thread has closed the sink, and what is to run when it has.
+    private let finished = Mutex<(done: Bool, actions: [@Sendable () -> Void])>((false, []))
 
-    /// The sink thread has closed the sink.
-    package var isFinished: Bool { finished.load(ordering: .acquiring) }
+    /// Runs `action` once the sink thread has closed the sink (now, on this thread, if it has already).
+    func onFinish(_ action: @escaping @Sendable () -> Void) {
+        let now = finished.withLock { finished -> Bool in
+            if finished.done { return true }
+            finished.actions.append(action)
+            return false
+        }
+        if now { action() }
+    }
 
     package init(name: String, type: String, sink: any Sink, queue: SinkQueue, logger: Logger, statisticsInterval: Double) {
         self.name = name
@@ -105,7 +113,12 @@ package final class SinkWorker: Service, @unchecked Sendable {
         }
         sink.close()
         logger.info("stopped: \(summary)")
-        finished.store(true, ordering: .releasing)
+        let actions = finished.withLock { finished in
+            finished.done = true
+            defer { finished.actions = [] }
+            return finished.actions
+        }
+        for action in actions { action() }
     }
 
     /// Readings written and failed, what the queue dropped and holds, and the sink's health, for the web face.
