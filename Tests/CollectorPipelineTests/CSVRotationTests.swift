@@ -15,7 +15,7 @@ struct CSVRotationTests {
     static let march27: Int64 = 1_774_569_600
 
     @Test func dayChangeStartsNewFilesAndTheClockDecidesWhatIsValid() async throws {
-        let directory = NSTemporaryDirectory() + "pipeline-csv-" + UUID().uuidString.prefix(8)
+        let directory = try makeTemporaryDirectory("pipeline-csv")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let clock = Mutex(Self.march27 + Self.day + 12 * 3600)  // the collector's clock: March 28, noon
         let log = EventLog()

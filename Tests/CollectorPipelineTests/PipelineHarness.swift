@@ -1,4 +1,5 @@
 import CollectorPipeline
+import Configuration
 import Foundation
 import Logging
 import Protocols
@@ -240,4 +241,19 @@ final class LogRecorder: @unchecked Sendable {
             recorder.record(event.level, event.message.description)
         }
     }
+}
+
+/// A new folder for one test, under the temporary folder; the test removes it.
+func makeTemporaryDirectory(_ prefix: String) throws -> String {
+    let path = NSTemporaryDirectory() + prefix + "-" + UUID().uuidString.prefix(8)
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// The configuration `text` gives as the collector reads it (file, environment overlay without variables, rules).
+func validatedConfiguration(_ text: String, in directory: String) throws -> CollectorConfiguration {
+    let path = directory + "/collector.ini"
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return try EffectiveConfiguration(IniDocument.load(path: path), location: .file(path), environment: [:])
+        .validated().get()
 }

@@ -13,16 +13,14 @@ struct ReplayedCaptureTests {
         .deletingLastPathComponent().path
 
     @Test func replayedCaptureReachesASlowSinkComplete() async throws {
-        let directory = NSTemporaryDirectory() + "pipeline-replay-" + UUID().uuidString.prefix(8)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryDirectory("pipeline-replay")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // A real E450 capture (two messages in general block transfer), 300 times over.
         let capture = try String(contentsOfFile: Self.packageRoot + "/testdata/hdlc/lge450-gbt-2-messages.hex",
                                  encoding: .utf8)
         let hex = String(repeating: capture + "\n", count: 300)
         try hex.write(toFile: directory + "/replay.hex", atomically: true, encoding: .utf8)
-        let path = directory + "/collector.ini"
-        try """
+        let configuration = try validatedConfiguration("""
             [reader0]
             type = lge450
             file = \(directory)/replay.hex
@@ -30,9 +28,7 @@ struct ReplayedCaptureTests {
             [sink0]
             type = logger
 
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        let configuration = try EffectiveConfiguration(IniDocument.load(path: path), location: .file(path),
-                                                       environment: [:]).validated().get()
+            """, in: directory)
         let readerConfiguration = try #require(configuration.readers.first)
 
         // What the decoder makes of the same bytes in one piece.

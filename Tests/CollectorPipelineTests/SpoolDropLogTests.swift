@@ -12,12 +12,10 @@ import TestThreads
 @Suite(.onOwnThread)
 struct SpoolDropLogTests {
     @Test func fullSpoolIsReportedOnceAndTotalledAtClose() async throws {
-        let directory = NSTemporaryDirectory() + "pipeline-spool-" + UUID().uuidString.prefix(8)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryDirectory("pipeline-spool")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Port 1 on this machine: nothing listens, the connection is refused at once.
-        let path = directory + "/collector.ini"
-        try """
+        let configuration = try validatedConfiguration("""
             [reader0]
             type = lge450
             port = /dev/ttyUSB0
@@ -28,9 +26,7 @@ struct SpoolDropLogTests {
             spool_dir = \(directory)/spool
             spool_max_mb = 1
 
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        let configuration = try EffectiveConfiguration(IniDocument.load(path: path), location: .file(path),
-                                                       environment: [:]).validated().get()
+            """, in: directory)
         let settings = try #require(configuration.sinks.first)
         let recorder = LogRecorder()
         let mqtt = try SinkFactory.make(settings, logger: recorder.logger)
