@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Deque for the sink queues; already resolved through swift-service-lifecycle (swift-async-algorithms).
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         // The tests' helpers (brokers, servers, process reaping) are a package of their own that only test targets
         // use, so `swift build` does not build them; Benchmarks/ is a package of its own for the same reason.
         .package(path: "Tests/TestSupport"),
@@ -73,15 +75,29 @@ let package = Package(
             name: "HTTPServer",
             dependencies: ["CMicroHTTPD", "Configuration", "Protocols"]
         ),
-        .executableTarget(
-            name: "Collector",
+        // The collector's pipeline: readers, the fan-out and sink queues, the sink workers and sinks, the web face,
+        // the log handler, and `Collector`, which wires them from a configuration and runs them. The readers' and
+        // sinks' hot path (decoding session, queue, JSON and CSV writers) stays inside this one module.
+        .target(
+            name: "CollectorPipeline",
             dependencies: [
                 "Configuration",
                 "Protocols",
                 "HTTPServer",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // `smartmeter-datacollector`: options, the effective configuration, then `Collector` runs.
+        .executableTarget(
+            name: "Collector",
+            dependencies: [
+                "CollectorPipeline",
+                "Configuration",
+                "Protocols",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -109,6 +125,15 @@ let package = Package(
         .testTarget(
             name: "HTTPServerTests",
             dependencies: ["HTTPServer", "Configuration", "Protocols", .product(name: "TestSupport", package: "TestSupport"),
+                           .product(name: "TestThreads", package: "TestSupport")]
+        ),
+        // The collector's pipeline in process: fake readers and sinks around the real queues, workers and services.
+        .testTarget(
+            name: "CollectorPipelineTests",
+            dependencies: ["CollectorPipeline", "Configuration", "Protocols",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "TestSupport", package: "TestSupport"),
                            .product(name: "TestThreads", package: "TestSupport")]
         ),
         .testTarget(

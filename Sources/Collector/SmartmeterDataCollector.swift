@@ -1,10 +1,10 @@
 import ArgumentParser
+import CollectorPipeline
 import FoundationEssentials
 import Glibc
 import Logging
 import Configuration
 import Protocols
-import ServiceLifecycle
 
 @main
 struct SmartmeterDataCollector: AsyncParsableCommand {
@@ -62,7 +62,11 @@ struct SmartmeterDataCollector: AsyncParsableCommand {
         }
         logEffectiveValues(document, logger: logger)
         Self.unblockShutdownSignals()
-        try await Collector(configuration: configuration, logger: logger).run()
+        do {
+            try await Collector(configuration: configuration, logger: logger).run()
+        } catch is CollectorFailure {
+            throw ExitCode(1)  // logged where it happened
+        }
     }
 
     /// A parent may have started us with SIGTERM/SIGINT blocked (the mask is inherited); shutdown needs them.

@@ -9,11 +9,11 @@ import Synchronization
 /// everything in it written and the sink asked to `finish` (store what it spooled) before it is closed, with no time
 /// limit. On graceful shutdown the queue is closed and what it holds is written before the sink is closed; on
 /// cancellation (shutdown took too long) the thread gives up after the batch it is writing.
-final class SinkWorker: Service, @unchecked Sendable {
-    let name: String
+package final class SinkWorker: Service, @unchecked Sendable {
+    package let name: String
     /// The section's `type`.
-    let type: String
-    let queue: SinkQueue
+    package let type: String
+    package let queue: SinkQueue
     private let sink: any Sink
     private let logger: Logger
     private let statisticsInterval: Double
@@ -21,12 +21,20 @@ final class SinkWorker: Service, @unchecked Sendable {
     /// Written by the sink thread, read for the summary by whoever logs it.
     private let written = Atomic<Int>(0)
     private let failed = Atomic<Int>(0)
-    private let finished = Atomic<Bool>(false)
+    /// Whether the sink thread has closed the sink, and what is to run when it has.
+    private let finished = Mutex<(done: Bool, actions: [@Sendable () -> Void])>((false, []))
 
-    /// The sink thread has closed the sink.
-    var isFinished: Bool { finished.load(ordering: .acquiring) }
+    /// Runs `action` once the sink thread has closed the sink (now, on this thread, if it has already).
+    func onFinish(_ action: @escaping @Sendable () -> Void) {
+        let now = finished.withLock { finished -> Bool in
+            if finished.done { return true }
+            finished.actions.append(action)
+            return false
+        }
+        if now { action() }
+    }
 
-    init(name: String, type: String, sink: any Sink, queue: SinkQueue, logger: Logger, statisticsInterval: Double) {
+    package init(name: String, type: String, sink: any Sink, queue: SinkQueue, logger: Logger, statisticsInterval: Double) {
         self.name = name
         self.type = type
         self.sink = sink
@@ -35,7 +43,7 @@ final class SinkWorker: Service, @unchecked Sendable {
         self.statisticsInterval = statisticsInterval
     }
 
-    func run() async {
+    package func run() async {
         let done = OneShot()
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
@@ -105,18 +113,23 @@ final class SinkWorker: Service, @unchecked Sendable {
         }
         sink.close()
         logger.info("stopped: \(summary)")
-        finished.store(true, ordering: .releasing)
+        let actions = finished.withLock { finished in
+            finished.done = true
+            defer { finished.actions = [] }
+            return finished.actions
+        }
+        for action in actions { action() }
     }
 
     /// Readings written and failed, what the queue dropped and holds, and the sink's health, for the web face.
-    var status: (written: Int, failed: Int, dropped: Int, queued: Int, health: SinkHealth?) {
+    package var status: (written: Int, failed: Int, dropped: Int, queued: Int, health: SinkHealth?) {
         let counters = queue.counters
         return (written.load(ordering: .relaxed), failed.load(ordering: .relaxed), counters.dropped, counters.queued,
                 sink.health)
     }
 
     /// Readings handed to one `write`: large writes for a replayed file, at most what a serial meter's queue holds.
-    static let batchLimit = 1_024
+    package static let batchLimit = 1_024
 
     private var summary: String {
         let counters = queue.counters

@@ -8,9 +8,9 @@ import Protocols
 /// is that of the reading's timestamp, so files rotate at UTC midnight. Each batch is appended file by file and
 /// synced (see `SyncPacing`): a file that cannot be written costs the readings going to it only. At most
 /// `openFilesLimit` files are open.
-final class CSVSink: Sink {
-    static let header = "timestamp,source,obis,type,value,unit\n"
-    static let openFilesLimit = 16
+package final class CSVSink: Sink {
+    package static let header = "timestamp,source,obis,type,value,unit\n"
+    package static let openFilesLimit = 16
 
     private let logger: Logger
     private let files: CSVOpenFiles
@@ -23,7 +23,7 @@ final class CSVSink: Sink {
     private var lastFile: (source: String, day: Int64, name: String)?
     private var pacing = SyncPacing()
 
-    init(directory: String, logger: Logger, now: @escaping () -> Int64 = { Int64(time(nil)) }) throws {
+    package init(directory: String, logger: Logger, now: @escaping () -> Int64 = { Int64(time(nil)) }) throws {
         self.logger = logger
         self.now = now
         files = CSVOpenFiles(directory: directory, header: Self.header, capacity: Self.openFilesLimit)
@@ -34,7 +34,7 @@ final class CSVSink: Sink {
         }
     }
 
-    func write(_ readings: [Reading]) throws {
+    package func write(_ readings: [Reading]) throws {
         // The rows of each file, files in the order of their first reading, in byte buffers reused batch to batch.
         for index in 0..<used { pending[index].bytes.removeAll(keepingCapacityUpTo: 4 << 20); pending[index].readings = 0 }
         used = 0
@@ -97,11 +97,11 @@ final class CSVSink: Sink {
         return name
     }
 
-    func idle() throws {
+    package func idle() throws {
         if pacing.syncPending() { try files.syncAll() }
     }
 
-    func close() {
+    package func close() {
         do {
             try idle()
         } catch {

@@ -3,15 +3,15 @@ import Configuration
 import Protocols
 
 /// A source of meter bytes that runs on its own thread until its input ends or `stop` is set.
-protocol Reader: Sendable {
+package protocol Reader: Sendable {
     var name: String { get }
     func run(stop: StopFlag)
 }
 
-enum ReaderFactory {
+package enum ReaderFactory {
     /// `failed` is set by a reader whose input cannot be read (a replayed file that vanished since the start's
     /// checks): the collector then exits 1 instead of 0.
-    static func make(_ configuration: ReaderConfiguration, fanOut: FanOut, logger: Logger,
+    package static func make(_ configuration: ReaderConfiguration, fanOut: FanOut, logger: Logger,
                      statisticsInterval: Double, failed: StopFlag) -> any Reader {
         switch configuration.input {
         case .serial(let port, let settings) where configuration.meter.linkLayer == .iec62056_21:

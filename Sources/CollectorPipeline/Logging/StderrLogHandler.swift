@@ -75,13 +75,13 @@ extension Logger.Level {
 }
 
 /// The loggers of the collector, one label per `[logging]` key.
-enum LogLabels {
-    static let smartmeter = "smartmeter"
-    static let collector = "collector"
-    static let sink = "sink"
+package enum LogLabels {
+    package static let smartmeter = "smartmeter"
+    package static let collector = "collector"
+    package static let sink = "sink"
 
     /// Installs the stderr handler; `--dev` turns every label to debug.
-    static func bootstrap(_ configuration: LoggingConfiguration, development: Bool) {
+    package static func bootstrap(_ configuration: LoggingConfiguration, development: Bool) {
         let journald = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil
         LoggingSystem.bootstrap { label in
             let level: LogLevel

@@ -4,7 +4,7 @@ import Protocols
 
 /// A destination of readings. A sink's methods run on the sink's own thread, one call at a time, so a sink may block
 /// (write, fsync, network) without holding back readers or other sinks.
-protocol Sink: AnyObject {
+package protocol Sink: AnyObject {
     /// Writes a batch of readings in arrival order. A thrown error is logged and the batch counted as lost.
     func write(_ readings: [Reading]) throws
     /// The input has ended (every replayed file read) and every reading was handed to `write`: returns once the sink
@@ -25,32 +25,36 @@ protocol Sink: AnyObject {
 }
 
 /// A sink's connection to its server and its spool.
-struct SinkHealth: Sendable {
-    var connected: Bool
+package struct SinkHealth: Sendable {
+    package var connected: Bool
     /// Why it is not connected, when known.
-    var failure: String?
-    var spooledBytes: Int
+    package var failure: String?
+    package var spooledBytes: Int
     /// Readings or messages the spool dropped (full, or refused by the server).
-    var spoolDropped: Int
+    package var spoolDropped: Int
 }
 
 extension Sink {
     /// Sinks that store what `write` gives them before it returns have nothing to wait for.
-    func finish() {}
-    func idle() {}
-    func interrupt() {}
-    func tick() {}
-    var health: SinkHealth? { nil }
+    package func finish() {}
+    package func idle() {}
+    package func interrupt() {}
+    package func tick() {}
+    package var health: SinkHealth? { nil }
 }
 
-struct SinkError: Error, CustomStringConvertible {
-    var description: String
+package struct SinkError: Error, CustomStringConvertible {
+    package var description: String
+
+    package init(description: String) {
+        self.description = description
+    }
 }
 
 /// Builds the sink of a `[sinkN]` section.
-enum SinkFactory {
+package enum SinkFactory {
     /// The sink of a section, with its logger and, for a sink that reports per meter, the readers' status (read-only).
-    static func make(_ configuration: SinkConfiguration, logger: Logger, meters: MeterStatusView = .none) throws -> any Sink {
+    package static func make(_ configuration: SinkConfiguration, logger: Logger, meters: MeterStatusView = .none) throws -> any Sink {
         switch configuration.settings {
         case .logger(let name): return LoggerSink(name: name)
         case .csv(let directory): return try CSVSink(directory: directory, logger: logger)

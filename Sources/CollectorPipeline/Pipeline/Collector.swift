@@ -1,4 +1,3 @@
-import ArgumentParser
 import FoundationEssentials
 import Glibc
 import Logging
@@ -6,17 +5,20 @@ import Configuration
 import Protocols
 import ServiceLifecycle
 
-/// Wires readers to sinks and runs them until a signal or until every reader has ended.
-///
-/// Services are listed sinks first and readers last: on SIGTERM/SIGINT the group stops them in reverse order, so the
-/// readers stop first, then each sink writes what its queue holds and closes. Shutdown is bounded: past 1.5 s the
-/// group cancels, and a sink stuck in a write is abandoned. The end of replayed files is not a shutdown: the
-/// readers' service waits until every sink has written everything (see `ReadersService`).
-struct Collector {
+/// Wires readers to sinks from a validated configuration and runs them until a signal or until every reader has
+/// ended (see `Pipeline` for the order of shutdown).
+package struct Collector {
     let configuration: CollectorConfiguration
     let logger: Logger
 
-    func run() async throws {
+    package init(configuration: CollectorConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Returns after a clean shutdown (SIGTERM, SIGINT, or all replayed files read); throws `CollectorFailure` (its
+    /// reason already logged) when a sink or the web face cannot start or a replayed file could not be read.
+    package func run() async throws {
         let interval = Double(configuration.logging.statisticsInterval)
         // The readers' statuses exist with or without a web face: MQTT sinks announce per meter what they hold.
         let readerStatuses = StatusBoard.readers(
@@ -34,7 +36,7 @@ struct Collector {
                                           queue: queue, logger: sinkLogger, statisticsInterval: interval))
             } catch {
                 logger.error("[\(sinkConfiguration.name)] cannot start the \(sinkConfiguration.type) sink: \(error)")
-                throw ExitCode(1)
+                throw CollectorFailure.sinkCannotStart
             }
         }
         var webFace: WebFace?
@@ -57,7 +59,7 @@ struct Collector {
                 webFace = try WebFace(configuration: http, board: board, live: live, hub: hub, logger: webLogger)
             } catch {
                 logger.error("[http] \(error)")
-                throw ExitCode(1)
+                throw CollectorFailure.webFaceCannotStart
             }
         }
         let fanOut = FanOut(queues: workers.map(\.queue), status: board)
@@ -68,24 +70,18 @@ struct Collector {
             return ReaderFactory.make(readerConfiguration, fanOut: fanOut, logger: readerLogger,
                                       statisticsInterval: interval, failed: readerFailed)
         }
-
-        var services = workers.map {
-            ServiceGroupConfiguration.ServiceConfiguration(service: $0, successTerminationBehavior: .ignore,
-                                                           serviceName: $0.name)
-        }
-        if let webFace {
-            services.append(.init(service: webFace, successTerminationBehavior: .ignore, serviceName: "http"))
-        }
-        services.append(.init(service: ReadersService(readers: readers, workers: workers, logger: logger),
-                               successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "readers"))
-        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
-        groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
-        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(1500)
-        groupConfiguration.maximumCancellationDuration = .milliseconds(300)
+        let pipeline = Pipeline(readers: readers, workers: workers, webFace: webFace, logger: logger)
         logger.info("running \(readers.count) reader(s) and \(workers.count) sink(s)")
-        try await ServiceGroup(configuration: groupConfiguration).run()
+        try await pipeline.serviceGroup(onSignals: true).run()
         logger.info("stopped")
         // A replayed file that could not be read is a failure, not "all input read".
-        if readerFailed.isSet { throw ExitCode(1) }
+        if readerFailed.isSet { throw CollectorFailure.inputUnreadable }
     }
+}
+
+/// Why the collector ends with exit status 1; the reason is logged when it is thrown.
+package enum CollectorFailure: Error, Equatable {
+    case sinkCannotStart
+    case webFaceCannotStart
+    case inputUnreadable
 }

@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Runs every reader on its own thread. When all readers have reached the end of their input (replayed files), it
 /// closes the sinks' queues and waits, with no time limit, until every sink has written (or spooled) everything,
@@ -13,9 +14,12 @@ struct ReadersService: Service {
     func run() async {
         let flags = readers.map { _ in StopFlag() }
         let shutdown = StopFlag()
+        // Set when every sink has written everything at the end of the input, or at shutdown.
+        let sinksDone = Latch()
         let stopAll: @Sendable () -> Void = {
             shutdown.set()
             flags.forEach { $0.set() }
+            sinksDone.set()
         }
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
@@ -26,10 +30,15 @@ struct ReadersService: Service {
                 }
                 guard !shutdown.isSet else { return }
                 logger.info("all input read; waiting for the sinks to write everything")
-                for worker in workers { worker.queue.close(endOfInput: true) }
-                while !shutdown.isSet && !Task.isCancelled && !workers.allSatisfy(\.isFinished) {
-                    try? await Task.sleep(for: .milliseconds(20))
+                let remaining = Atomic(workers.count)
+                if workers.isEmpty { sinksDone.set() }
+                for worker in workers {
+                    worker.onFinish {
+                        if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { sinksDone.set() }
+                    }
+                    worker.queue.close(endOfInput: true)
                 }
+                await sinksDone.wait()
             } onCancel: {
                 stopAll()
             }

@@ -4,15 +4,17 @@ import Protocols
 import Synchronization
 
 /// Set once to ask a reader or sink thread to stop; the threads poll it between their timed waits.
-final class StopFlag: Sendable {
+package final class StopFlag: Sendable {
     private let flag = Atomic<Bool>(false)
 
-    var isSet: Bool { flag.load(ordering: .acquiring) }
+    package init() {}
 
-    func set() { flag.store(true, ordering: .releasing) }
+    package var isSet: Bool { flag.load(ordering: .acquiring) }
+
+    package func set() { flag.store(true, ordering: .releasing) }
 
     /// Sleeps up to `seconds` in small steps; returns early (false) when the flag is set.
-    func sleep(seconds: Double) -> Bool {
+    package func sleep(seconds: Double) -> Bool {
         var remaining = seconds
         while remaining > 0 {
             if isSet { return false }

@@ -3,7 +3,7 @@ import Protocols
 /// What a sink may know of the readers, read-only: per meter id, the status of the reader whose readings carry it
 /// (its drop counters, whether its input works, what the meter is). The MQTT sinks' Home Assistant discovery reads it
 /// about once a second; nothing flows back to the readers.
-struct MeterStatusView: Sendable {
+package struct MeterStatusView: Sendable {
     struct MeterStatus: Equatable, Sendable {
         var diagnostics: MeterDiagnostics
         /// A reading came within the reader's expected interval and its input has no problem.
@@ -14,7 +14,7 @@ struct MeterStatusView: Sendable {
     let readers: [ReaderStatus]
 
     /// No readers: every meter unknown (sinks outside a collector, tests).
-    static let none = MeterStatusView(readers: [])
+    package static let none = MeterStatusView(readers: [])
 
     /// The reader that last noted `meterID` (when several did, the one with the latest reading); nil when none did.
     func status(ofMeter meterID: String, now: Double = monotonicSeconds()) -> MeterStatus? {
