@@ -158,7 +158,8 @@ def main():
             ("replay jsonl -> /dev/null", "collector replaying an E450 capture (replay_speed = max) -> jsonl /dev/null", None, 250_000),
             ("replay jsonl -> file", "  same -> jsonl file", None, 250_000),
             ("replay csv -> directory", "  same -> csv", None, 250_000),
-            ("replay postgresql (fresh tables)", "  same -> local PostgreSQL 15 (exactly once, spool)", None, 50_000)):
+            ("replay postgresql (fresh tables)", "  same -> local PostgreSQL 15 (exactly once, spool)", None, 50_000),
+            ("replay postgresql 200k (fresh tables)", "  same, 200 000 messages", None, 50_000)):
         if key in replay:
             # Wall-time rates depend on what else the machine runs: the CPU time and the load go beside them.
             cpu, wall = replay.get(key + " cpu s"), replay.get(key + " wall s")
