@@ -30,18 +30,10 @@ import TestThreads
         let expected = Hex.bytes(fromCapture: input.filter { $0 != UInt8(ascii: "q") })
         let stray = input.filter { $0 == UInt8(ascii: "q") }.count
         for chunk in [1, 5, 12, 13, 64, 4_096, input.count] {
-            var text = CaptureText()
-            var out: [UInt8] = []
-            var offset = 0
-            while offset < input.count {
-                let end = min(input.count, offset + chunk)
-                input[offset..<end].withUnsafeBytes { text.feed($0) { out += $0 } }
-                offset = end
-            }
-            text.finish { out += $0 }
-            #expect(text.kind == .hex)
-            #expect(out == expected, "seed \(seed) chunk \(chunk)")
-            #expect(text.skippedCharacters == stray, "seed \(seed) chunk \(chunk)")
+            let converted = CaptureTextTests.convert(input, chunk: chunk)
+            #expect(converted.kind == .hex)
+            #expect(converted.bytes == expected, "seed \(seed) chunk \(chunk)")
+            #expect(converted.skipped == stray, "seed \(seed) chunk \(chunk)")
         }
     }
 }
