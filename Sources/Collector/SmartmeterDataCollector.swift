@@ -5,6 +5,7 @@ import Logging
 import Configuration
 import Protocols
 import ServiceLifecycle
+import SystemSupport
 
 @main
 struct SmartmeterDataCollector: AsyncParsableCommand {

@@ -167,7 +167,7 @@ struct MQTTClientTests {
         }
         #expect(bound == 0 && listen(listener, 8) == 0)
         let log = EventLog()
-        let client = try MQTTClient(settings: MQTTSettings(port: port, clientID: "patient-silent"), connectTimeout: 2) {
+        let client = try MQTTClient(settings: MQTTSettings(port: port, clientID: "patient-silent"), connectTimeout: .seconds(2)) {
             log.append($0)
         }
         defer { client.close() }

@@ -4,6 +4,7 @@ import Testing
 import TestSupport
 @testable import Protocols
 import TestThreads
+@testable import Delivery
 
 /// Issue #16: a reading PostgreSQL cannot store costs that reading only. The checks before the insert, and against
 /// a real PostgreSQL 15 the halving of a batch the server refuses for a data error, down to the guilty readings.

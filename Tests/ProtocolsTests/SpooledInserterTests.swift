@@ -3,6 +3,7 @@ import Protocols
 import Testing
 import TestSupport
 import TestThreads
+import Delivery
 
 @Suite("Spooled PostgreSQL inserter", .onOwnThread)
 struct SpooledInserterTests {

@@ -3,6 +3,7 @@ import Protocols
 import Testing
 import TestSupport
 import TestThreads
+import Delivery
 
 /// No reading lost while the broker is away: spool, resend in order, resume after a restart. Real mosquitto.
 @Suite("Spooled MQTT publishing", .onOwnThread, .serialized)

@@ -2,6 +2,7 @@ import FoundationEssentials
 import Glibc
 import Protocols
 import Synchronization
+import SystemSupport
 
 /// Set once to ask a reader or sink thread to stop; the threads poll it between their timed waits.
 final class StopFlag: Sendable {

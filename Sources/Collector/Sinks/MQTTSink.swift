@@ -3,6 +3,7 @@ import Glibc
 import Logging
 import Configuration
 import Protocols
+import Delivery
 
 /// `type = mqtt | mqttrldsp | mqttjson`: publishes every reading through an on-disk spool, so that nothing is lost
 /// while the broker is away or the collector restarts (see `SpooledPublisher`). At the end of a replay `finish` waits

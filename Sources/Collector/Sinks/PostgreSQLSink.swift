@@ -3,6 +3,7 @@ import Glibc
 import Logging
 import Configuration
 import Protocols
+import Delivery
 
 /// `type = postgresql` (alias `timescaledb`): stores readings in the Belgian P1 logger's tables (see `PremisesRows`,
 /// `PremisesSchema`) through an on-disk spool, so that nothing is lost while the server is down or restarting and

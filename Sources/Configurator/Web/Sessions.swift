@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Configuration
 import Protocols
+import SystemSupport
 
 /// The browser sessions of the web configurator, in memory only. Every visitor gets a session (a random id in an
 /// `HttpOnly; SameSite=Strict` cookie) with its own CSRF token; logging in marks a new session as signed in (the id
@@ -27,7 +28,7 @@ final class Sessions: @unchecked Sendable {
 
     /// The session of `id`, or a new one (returned with its id).
     func session(_ id: String?, signedIn: Bool = false) throws(WebError) -> (id: String, session: Session) {
-        let now = DiskSpool.monotonicSeconds()
+        let now = MonotonicClock.seconds()
         let newID = try Self.token(), csrf = try Self.token()
         return lock.withLock {
             sessions = sessions.filter { now - $0.value.lastUse < Self.idleSeconds }
@@ -81,7 +82,7 @@ final class LoginLockout: @unchecked Sendable {
     private var lockedUntil = 0.0
     private let clock: @Sendable () -> Double
 
-    init(clock: @escaping @Sendable () -> Double = DiskSpool.monotonicSeconds) {
+    init(clock: @escaping @Sendable () -> Double = MonotonicClock.seconds) {
         self.clock = clock
     }
 

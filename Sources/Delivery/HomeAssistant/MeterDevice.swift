@@ -1,3 +1,5 @@
+import Protocols
+
 /// Manufacturer and model of a meter's Home Assistant device, from what the collector knows: the reader's meter
 /// type, a P1 telegram's identification line (`/FLU5\253769484_A`: three-letter FLAG manufacturer id, then the
 /// meter's model text) and the FLAG id at the start of a meter id (`LGZ1030655933512`; P1 equipment ids: one digit

@@ -1,5 +1,7 @@
 import FoundationEssentials
 import Glibc
+import Protocols
+import SystemSupport
 
 /// Backup of the premises tables to one CSV file per table (`<table>.csv`, a header line with the column names,
 /// times as PostgreSQL writes them in UTC, e.g. `2020-05-12 11:54:09+00`) and restore from such files. Restore

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Protocols
 
 /// The rows of a batch sent with `COPY ... FROM STDIN`, written straight into one byte buffer (`ByteWriter`), so a
 /// batch of thousands of rows costs no String per value.

@@ -1,4 +1,5 @@
 import Glibc
+import MeterDecoding
 
 /// One file opened for appending with `O_APPEND` (emptied first with `truncate`); `append` writes everything or
 /// throws, `sync` is `fsync(2)`. Errors name the file and errno's reason.

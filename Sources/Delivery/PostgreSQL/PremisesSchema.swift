@@ -1,3 +1,5 @@
+import Protocols
+
 /// The Belgian P1 logger's four tables (its column names, types and keys, so its queries, notebooks and Grafana
 /// dashboards read ours), created when missing, hypertables when TimescaleDB is available, and the batched insert.
 public enum PremisesSchema {

@@ -1,5 +1,7 @@
 import FoundationEssentials
 import Glibc
+import Protocols
+import SystemSupport
 
 /// Publishes through a disk spool so that nothing is lost while the broker is away: every message is first
 /// appended to the spool, sent when connected, and removed only after the broker acknowledged it (QoS 1/2) or

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import MeterDecoding
 
 /// An open serial device configured with termios: raw mode, the meter's speed, parity, data and stop bits.
 /// Reads wait with `poll(2)` so a hang-up (USB adapter unplugged, pty closed) is seen at once.
@@ -19,7 +20,7 @@ public final class SerialPort {
     private var descriptor: Int32
 
     /// `writable`: also open for writing (an IEC 62056-21 sign-on request); push meters are only read.
-    public init(path: String, settings: MeterType.SerialSettings, writable: Bool = false) throws(Failure) {
+    public init(path: String, settings: SerialLineSettings, writable: Bool = false) throws(Failure) {
         self.path = path
         descriptor = open(path, (writable ? O_RDWR : O_RDONLY) | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { throw Failure(description: "cannot open \(path): \(Self.lastError())") }
@@ -35,7 +36,7 @@ public final class SerialPort {
         assert(descriptor < 0, "SerialPort \(path) not closed")
     }
 
-    private func configure(_ settings: MeterType.SerialSettings) throws(Failure) {
+    private func configure(_ settings: SerialLineSettings) throws(Failure) {
         var options = termios()
         guard tcgetattr(descriptor, &options) == 0 else {
             throw Failure(description: "\(path) is not a serial device: \(Self.lastError())")

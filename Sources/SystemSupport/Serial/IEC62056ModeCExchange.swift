@@ -1,5 +1,4 @@
-import FoundationEssentials
-import Glibc
+import MeterDecoding
 
 /// Performs one IEC 62056-21 mode C readout on a serial port by driving `IEC62056ModeCSession`: the collector's
 /// reader calls it on every interval, `smartmeter-config detect` once at 300 7E1.
@@ -7,7 +6,10 @@ import Glibc
 ///     discard old input -> 300 baud -> /?! CR LF -> identification -> (reaction time) ACK 0 Z 0 CR LF
 ///                       -> new speed -> STX ... ETX BCC -> finished
 ///
-/// Every wait is bounded: the meter is given up when it is silent for `silence` seconds, when the optional
+/// The dialogue itself (what to send, at which speed, when the readout is complete) is `IEC62056ModeCSession`, free of
+/// I/O, in MeterDecoding; this type only moves its bytes through the port and keeps time on the monotonic clock.
+///
+/// Every wait is bounded: the meter is given up when it is silent for `silence`, when the optional
 /// deadline passes, when it sends noise instead of an identification, or a data block without end (the session's
 /// limits). The port is left at whatever speed the dialogue reached; the next `run` starts again at 300 baud.
 public struct IEC62056ModeCExchange {
@@ -23,14 +25,14 @@ public struct IEC62056ModeCExchange {
     }
 
     /// The meter answers within 1.5 s (IEC 62056-21 reaction time tr); silence beyond this ends the attempt.
-    public static let defaultSilence = 2.0
+    public static let defaultSilence = Duration.seconds(2)
     /// Wait between a message from the meter and our answer (tr is at least 200 ms on both sides).
-    public static let reactionTime = 0.2
+    public static let reactionTime = Duration.milliseconds(200)
 
     public var session: IEC62056ModeCSession
-    public var silence: Double
+    public var silence: Duration
 
-    public init(session: IEC62056ModeCSession = IEC62056ModeCSession(), silence: Double = Self.defaultSilence) {
+    public init(session: IEC62056ModeCSession = IEC62056ModeCSession(), silence: Duration = Self.defaultSilence) {
         self.session = session
         self.silence = silence
     }
@@ -40,10 +42,10 @@ public struct IEC62056ModeCExchange {
 
     /// One readout. `received`: every byte read, as read (detect classifies them); `deliver`: the identification
     /// and data block for the decoder. `deadline` and `shouldStop` are checked at least every 100 ms.
-    public mutating func run(on port: SerialPort, deadline: ContinuousClock.Instant? = nil,
+    public mutating func run(on port: SerialPort, deadline: MonotonicClock.Instant? = nil,
                              shouldStop: () -> Bool = { false }, received: ([UInt8]) -> Void = { _ in },
                              deliver: ([UInt8]) -> Void) -> Outcome {
-        let clock = ContinuousClock()
+        let clock = MonotonicClock.system
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1024, alignment: 1)
         defer { buffer.deallocate() }
         var pending = session.start()
@@ -56,7 +58,7 @@ public struct IEC62056ModeCExchange {
                     do { try port.setBaudRate(rate) } catch { return .closed(error.description) }
                     if rate == 300 && !sent { port.discardInput() }
                 case .send(let bytes):
-                    if sent { usleep(UInt32(Self.reactionTime * 1_000_000)) }
+                    if sent { MonotonicClock.sleep(for: Self.reactionTime) }
                     do { try port.write(bytes) } catch { return .closed(error.description) }
                     sent = true
                     lastActivity = clock.now
@@ -79,8 +81,8 @@ public struct IEC62056ModeCExchange {
                 lastActivity = clock.now
                 pending = session.receive(bytes)
             case .timeout:
-                if clock.now - lastActivity >= .milliseconds(Int(silence * 1000)) {
-                    return .failed(Self.reason(session.timeout(), otherwise: "meter silent") + " (silent for \(silence) s)")
+                if clock.now - lastActivity >= silence {
+                    return .failed(Self.reason(session.timeout(), otherwise: "meter silent") + " (silent for \(silence.seconds) s)")
                 }
             case .closed(let reason):
                 return .closed(reason)

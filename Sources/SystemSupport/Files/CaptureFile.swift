@@ -1,4 +1,5 @@
 import Glibc
+import MeterDecoding
 
 /// A capture read as a stream in fixed-size chunks, from a file or standard input, so that a file of any size takes
 /// the same memory. Knows its size when it is a regular file, for progress reports.

@@ -1,3 +1,5 @@
+import Protocols
+
 /// `ha_discovery = True` on an MQTT sink: announces each meter to Home Assistant when its first reading comes, and
 /// again when the values it sends change (a new OBIS code, another unit, another M-Bus device type) or what the
 /// collector knows of the device (its manufacturer and model) does; the publisher

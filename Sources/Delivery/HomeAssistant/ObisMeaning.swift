@@ -1,3 +1,5 @@
+import Protocols
+
 /// What a value means to Home Assistant: the entity a data point becomes, or nil when it has no meaning we know
 /// (an unknown OBIS code, or a known one in a unit we do not expect) and so gets no entity.
 ///

@@ -1,5 +1,5 @@
-import FoundationEssentials
 import Glibc
+import SystemSupport
 
 /// Stores rows in PostgreSQL through a disk spool so that nothing is lost while the server is down or restarting:
 /// every reading's rows are first appended to the spool (durably), inserted by a thread of its own in batches, and
@@ -37,9 +37,11 @@ public final class SpooledInserter: @unchecked Sendable {
     private let condition = ConditionLock()
     private var statistics_ = Statistics()
     private var stopping = false
-    private var stopDeadline = Date.distantFuture
-    private var retryAt = Date.distantPast
-    private var backoff = 1.0
+    private var stopDeadline: MonotonicClock.Instant?
+    /// No connection attempt before this (after a failure, from `settings.retry`).
+    private var retryAt: MonotonicClock.Instant?
+    private var backoff: Backoff
+    private let clock: MonotonicClock
     private var finished = false
     private var started = false
     private var lastFailure: String?
@@ -50,9 +52,12 @@ public final class SpooledInserter: @unchecked Sendable {
     /// Setup warnings already logged (TimescaleDB not preloaded): each once, not at every reconnection.
     private var reportedWarnings: Set<String> = []
 
-    public init(settings: PostgresSettings, spool: DiskSpool, batchReadings: Int = 500,
+    /// `clock` measures the retry delays and the stop deadline (a test's clock; the monotonic one otherwise).
+    public init(settings: PostgresSettings, spool: DiskSpool, batchReadings: Int = 500, clock: MonotonicClock = .system,
                 report: @escaping @Sendable (Event) -> Void) {
         self.settings = settings
+        self.clock = clock
+        backoff = Backoff(settings.retry)
         self.spool = spool
         self.batchReadings = max(1, batchReadings)
         self.report = report
@@ -90,16 +95,19 @@ public final class SpooledInserter: @unchecked Sendable {
     public func close(waitingUpTo seconds: Double) {
         condition.lock()
         stopping = true
-        stopDeadline = Date().addingTimeInterval(seconds)
+        stopDeadline = clock.deadline(after: .seconds(seconds))
         condition.broadcast()
-        let giveUp = Date().addingTimeInterval(seconds + 2)
-        while !finished, started, Date() < giveUp { _ = condition.wait(until: giveUp) }
+        let giveUp = clock.deadline(after: .seconds(seconds + 2))
+        while !finished, started, clock.now < giveUp { _ = condition.wait(until: giveUp, clock: clock) }
         // The head of what was committed reaches the disk now, not a second later (the process may be exiting).
         do { try spool.flush() } catch { report(.failed("spool: \(error)")) }
         condition.unlock()
     }
 
     // MARK: the inserting thread
+
+    /// A failure's retry delay has not passed yet (the lock held).
+    private var waitingToRetry: Bool { retryAt.map { clock.now < $0 } ?? false }
 
     private func run() {
         var connection: PostgresConnection?
@@ -114,10 +122,10 @@ public final class SpooledInserter: @unchecked Sendable {
         while true {
             condition.lock()
             // Connect at once (so a wrong setting shows at start), then whenever the spool holds readings.
-            while !stopping, Date() < retryAt || (connection != nil && spool.isEmpty) {
-                _ = condition.wait(until: Date() < retryAt ? retryAt : Date().addingTimeInterval(60))
+            while !stopping, waitingToRetry || (connection != nil && spool.isEmpty) {
+                _ = condition.wait(until: waitingToRetry ? retryAt! : clock.deadline(after: .seconds(60)), clock: clock)
             }
-            if stopping, spool.isEmpty || Date() >= stopDeadline || Date() < retryAt {
+            if stopping, spool.isEmpty || stopDeadline.map({ clock.now >= $0 }) ?? false || waitingToRetry {
                 condition.unlock()
                 return
             }
@@ -151,27 +159,28 @@ public final class SpooledInserter: @unchecked Sendable {
                     $0.rejectedReadings += outcome.refused.count
                 }
                 reportOnce(outcome.refused.map(\.refusal))
-                backoff = 1
+                backoff.reset()
             } catch let failure as PostgresConnection.Failure {
                 // Connection lost, or refused for a reason that is not in the data (permission, disk full, a table
                 // gone): nothing is skipped; the batch stays spooled and the next connection sets the tables up again.
                 connection?.close()
                 connection = nil
                 // `statistics` reads lastFailure from other threads (the web face): written under the lock.
+                let delay = backoff.nextDelay()
                 let isNew = condition.withLock {
                     statistics_.connected = false
-                    retryAt = Date().addingTimeInterval(backoff)
+                    retryAt = clock.now.advanced(by: delay)
                     guard failure.description != lastFailure else { return false }
                     lastFailure = failure.description
                     return true
                 }
                 if isNew {
-                    report(.failed("\(settings.address): \(failure.description); retrying every \(Int(backoff)) s up to 30 s, readings wait in the spool"))
+                    report(.failed("\(settings.address): \(failure.description); retrying in \(Int(delay.seconds.rounded(.up))) s, then at longer intervals up to \(Int(backoff.policy.maximum.seconds)) s; readings wait in the spool"))
                 }
-                backoff = min(backoff * 2, 30)
             } catch {
                 report(.failed("spool: \(error)"))
-                condition.withLock { retryAt = Date().addingTimeInterval(backoff) }
+                let delay = backoff.nextDelay()
+                condition.withLock { retryAt = clock.now.advanced(by: delay) }
             }
         }
     }

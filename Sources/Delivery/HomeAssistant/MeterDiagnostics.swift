@@ -1,3 +1,5 @@
+import Protocols
+
 /// A meter's counters as its diagnostic entities show them, from the statistics of the reader whose readings carry
 /// its id: the small retained JSON message on `<topic_prefix>/<meter>/diagnostics`
 /// (`{"frames_dropped":1,"messages_dropped":0,"decryption_failures":0}`).

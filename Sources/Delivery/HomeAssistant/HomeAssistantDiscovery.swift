@@ -1,3 +1,6 @@
+import Protocols
+import SystemSupport
+
 /// Home Assistant MQTT discovery for one MQTT sink: the retained device message that announces a meter and its
 /// entities (`<discovery prefix>/device/<node id>/config`, device-based discovery, Home Assistant 2024.11 and later),
 /// each entity reading its state from the topic and payload the sink's layout publishes anyway.

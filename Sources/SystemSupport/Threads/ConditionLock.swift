@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Glibc
 
 /// A mutex and its condition variable (pthreads; FoundationEssentials has neither NSLock nor NSCondition): the
@@ -39,23 +38,30 @@ public final class ConditionLock: @unchecked Sendable {
         return try body()
     }
 
-    /// Waits (the lock held) until signalled or `seconds` have passed; false on timeout. Wakes may be spurious:
+    /// Waits (the lock held) until signalled or `duration` has passed; false on timeout. Wakes may be spurious:
     /// callers re-check their condition in a loop.
     @discardableResult
-    public func wait(seconds: Double) -> Bool {
+    public func wait(for duration: Duration) -> Bool {
         var deadline = timespec()
         clock_gettime(CLOCK_MONOTONIC, &deadline)
-        let wait = max(0, min(seconds, 1e9))
-        let nanoseconds = Int(deadline.tv_nsec) + Int((wait - wait.rounded(.down)) * 1e9)
-        deadline.tv_sec += Int(wait) + nanoseconds / 1_000_000_000
+        let wait = min(max(duration, .zero), .seconds(1_000_000_000))
+        let (seconds, attoseconds) = wait.components
+        let nanoseconds = deadline.tv_nsec + Int(attoseconds / 1_000_000_000)
+        deadline.tv_sec += Int(seconds) + nanoseconds / 1_000_000_000
         deadline.tv_nsec = nanoseconds % 1_000_000_000
         return pthread_cond_timedwait(condition, mutex, &deadline) == 0
     }
 
-    /// Waits (the lock held) until signalled or `deadline`; false on timeout.
+    /// Waits (the lock held) until signalled or `deadline` on the monotonic clock; false on timeout.
     @discardableResult
-    public func wait(until deadline: Date) -> Bool {
-        wait(seconds: deadline.timeIntervalSinceNow)
+    public func wait(until deadline: MonotonicClock.Instant, clock: MonotonicClock = .system) -> Bool {
+        wait(for: deadline - clock.now)
+    }
+
+    /// `wait(for:)` in seconds.
+    @discardableResult
+    public func wait(seconds: Double) -> Bool {
+        wait(for: .seconds(seconds))
     }
 
     public func signal() { pthread_cond_signal(condition) }

@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// Where a `postgresql` sink connects: the keys of its section turned into libpq keywords. `dsn` (a libpq URI or
 /// `key=value` string) stands alone; otherwise `host` (a name, an address or a unix socket folder), `port` (5432),
 /// `database` (premises), `user` (libpq's default: the system user), `password` and `sslmode` (prefer).
@@ -11,6 +13,11 @@ public struct PostgresSettings: Sendable, Equatable {
     public var sslmode = "prefer"
     public var connectTimeout = 10
     public var applicationName = "smartmeter-datacollector"
+    /// The wait between connection attempts while the server cannot be reached; tests pass a short one.
+    public var retry = PostgresSettings.defaultRetry
+
+    /// 1 s doubling up to 30 s, each delay spread by ±10 %.
+    public static let defaultRetry = Backoff.Policy(initial: .seconds(1), maximum: .seconds(30), factor: 2, jitter: 0.1)
 
     public init(dsn: String? = nil, host: String? = nil, port: Int = 5432, database: String = "premises",
                 user: String? = nil, password: String? = nil, sslmode: String = "prefer") {

@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import FoundationEssentials
+import Protocols
+import SystemSupport
 
 /// A bounded first-in-first-out queue of records on disk, for sinks that must not lose data while their server is
 /// away. Records survive a restart and a crash:
@@ -54,7 +56,7 @@ public final class DiskSpool {
 
     /// `clock` gives seconds on a clock that never jumps (the machine's monotonic clock by default); it paces the head
     /// writes, see `headSyncInterval`.
-    public init(directory: URL, maximumBytes: Int, clock: @escaping () -> Double = DiskSpool.monotonicSeconds) throws(Failure) {
+    public init(directory: URL, maximumBytes: Int, clock: @escaping () -> Double = MonotonicClock.seconds) throws(Failure) {
         self.directory = directory
         self.clock = clock
         self.maximumBytes = max(maximumBytes, 4096)
@@ -183,12 +185,6 @@ public final class DiskSpool {
     static let truncateThreshold: UInt64 = 64 << 10
     /// Delivered bytes at the start of the file beyond which the waiting records are moved to a new file.
     static let compactThreshold = 4 << 20
-
-    public static func monotonicSeconds() -> Double {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
-    }
 
     // MARK: internals
 

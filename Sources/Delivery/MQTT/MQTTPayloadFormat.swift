@@ -1,3 +1,5 @@
+import Protocols
+
 /// The MQTT sink types and how each turns a reading into messages.
 public enum MQTTPayloadFormat: String, Sendable, CaseIterable {
     /// Like the reference collector: `<prefix>/<source>/<TYPE>` with `{"value":28.0,"timestamp":1625583498,"obis":"1.7.0"}`.

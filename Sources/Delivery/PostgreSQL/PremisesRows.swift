@@ -1,3 +1,5 @@
+import Protocols
+
 /// The rows one reading gives the Belgian P1 logger's tables, in that logger's units (kWh, kW, kvar, kvarh, V, A,
 /// m3): electricity values under short names, M-Bus meter readings, the running peak demand and the 13-month peak
 /// history. Values without a row (texts, counters, power factors) are not stored. The M-Bus id is the channel's

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 internal import CLibPQ
+import Protocols
 
 /// One libpq connection (`PGconn`). Statements are parameterised (`$1`, `$2`, ... sent as text values, never
 /// spliced into the SQL); results come back as text. Not thread-safe: one thread uses a connection at a time.
