@@ -20,7 +20,8 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [.product(name: "Protocols", package: "smartmeter-datacollector"),
-                           .product(name: "Delivery", package: "smartmeter-datacollector")],
+                           .product(name: "Delivery", package: "smartmeter-datacollector"),
+                           .product(name: "SystemSupport", package: "smartmeter-datacollector")],
             path: ".",
             exclude: ["Package.swift", "TestThreads"]
         ),

@@ -97,7 +97,7 @@ public final class SerialPort {
         while offset < bytes.count {
             let count = bytes[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
-                if errno == EAGAIN || errno == EINTR { usleep(1000); continue }
+                if errno == EAGAIN || errno == EINTR { MonotonicClock.sleep(for: .milliseconds(1)); continue }
                 throw Failure(description: "cannot write to \(path): \(Self.lastError())")
             }
             offset += count

@@ -31,14 +31,14 @@ public struct Backoff: Sendable {
     private var base: Duration
     /// Failures since the last `reset()`.
     public private(set) var failures = 0
-    private var random: SplitMix64
+    private var random: SeededRandom
 
     /// `seed`: the jitter's source (nil: a random seed).
     public init(_ policy: Policy, seed: UInt64? = nil) {
         self.policy = policy
         base = policy.initial
         var system = SystemRandomNumberGenerator()
-        random = SplitMix64(seed: seed ?? system.next())
+        random = SeededRandom(seed: seed ?? system.next())
     }
 
     /// The delay after one more failure; the following one grows by `factor` up to `maximum`.
@@ -65,20 +65,5 @@ public struct Backoff: Sendable {
         let unit = Double(random.next() >> 11) / Double(1 << 53)   // 0 ..< 1
         let scale = 1 - policy.jitter + 2 * policy.jitter * unit
         return min(policy.maximum, delay * scale)
-    }
-}
-
-/// A small seeded generator (SplitMix64) for the back-off's jitter: the same seed gives the same schedule.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

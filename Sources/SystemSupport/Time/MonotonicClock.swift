@@ -46,9 +46,4 @@ extension Duration {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }
-
-    /// A duration of `seconds` (a configuration value or a test's), never negative.
-    public static func seconds(_ seconds: Double) -> Duration {
-        .nanoseconds(Int64((max(0, seconds) * 1e9).rounded()))
-    }
 }
