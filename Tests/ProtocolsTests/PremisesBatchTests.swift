@@ -230,7 +230,7 @@ struct PremisesBatchTests {
         let spool = try DiskSpool(directory: directory, maximumBytes: 1 << 22)
         let events = Mutex<[String]>([])
         let inserter = SpooledInserter(settings: server.settings, spool: spool, batchReadings: 100) { event in
-            if case .failed(let text) = event { events.withLock { $0.append(text) } }
+            if case .refused(let text) = event { events.withLock { $0.append(text) } }
         }
         inserter.start()
         var readings: [PremisesRows] = []

@@ -62,7 +62,9 @@ final class MQTTSink: Sink {
                                          }) { event in
             switch event {
             case .connected(let text): sinkLogger.info("\(text)")
-            case .failed(let text): sinkLogger.warning("\(text)")
+            case .unreachable(let text), .refused(let text), .requestFailed(let text), .setupWarning(let text),
+                 .spoolFailed(let text):
+                sinkLogger.warning("\(text)")
             }
         }
         try publisher.start()

@@ -38,7 +38,9 @@ final class PostgreSQLSink: Sink, @unchecked Sendable {
         ) { event in
             switch event {
             case .connected(let text): sinkLogger.info("\(text)")
-            case .failed(let text): sinkLogger.warning("\(text)")
+            case .unreachable(let text), .refused(let text), .requestFailed(let text), .setupWarning(let text),
+                 .spoolFailed(let text):
+                sinkLogger.warning("\(text)")
             }
         }
         inserter.timescale = configuration.timescale

@@ -113,7 +113,7 @@ public final class SpooledPublisher: @unchecked Sendable {
                 unacknowledgedAnnouncements.insert(id)
                 announcementsSentCount += 1
             } catch {
-                report(.failed("announce on \(message.topic): \(error)"))
+                report(.requestFailed("announce on \(message.topic): \(error)"))
                 return
             }
         }
@@ -131,7 +131,7 @@ public final class SpooledPublisher: @unchecked Sendable {
     public func close() {
         client.close()
         lock.withLock {
-            do { try spool.flush() } catch { report(.failed("spool: \(error)")) }
+            do { try spool.flush() } catch { report(.spoolFailed("spool: \(error)")) }
         }
     }
 
@@ -147,7 +147,7 @@ public final class SpooledPublisher: @unchecked Sendable {
                 sendCursor = spool.head
                 report(.connected("connected to \(client.settings.address)"))
                 for topic in subscriptions {
-                    do { try client.subscribe(topic, qos: 1) } catch { report(.failed("\(error)")) }
+                    do { try client.subscribe(topic, qos: 1) } catch { report(.requestFailed("\(error)")) }
                 }
                 send(announcements)
                 pump()
@@ -156,7 +156,7 @@ public final class SpooledPublisher: @unchecked Sendable {
                 connected = false
                 if reason != lastFailure || wasConnected {
                     lastFailure = reason
-                    report(.failed(reason))
+                    report(.unreachable(reason))
                 }
             case .published(let messageID):
                 if unacknowledgedAnnouncements.remove(messageID) != nil { return }
@@ -192,7 +192,7 @@ public final class SpooledPublisher: @unchecked Sendable {
         do {
             try spool.acknowledge(upTo: doneUpTo)
         } catch {
-            report(.failed("spool: \(error)"))
+            report(.spoolFailed("spool: \(error)"))
         }
         if sendCursor < spool.head { sendCursor = spool.head }
     }
@@ -201,7 +201,7 @@ public final class SpooledPublisher: @unchecked Sendable {
     private func noteRefusal(_ reason: String) {
         refused += 1
         if refusalReasons.insert(reason).inserted {
-            report(.failed("\(reason); dropped from the spool, the messages behind it go on (reported once, counted in statistics)"))
+            report(.refused("\(reason); dropped from the spool, the messages behind it go on (reported once, counted in statistics)"))
         }
     }
 
@@ -228,7 +228,7 @@ public final class SpooledPublisher: @unchecked Sendable {
                 releaseDelivered()
             } catch {
                 // Not connected after all: retry after the next connect.
-                report(.failed("publish: \(error)"))
+                report(.requestFailed("publish: \(error)"))
                 return
             }
         }

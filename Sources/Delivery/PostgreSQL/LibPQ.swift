@@ -8,7 +8,7 @@ internal import CLibPQ
 /// for the few installations that write to PostgreSQL. Now a collector without a PostgreSQL sink never loads it.
 /// The Debian package still depends on libpq5 (debian/control names it, since dpkg-shlibdeps cannot see a dlopen).
 /// The types come from libpq-fe.h (the CLibPQ module, which does not link the library).
-struct LibPQ: @unchecked Sendable {
+struct LibPQ: Sendable {
     typealias ConnectParams = @convention(c) (UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<UnsafePointer<CChar>?>?,
                                               Int32) -> OpaquePointer?
     typealias Status = @convention(c) (OpaquePointer?) -> ConnStatusType

@@ -100,7 +100,7 @@ public final class SpooledInserter: @unchecked Sendable {
         let giveUp = clock.deadline(after: .seconds(seconds + 2))
         while !finished, started, clock.now < giveUp { _ = condition.wait(until: giveUp, clock: clock) }
         // The head of what was committed reaches the disk now, not a second later (the process may be exiting).
-        do { try spool.flush() } catch { report(.failed("spool: \(error)")) }
+        do { try spool.flush() } catch { report(.spoolFailed("spool: \(error)")) }
         condition.unlock()
     }
 
@@ -149,7 +149,7 @@ public final class SpooledInserter: @unchecked Sendable {
                         lastFailure = nil
                     }
                     report(.connected("connected to \(settings.address) (PostgreSQL \(fresh.serverVersion)), \(setup.summary)"))
-                    if let warning = setup.warning, reportedWarnings.insert(warning).inserted { report(.failed(warning)) }
+                    if let warning = setup.warning, reportedWarnings.insert(warning).inserted { report(.setupWarning(warning)) }
                 }
                 guard readings > 0 else { continue }
                 let outcome = try PremisesBatch.insert(batch, on: connection!)
@@ -175,10 +175,10 @@ public final class SpooledInserter: @unchecked Sendable {
                     return true
                 }
                 if isNew {
-                    report(.failed("\(settings.address): \(failure.description); retrying in \(Int(delay.seconds.rounded(.up))) s, then at longer intervals up to \(Int(backoff.policy.maximum.seconds)) s; readings wait in the spool"))
+                    report(.unreachable("\(settings.address): \(failure.description); retrying in \(Int(delay.seconds.rounded(.up))) s, then at longer intervals up to \(Int(backoff.policy.maximum.seconds)) s; readings wait in the spool"))
                 }
             } catch {
-                report(.failed("spool: \(error)"))
+                report(.spoolFailed("spool: \(error)"))
                 let delay = backoff.nextDelay()
                 condition.withLock { retryAt = clock.now.advanced(by: delay) }
             }
@@ -189,7 +189,7 @@ public final class SpooledInserter: @unchecked Sendable {
     private func reportOnce(_ refusals: [PremisesBatch.Refusal]) {
         for refusal in refusals where !reportedRefusals.contains(refusal.kind) {
             reportedRefusals.insert(refusal.kind)
-            report(.failed("a reading was left out, the rest of its batch stored: \(refusal); "
+            report(.refused("a reading was left out, the rest of its batch stored: \(refusal); "
                            + "readings left out for this reason are only counted from now on"))
         }
     }
