@@ -1,9 +1,11 @@
+import Delivery
 import Foundation
 import Protocols
+import Synchronization
+import SystemSupport
 import Testing
 import TestSupport
 import TestThreads
-import Delivery
 
 /// No reading lost while the broker is away: spool, resend in order, resume after a restart. Real mosquitto.
 @Suite("Spooled MQTT publishing", .onOwnThread, .serialized)
@@ -109,5 +111,34 @@ struct SpooledPublisherTests {
         #expect(Self.waitUntil(seconds: 10) { Set(subscriber.numbers).count == 150 })
         Self.checkComplete(subscriber.numbers, count: 150)
         subscriber.client.close()
+    }
+
+    @Test("broker down at start: reported as .unreachable with the address once, then .connected when it is up (short back-off)")
+    func typedEvents() throws {
+        let port = FreePort.find()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spool = try DiskSpool(directory: directory, maximumBytes: 1 << 20)
+        let settings = MQTTSettings(port: port, clientID: "typed-events",
+                                    retry: Backoff.Policy(initial: .milliseconds(100), maximum: .milliseconds(200)))
+        let events = Mutex<[DeliveryEvent]>([])
+        let publisher = try SpooledPublisher(settings: settings, spool: spool, qos: 1, retain: false) { event in
+            events.withLock { $0.append(event) }
+        }
+        try publisher.start()
+        defer { publisher.close() }
+        #expect(eventually(timeout: 10) { !events.withLock { $0 }.isEmpty })
+        // Several refused attempts (every 100-200 ms) while nothing listens: the same failure is reported once.
+        #expect(!eventually(timeout: 1) { events.withLock { $0 }.count > 1 }, "\(events.withLock { $0 })")
+        guard case .unreachable(let reason)? = events.withLock({ $0.first }) else {
+            Issue.record("first event: \(events.withLock { $0 })")
+            return
+        }
+        #expect(reason.hasPrefix(settings.address), "\(reason)")
+        let broker = try MosquittoBroker(port: port)
+        #expect(eventually(timeout: 10) { events.withLock { $0.last } == .connected("connected to \(settings.address)") },
+                "\(events.withLock { $0 })")
+        #expect(events.withLock { $0.filter(\.isFailure).count } == 1)
+        _ = broker
     }
 }
