@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Protocols", targets: ["Protocols"]),
+        .library(name: "Delivery", targets: ["Delivery"]),
+        .library(name: "SystemSupport", targets: ["SystemSupport"]),
         // For Benchmarks/DecodeBenchmark, which decodes without the rest.
         .library(name: "MeterDecoding", targets: ["MeterDecoding"]),
         // For Benchmarks/StreamGenerator, which encrypts what the collector decrypts.
@@ -38,7 +40,7 @@ let package = Package(
             pkgConfig: "libmosquitto",
             providers: [.apt(["libmosquitto-dev"])]
         ),
-        // Headers only: libpq is loaded with dlopen when a PostgreSQL sink connects (Protocols/PostgreSQL/LibPQ.swift).
+        // Headers only: libpq is loaded with dlopen when a PostgreSQL sink connects (Delivery/PostgreSQL/LibPQ.swift).
         .systemLibrary(
             name: "CLibPQ",
             providers: [.apt(["libpq-dev"])]
@@ -58,22 +60,33 @@ let package = Package(
             name: "MeterDecoding",
             dependencies: ["CLibCrypto"]
         ),
-        // The protocol module both programs share: the meter decoders (re-exported), the IEC 62056-21 exchange on a
-        // serial port, MQTT with TLS and its payload layouts, Home Assistant discovery, PostgreSQL, the spool, files,
-        // serial ports and threads.
+        // Files, capture files, serial ports (with the IEC 62056-21 exchange that drives one), threads and locks, the
+        // monotonic clock and the back-off: what the layers above need from the operating system.
+        .target(
+            name: "SystemSupport",
+            dependencies: ["MeterDecoding", "CLinux"]
+        ),
+        // The protocol module both programs share: the meter decoders (re-exported) and MQTT with TLS and
+        // authentication.
         .target(
             name: "Protocols",
-            dependencies: ["MeterDecoding", "CLibCrypto", "CMosquitto", "CLibPQ", "CLinux"]
+            dependencies: ["MeterDecoding", "SystemSupport", "CMosquitto"]
+        ),
+        // Getting readings to where they go: the disk spool, the spooled MQTT publisher and its payload layouts, Home
+        // Assistant discovery, PostgreSQL (libpq, the premises tables, the spooled inserter), delivery events.
+        .target(
+            name: "Delivery",
+            dependencies: ["Protocols", "SystemSupport", "CLibPQ"]
         ),
         // The INI file (through iniparser's rules), its schema, validation and the typed configuration.
         .target(
             name: "Configuration",
-            dependencies: ["Protocols", "CIniParser"]
+            dependencies: ["Delivery", "Protocols", "SystemSupport", "CIniParser"]
         ),
         // The HTTP server the collector's web face (and the configurator's) runs on.
         .target(
             name: "HTTPServer",
-            dependencies: ["CMicroHTTPD", "Configuration", "Protocols"]
+            dependencies: ["CMicroHTTPD", "Configuration", "SystemSupport"]
         ),
         // The collector's pipeline: readers, the fan-out and sink queues, the sink workers and sinks, the web face,
         // the log handler, and `Collector`, which wires them from a configuration and runs them. The readers' and
@@ -82,7 +95,9 @@ let package = Package(
             name: "CollectorPipeline",
             dependencies: [
                 "Configuration",
+                "Delivery",
                 "Protocols",
+                "SystemSupport",
                 "HTTPServer",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
@@ -104,7 +119,9 @@ let package = Package(
             name: "Configurator",
             dependencies: [
                 "Configuration",
+                "Delivery",
                 "Protocols",
+                "SystemSupport",
                 "HTTPServer",
                 "CLibCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -112,19 +129,19 @@ let package = Package(
         ),
         .testTarget(
             name: "ProtocolsTests",
-            dependencies: ["Configuration", "MeterDecoding", "Protocols", .product(name: "TestSupport", package: "TestSupport"),
+            dependencies: ["Configuration", "Delivery", "MeterDecoding", "Protocols", "SystemSupport", .product(name: "TestSupport", package: "TestSupport"),
                            .product(name: "TestThreads", package: "TestSupport")],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "ConfiguratorTests",
-            dependencies: ["Configuration", "Protocols", .product(name: "TestSupport", package: "TestSupport"),
+            dependencies: ["Configuration", "Delivery", "Protocols", "SystemSupport", .product(name: "TestSupport", package: "TestSupport"),
                            .product(name: "TestThreads", package: "TestSupport")],
             exclude: ["Browser"]
         ),
         .testTarget(
             name: "HTTPServerTests",
-            dependencies: ["HTTPServer", "Configuration", "Protocols", .product(name: "TestSupport", package: "TestSupport"),
+            dependencies: ["HTTPServer", "Configuration", "Protocols", "SystemSupport", .product(name: "TestSupport", package: "TestSupport"),
                            .product(name: "TestThreads", package: "TestSupport")]
         ),
         // The collector's pipeline in process: fake readers and sinks around the real queues, workers and services.
@@ -138,7 +155,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CollectorTests",
-            dependencies: ["Configuration", "Protocols", .product(name: "TestSupport", package: "TestSupport"),
+            dependencies: ["Configuration", "Delivery", "Protocols", "SystemSupport", .product(name: "TestSupport", package: "TestSupport"),
                            .product(name: "TestThreads", package: "TestSupport")],
             exclude: ["Browser"]
         ),

@@ -5,6 +5,7 @@ import Glibc
 import Logging
 import Configuration
 import Protocols
+import SystemSupport
 
 @main
 struct SmartmeterDataCollector: AsyncParsableCommand {

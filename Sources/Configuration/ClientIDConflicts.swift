@@ -1,4 +1,5 @@
 import Protocols
+import Delivery
 
 /// MQTT sinks that would connect to one broker with one client id. A broker keeps one session per client id and
 /// disconnects the older client when a second one connects with it, so two such sinks knock each other off for ever

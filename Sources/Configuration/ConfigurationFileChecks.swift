@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Protocols
+import SystemSupport
 
 /// Checks of what the configuration points at on this machine: certificate, key and CA files and replayed captures
 /// must be regular readable files (a folder, FIFO, device or socket is refused: a FIFO would block the start), a

@@ -1,4 +1,5 @@
 import Protocols
+import Delivery
 
 /// The keys a section may hold, what each accepts, and the one-line help that `--saveconfig` writes above it.
 public struct KeySchema: Sendable {

@@ -1,5 +1,6 @@
 import Glibc
 import Protocols
+import Delivery
 
 /// What in a configuration is secret and how it may be shown: one answer for the collector's debug log,
 /// `smartmeter-config show` and the check of the file's permissions. Keys (`key`, `auth_key`) and passwords never

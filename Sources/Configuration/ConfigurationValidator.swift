@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Protocols
+import Delivery
 
 /// Checks an `IniDocument` against the schema and builds the typed configuration. Every problem is collected, with
 /// its location, section and key, so one run shows the user everything to fix.

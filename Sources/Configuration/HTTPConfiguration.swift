@@ -1,4 +1,5 @@
 import Protocols
+import SystemSupport
 
 /// The `[http]` section: where the collector's web face listens and who may use it.
 public struct HTTPConfiguration: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Protocols
+import SystemSupport
 
 extension IniDocument {
     public struct LoadError: Error, Sendable, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Protocols
+import Delivery
 
 /// From a `[sinkN]` section to typed settings: the one place where a sink's keys are read and their defaults applied.
 /// The validator calls it once a section has passed its checks; `ClientIDConflicts` reads the MQTT connection of

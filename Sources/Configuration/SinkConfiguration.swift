@@ -1,4 +1,5 @@
 import Protocols
+import Delivery
 
 /// One `[sinkN]` section, checked and typed: what the sink of its type needs, and the queue in front of it.
 public struct SinkConfiguration: Sendable, Equatable {

@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import Protocols
+import SystemSupport
 
 @main
 struct SmartmeterConfig: ParsableCommand {

@@ -1,5 +1,5 @@
 import Glibc
-import Protocols
+import SystemSupport
 
 /// The body of a Server-Sent Events response: the producer `send`s events without ever waiting, the connection's
 /// thread takes them. The queue is bounded in bytes: a client that does not keep up (a stalled browser, a hostile
@@ -65,9 +65,9 @@ public final class EventStream: @unchecked Sendable {
         if offset == current.count {
             current = []
             offset = 0
-            let deadline = DiskSpool.monotonicSeconds() + keepAlive
+            let deadline = MonotonicClock.seconds() + keepAlive
             while queued.isEmpty && !closed {
-                let left = deadline - DiskSpool.monotonicSeconds()
+                let left = deadline - MonotonicClock.seconds()
                 if left <= 0 { break }
                 condition.wait(seconds: left)
             }

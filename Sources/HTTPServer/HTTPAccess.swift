@@ -1,4 +1,4 @@
-import Protocols
+import SystemSupport
 
 /// Who may use the server. With a password (HTTP Basic, any user name: what a browser asks for) or a token
 /// (`Authorization: Bearer <token>`: scripts, Prometheus) every request must carry one of them, except to the

@@ -1,7 +1,7 @@
 internal import CMicroHTTPD
 import Glibc
 import Configuration
-import Protocols
+import SystemSupport
 
 /// Bounds of the server: connections at once (each has a thread while open), seconds a connection may stay idle
 /// (a client sending its request slowly is cut off), memory for one request's line and headers, the body size,

@@ -1,6 +1,5 @@
 import Glibc
 import Configuration
-import Protocols
 
 /// A bound, listening, non-blocking socket for one `listen` entry, opened by us (not by libmicrohttpd) so that a
 /// unix socket path works like an address and a failure names its cause.

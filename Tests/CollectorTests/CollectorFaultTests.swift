@@ -3,6 +3,7 @@ import Protocols
 import Testing
 import TestSupport
 import TestThreads
+import Delivery
 
 /// The collector itself in trouble while its spools hold readings: killed (SIGKILL) at random moments and restarted,
 /// its spool's disk full, stopped (SIGTERM) in the middle of a flood. Real mosquitto, real PostgreSQL, a P1 meter

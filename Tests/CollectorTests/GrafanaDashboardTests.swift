@@ -3,6 +3,7 @@ import Protocols
 import Testing
 import TestSupport
 import TestThreads
+import Delivery
 
 /// The Grafana dashboards in etc/grafana/dashboards: every SQL query (panels and variables), with Grafana's macros
 /// expanded as its PostgreSQL data source does, over a long range (aggregates) and a day (raw rows), runs against a

@@ -3,6 +3,7 @@ import Protocols
 import Testing
 import TestSupport
 import TestThreads
+import Delivery
 
 /// The collector publishing a steady stream of P1 readings to a real mosquitto that fails in the ways brokers do:
 /// killed and restarted, refusing the login, presenting an expired certificate, stalled. Every reading arrives, first

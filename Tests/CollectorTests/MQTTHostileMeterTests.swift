@@ -3,6 +3,7 @@ import Protocols
 import Testing
 import TestSupport
 import TestThreads
+import Delivery
 
 /// Issue #16: the meter is untrusted input. Ids with control characters, DEL, NUL, MQTT wildcards and bidi
 /// overrides reach a real mosquitto as escaped topic levels; none of them stops the sink, and every good reading of

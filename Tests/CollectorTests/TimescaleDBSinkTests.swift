@@ -3,6 +3,7 @@ import Protocols
 import Testing
 import TestSupport
 import TestThreads
+import Delivery
 
 /// The `timescaledb` sink on a real PostgreSQL 15 with TimescaleDB (see `TimescaleDBForTests`): hypertables,
 /// compression, continuous aggregates and retention with their policies run at once, rows replayed into compressed

@@ -3,6 +3,7 @@ import Configuration
 import Protocols
 import Testing
 import TestThreads
+import Delivery
 
 /// The `timescaledb` sink's options: defaults a Raspberry Pi can live with, `0` turning compression and retention
 /// off, the `postgresql` sink left with hypertables only, and the validator's ranges and rules.

@@ -3,6 +3,7 @@ import Protocols
 import Testing
 import TestSupport
 import TestThreads
+import Delivery
 
 /// `test-sinks`, `backup` and `restore` against a real PostgreSQL 15.
 @Suite("smartmeter-config with PostgreSQL", .onOwnThread, .serialized, .enabled(if: PostgresServer.isInstalled))

@@ -5,6 +5,7 @@ import Protocols
 import TestSupport
 import Testing
 import TestThreads
+import SystemSupport
 
 /// The HTTP server on real sockets: safe headers, access rules, bounds on requests, connections and slow clients.
 @Suite(.onOwnThread) struct HTTPServerTests {

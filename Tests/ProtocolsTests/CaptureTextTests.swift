@@ -2,6 +2,7 @@ import Foundation
 import Protocols
 import Testing
 import TestThreads
+import SystemSupport
 
 /// Captures converted as they arrive: the same bytes whether fed at once, one byte at a time or in odd chunks, and
 /// the same as `Hex.bytes(fromCapture:)` for the whole input.

@@ -2,6 +2,7 @@ import Configuration
 import Protocols
 import Testing
 import TestThreads
+import Delivery
 
 @Suite("Configuration secrets", .onOwnThread)
 struct ConfigurationSecretsTests {

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 import TestSupport
-@testable import Protocols
+@testable import Delivery
+import Protocols
 import TestThreads
 
 /// Issue #19: the PostgreSQL inserter reads its batches from the spool in blocks (`records(from:before:limit:)`)

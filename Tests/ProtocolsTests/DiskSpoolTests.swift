@@ -2,6 +2,7 @@ import Foundation
 @testable import Protocols
 import Testing
 import TestThreads
+@testable import Delivery
 
 @Suite("Disk spool", .onOwnThread)
 struct DiskSpoolTests {

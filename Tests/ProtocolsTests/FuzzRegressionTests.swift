@@ -4,6 +4,7 @@ import Foundation
 @testable import Protocols
 import Testing
 import TestThreads
+@testable import Delivery
 
 /// Inputs the fuzzers (`scripts/fuzz`) found crashing or leaking, replayed through the production code. The files are
 /// in Fixtures/fuzz (README there: layout of each).

@@ -2,6 +2,7 @@ import Foundation
 import Protocols
 import Testing
 import TestThreads
+import Delivery
 
 /// The discovery payloads, parsed back as JSON: what each value becomes (or not), the state topic and template per
 /// layout, and a hostile meter id. Home Assistant itself judges them in CollectorTests' HomeAssistantTests.

@@ -2,6 +2,7 @@ import CLibPQ
 import Testing
 @testable import Protocols
 import TestThreads
+@testable import Delivery
 
 /// libpq is loaded with dlopen when a PostgreSQL sink connects (see LibPQ.swift); these check the loader itself.
 /// The PostgreSQL sink, outage and configurator suites use it against a real server.

@@ -1,5 +1,6 @@
 import Foundation
 import Protocols
+import SystemSupport
 import Testing
 import TestSupport
 import TestThreads
@@ -128,7 +129,7 @@ struct MQTTClientTests {
         var broker: MosquittoBroker? = try MosquittoBroker(
             listenerOptions: certificates.brokerTLSOptions(certificate: certificates.expiredServerCertificate), port: port)
         let settings = MQTTSettings(host: "localhost", port: port, tls: true, caFile: certificates.caCertificate,
-                                    clientID: "renewal")
+                                    clientID: "renewal", retry: Backoff.Policy(initial: .milliseconds(200), maximum: .seconds(1)))
         let (client, log) = try Self.client(settings)
         defer { client.close() }
         let failure = log.wait(for: EventLog.isFailure)
@@ -136,19 +137,21 @@ struct MQTTClientTests {
                 "\(EventLog.failureText(failure))")
         broker = nil   // libmosquitto's own loop stopped here for good after a TLS error
         broker = try MosquittoBroker(listenerOptions: certificates.brokerTLSOptions(), port: port)
-        #expect(log.wait(seconds: 20, for: EventLog.isConnected) != nil, "\(log.all)")
+        #expect(log.wait(seconds: 10, for: EventLog.isConnected) != nil, "\(log.all)")
         _ = broker
     }
 
     @Test("a refused login is one failure event per attempt, the same text each time")
     func refusalIsOneEventPerAttempt() throws {
         let broker = try MosquittoBroker(passwords: ["meter": "s3cret"])
+        // A short back-off: attempts every 200 ms instead of after 1, 2, 4 ... s.
         let (client, log) = try Self.client(MQTTSettings(port: broker.port, username: "meter", password: "wrong",
-                                                         clientID: "refused"))
+                                                         clientID: "refused",
+                                                         retry: Backoff.Policy(initial: .milliseconds(200),
+                                                                               maximum: .milliseconds(200))))
         defer { client.close() }
-        usleep(3_500_000)   // attempts at 0, 1 and 3 s
+        #expect(eventually(timeout: 10) { log.all.filter(EventLog.isFailure).count >= 4 }, "\(log.all)")
         let failures = log.all.filter(EventLog.isFailure).map(EventLog.failureText)
-        #expect((2...4).contains(failures.count), "\(failures)")
         #expect(Set(failures) == ["mqtt://127.0.0.1:\(broker.port) refused the connection: Connection Refused: not authorised."],
                 "\(failures)")
     }
@@ -167,7 +170,10 @@ struct MQTTClientTests {
         }
         #expect(bound == 0 && listen(listener, 8) == 0)
         let log = EventLog()
-        let client = try MQTTClient(settings: MQTTSettings(port: port, clientID: "patient-silent"), connectTimeout: 2) {
+        // A short back-off (the default grows to 30 s): the refused attempts while the broker starts cost little.
+        let settings = MQTTSettings(port: port, clientID: "patient-silent",
+                                    retry: Backoff.Policy(initial: .milliseconds(200), maximum: .seconds(1)))
+        let client = try MQTTClient(settings: settings, connectTimeout: .seconds(2)) {
             log.append($0)
         }
         defer { client.close() }
@@ -177,8 +183,27 @@ struct MQTTClientTests {
         close(listener)
         let broker = try MosquittoBroker(port: port)
         // The refused attempts while the broker started have grown the back-off: the next attempt comes within its
-        // maximum (MQTTClient.maximumRetryDelay, 30 s).
-        #expect(log.wait(seconds: 40, for: EventLog.isConnected) != nil, "\(log.all)")
+        // maximum (1 s here).
+        #expect(log.wait(seconds: 10, for: EventLog.isConnected) != nil, "\(log.all)")
+        _ = broker
+    }
+
+    @Test("retries wait on the client's clock: while it stands still real time brings no retry; advanced, the retry comes")
+    func retryOnInjectedClock() throws {
+        let port = FreePort.find()
+        let manual = ManualClock()
+        let settings = MQTTSettings(port: port, clientID: "clocked",
+                                    retry: Backoff.Policy(initial: .milliseconds(300), maximum: .milliseconds(300)))
+        let log = EventLog()
+        let client = try MQTTClient(settings: settings, clock: manual.clock) { log.append($0) }
+        defer { client.close() }
+        try client.start()
+        #expect(log.wait(seconds: 5, for: EventLog.isFailure) != nil, "\(log.all)")
+        let broker = try MosquittoBroker(port: port)
+        // Several times the 300 ms delay in real time (as if the wall clock had jumped): no attempt is due.
+        #expect(log.wait(seconds: 2, for: EventLog.isConnected) == nil, "\(log.all)")
+        manual.advance(by: .milliseconds(300))
+        #expect(log.wait(seconds: 5, for: EventLog.isConnected) != nil, "\(log.all)")
         _ = broker
     }
 

@@ -1,6 +1,7 @@
 import Protocols
 import Testing
 import TestThreads
+import Delivery
 
 @Suite("MQTT payload formats", .onOwnThread)
 struct MQTTPayloadFormatTests {

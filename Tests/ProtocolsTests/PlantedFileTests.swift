@@ -2,6 +2,8 @@ import Foundation
 @testable import Protocols
 import Testing
 import TestThreads
+@testable import Delivery
+@testable import SystemSupport
 
 /// Names planted where the collector writes (a symbolic link to another file, a FIFO) are refused, never followed
 /// or blocked on: the appended files (CSV, JSON lines, backup) and the spool's files.

@@ -2,6 +2,7 @@ import Testing
 import TestSupport
 @testable import Protocols
 import TestThreads
+@testable import Delivery
 
 /// What libpq and a real PostgreSQL 15 say about a connection never carries a value we hide, even when the server
 /// quotes it back (an `options` value it refuses) or the string cannot be read at all.

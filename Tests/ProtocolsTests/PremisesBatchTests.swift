@@ -4,6 +4,7 @@ import Testing
 import TestSupport
 @testable import Protocols
 import TestThreads
+@testable import Delivery
 
 /// Issue #16: a reading PostgreSQL cannot store costs that reading only. The checks before the insert, and against
 /// a real PostgreSQL 15 the halving of a batch the server refuses for a data error, down to the guilty readings.
@@ -229,7 +230,7 @@ struct PremisesBatchTests {
         let spool = try DiskSpool(directory: directory, maximumBytes: 1 << 22)
         let events = Mutex<[String]>([])
         let inserter = SpooledInserter(settings: server.settings, spool: spool, batchReadings: 100) { event in
-            if case .failed(let text) = event { events.withLock { $0.append(text) } }
+            if case .refused(let text) = event { events.withLock { $0.append(text) } }
         }
         inserter.start()
         var readings: [PremisesRows] = []

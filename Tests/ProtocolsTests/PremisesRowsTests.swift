@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Protocols
 import TestThreads
+@testable import Delivery
 
 /// Readings to the Belgian logger's rows (names, units, M-Bus ids, peaks and history), the spool record round trip
 /// and every prefix of it refused, PostgreSQL array literals and CSV.

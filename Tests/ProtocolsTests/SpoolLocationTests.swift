@@ -1,6 +1,7 @@
 @testable import Protocols
 import Testing
 import TestThreads
+@testable import Delivery
 
 /// A spool without `spool_dir` goes to the state folder of the service or of the user, never the working directory.
 @Suite("Default spool folder", .onOwnThread)

@@ -2,7 +2,8 @@ import Foundation
 import Synchronization
 import Testing
 import TestSupport
-@testable import Protocols
+@testable import Delivery
+import Protocols
 import TestThreads
 
 /// Issue #19: a backlog (a replayed file, the spool after an outage) is inserted over two connections side by side;

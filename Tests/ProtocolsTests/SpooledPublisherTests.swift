@@ -1,5 +1,8 @@
+import Delivery
 import Foundation
 import Protocols
+import Synchronization
+import SystemSupport
 import Testing
 import TestSupport
 import TestThreads
@@ -24,10 +27,12 @@ struct SpooledPublisherTests {
         var numbers: [Int] { log.messages.compactMap { Int(String(decoding: $0.payload, as: UTF8.self)) } }
     }
 
-    static func publisher(port: Int, spool directory: URL, messages: EventLog? = nil) throws -> SpooledPublisher {
+    /// `retry`: the client's back-off (the default one unless a test wants it short); `report`: the publisher's events.
+    static func publisher(port: Int, spool directory: URL, retry: Backoff.Policy = MQTTSettings.defaultRetry,
+                          report: @escaping @Sendable (DeliveryEvent) -> Void = { _ in }) throws -> SpooledPublisher {
         let spool = try DiskSpool(directory: directory, maximumBytes: 1 << 20)
-        let publisher = try SpooledPublisher(settings: MQTTSettings(port: port, clientID: "spooled"), spool: spool,
-                                             qos: 1, retain: false) { _ in }
+        let publisher = try SpooledPublisher(settings: MQTTSettings(port: port, clientID: "spooled", retry: retry),
+                                             spool: spool, qos: 1, retain: false, report: report)
         try publisher.start()
         return publisher
     }
@@ -108,5 +113,32 @@ struct SpooledPublisherTests {
         #expect(Self.waitUntil(seconds: 10) { Set(subscriber.numbers).count == 150 })
         Self.checkComplete(subscriber.numbers, count: 150)
         subscriber.client.close()
+    }
+
+    @Test("broker down at start: reported as .unreachable with the address once, then .connected when it is up (short back-off)")
+    func typedEvents() throws {
+        let events = Mutex<[DeliveryEvent]>([])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spool-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let port = FreePort.find()
+        let publisher = try Self.publisher(port: port, spool: directory,
+                                           retry: Backoff.Policy(initial: .milliseconds(100), maximum: .milliseconds(200))) { event in
+            events.withLock { $0.append(event) }
+        }
+        defer { publisher.close() }
+        let address = MQTTSettings(port: port, clientID: "spooled").address
+        #expect(eventually(timeout: 10) { !events.withLock { $0 }.isEmpty })
+        // Several refused attempts (every 100-200 ms) while nothing listens: the same failure is reported once.
+        #expect(!eventually(timeout: 1) { events.withLock { $0 }.count > 1 }, "\(events.withLock { $0 })")
+        guard case .unreachable(let reason)? = events.withLock({ $0.first }) else {
+            Issue.record("first event: \(events.withLock { $0 })")
+            return
+        }
+        #expect(reason.hasPrefix(address), "\(reason)")
+        let broker = try MosquittoBroker(port: port)
+        #expect(eventually(timeout: 10) { events.withLock { $0.last } == .connected("connected to \(address)") },
+                "\(events.withLock { $0 })")
+        #expect(events.withLock { $0.filter(\.isFailure).count } == 1)
+        _ = broker
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 import Protocols
 import Testing
 import TestThreads
+import SystemSupport
 
 /// `StagedFile`: created private and exclusively beside its target, then renamed over it.
 @Suite("Staged files", .onOwnThread)

@@ -19,7 +19,9 @@ let package = Package(
     targets: [
         .target(
             name: "TestSupport",
-            dependencies: [.product(name: "Protocols", package: "smartmeter-datacollector")],
+            dependencies: [.product(name: "Protocols", package: "smartmeter-datacollector"),
+                           .product(name: "Delivery", package: "smartmeter-datacollector"),
+                           .product(name: "SystemSupport", package: "smartmeter-datacollector")],
             path: ".",
             exclude: ["Package.swift", "TestThreads"]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import Protocols
+import Delivery
 
 /// A real PostgreSQL 15 (Debian's binaries) in a temporary folder, listening on a free port on 127.0.0.1 and on a
 /// unix socket in that folder, started for a test and removed after it. The superuser `postgres` has the password

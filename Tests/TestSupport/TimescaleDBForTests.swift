@@ -1,5 +1,6 @@
 import Foundation
 import Protocols
+import Delivery
 
 /// TimescaleDB for the tests that need the extension: the one installed in Debian's PostgreSQL 15, or, when
 /// `TIMESCALEDB_SOURCE` names a source tarball, the one `scripts/timescaledb-for-tests` builds and installs from it

@@ -3,6 +3,7 @@ import Glibc
 import Logging
 import Configuration
 import Protocols
+import SystemSupport
 
 /// Log lines on standard error. Under systemd (JOURNAL_STREAM set) each line starts with the syslog priority
 /// (`<4>`) so journald files it at the right level and adds its own timestamp; on a terminal a UTC timestamp and the

@@ -1,4 +1,5 @@
 import Protocols
+import Delivery
 
 /// What a sink may know of the readers, read-only: per meter id, the status of the reader whose readings carry it
 /// (its drop counters, whether its input works, what the meter is). The MQTT sinks' Home Assistant discovery reads it

@@ -2,6 +2,7 @@ import DequeModule
 import FoundationEssentials
 import Glibc
 import Protocols
+import SystemSupport
 
 /// The bounded queue in front of one sink, bounded in readings and in bytes (`ReadingSize`). What a full queue does
 /// is the pusher's choice (`WhenFull`): a serial meter cannot wait, so the oldest reading is dropped and counted and a

@@ -2,6 +2,7 @@ import FoundationEssentials
 import Glibc
 import Protocols
 import Synchronization
+import SystemSupport
 
 /// Set once to ask a reader or sink thread to stop; the threads poll it between their timed waits.
 package final class StopFlag: Sendable {
@@ -13,14 +14,14 @@ package final class StopFlag: Sendable {
 
     package func set() { flag.store(true, ordering: .releasing) }
 
-    /// Sleeps up to `seconds` in small steps; returns early (false) when the flag is set.
+    /// Sleeps up to `seconds` on the monotonic clock, in steps of at most 50 ms; returns early (false) when the
+    /// flag is set.
     package func sleep(seconds: Double) -> Bool {
-        var remaining = seconds
-        while remaining > 0 {
+        let clock = MonotonicClock.system
+        let deadline = clock.deadline(after: .seconds(max(0, seconds)))
+        while clock.now < deadline {
             if isSet { return false }
-            let step = min(remaining, 0.05)
-            usleep(UInt32(step * 1_000_000))
-            remaining -= step
+            MonotonicClock.sleep(for: min(deadline - clock.now, .milliseconds(50)))
         }
         return !isSet
     }
@@ -37,11 +38,9 @@ func runOnThread(name: String, _ body: @escaping @Sendable () -> Void) async {
     }
 }
 
-/// Monotonic seconds, for intervals and pacing.
+/// Monotonic seconds, for intervals and pacing: the one monotonic clock, in `Double` seconds.
 func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    MonotonicClock.seconds()
 }
 
 /// Resumes one waiting task once, on the first of several `fire()` calls (a thread that ended, a cancellation).

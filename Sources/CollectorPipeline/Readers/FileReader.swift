@@ -3,6 +3,7 @@ import Glibc
 import Logging
 import Configuration
 import Protocols
+import SystemSupport
 
 /// Replays a capture file: hex text (whitespace and line breaks anywhere), raw bytes, or P1 telegram text, read as a
 /// stream in fixed-size chunks so that a file of any size takes the same memory. With `replay_speed = realtime`

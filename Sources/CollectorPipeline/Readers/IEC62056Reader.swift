@@ -1,6 +1,7 @@
 import Logging
 import Configuration
 import Protocols
+import SystemSupport
 
 /// Reads an IEC 62056-21 mode C meter (siemens_td3511) on a serial port: every `interval` seconds it signs on at
 /// 300 baud, acknowledges the identification with the offered speed (capped by `baudrate`), reads the data block

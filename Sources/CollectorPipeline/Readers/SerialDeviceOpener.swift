@@ -1,5 +1,6 @@
 import Logging
 import Protocols
+import SystemSupport
 
 /// Opens a reader's serial device and reopens it after it was lost, forever: a missing, unplugged or failing device
 /// is reported at WARNING (once, and again when its reason changes, e.g. from missing to refused by the service's
@@ -11,20 +12,19 @@ struct SerialDeviceOpener {
     let logger: Logger
     /// Told why the device is unavailable, and when it is back (the web face's status).
     var status: ReaderStatus?
-    private var failures = 0
+    private var backoff: Backoff
     /// The device is missing or was lost, and its return has not been reported yet.
     private(set) var outage = false
     /// The reason of the outage last logged.
     private var lastReason: String?
 
-    static let maximumBackoff = 5.0
+    /// 0.25 s doubling up to 5 s.
+    static let defaultRetry = Backoff.Policy(initial: .milliseconds(250), maximum: .seconds(5))
 
-    static func backoff(attempt: Int) -> Double {
-        min(maximumBackoff, 0.25 * Double(1 << min(attempt, 5)))
-    }
-
-    init(port: String, settings: MeterType.SerialSettings, writable: Bool = false, logger: Logger) {
+    init(port: String, settings: MeterType.SerialSettings, writable: Bool = false,
+         retry: Backoff.Policy = SerialDeviceOpener.defaultRetry, logger: Logger) {
         self.port = port
+        backoff = Backoff(retry)
         self.settings = settings
         self.writable = writable
         self.logger = logger
@@ -41,7 +41,7 @@ struct SerialDeviceOpener {
                 } else {
                     logger.info("\(started())")
                 }
-                failures = 0
+                backoff.reset()
                 outage = false
                 lastReason = nil
                 status?.setInputProblem(nil)
@@ -53,12 +53,11 @@ struct SerialDeviceOpener {
                     // Once per outage, and again when the reason changes (unplugged, then refused by the sandbox).
                     outage = true
                     lastReason = reason
-                    logger.warning("\(reason); retrying until it is back (every \(Int(Self.maximumBackoff)) s at most)")
+                    logger.warning("\(reason); retrying until it is back (every \(Int(backoff.policy.maximum.seconds)) s at most)")
                 } else {
-                    logger.debug("still unavailable (attempt \(failures + 1)): \(error)")
+                    logger.debug("still unavailable (attempt \(backoff.failures + 1)): \(error)")
                 }
-                if !stop.sleep(seconds: Self.backoff(attempt: failures)) { return nil }
-                failures += 1
+                if !stop.sleep(seconds: backoff.nextDelay().seconds) { return nil }
             }
         }
         return nil
@@ -69,6 +68,6 @@ struct SerialDeviceOpener {
         logger.warning("lost \(port): \(reason); reopening until it is back")
         status?.setInputProblem("lost \(port): \(reason)")
         outage = true
-        return stop.sleep(seconds: Self.backoff(attempt: 0))
+        return stop.sleep(seconds: backoff.policy.initial.seconds)
     }
 }

@@ -1,4 +1,5 @@
 import Protocols
+import SystemSupport
 
 /// The files the CSV sink keeps open, at most `capacity`: opening one more closes the least recently used, so that
 /// any number of meters (or of ids a meter makes up) never runs the process out of descriptors.

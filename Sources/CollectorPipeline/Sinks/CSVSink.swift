@@ -1,6 +1,7 @@
 import Glibc
 import Logging
 import Protocols
+import SystemSupport
 
 /// `type = csv`: one file per meter and UTC day in `directory` (see `CSVFileName`: `SOURCE_YYYY-MM-DD.csv` for a
 /// source of safe characters, an escaped name with a hash for any other, `SOURCE_invalid-time.csv` for a time the

@@ -1,4 +1,5 @@
 import Protocols
+import SystemSupport
 
 /// `type = jsonl`: one reading per line in the JSON shape of `smartmeter-config decode`, appended and synced (see
 /// `SyncPacing`). Each batch is written into one byte buffer, reused from batch to batch, and handed to the file in

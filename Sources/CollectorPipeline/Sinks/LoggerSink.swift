@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Protocols
+import SystemSupport
 
 /// `type = logger`: one line per value on standard output in the reference collector's form,
 /// `LGZ1030653520967 - 2026-05-04T09:39:21+00:00 - Active Power + (1-0:1.7.0*255): 28 W`.

@@ -3,6 +3,8 @@ import Glibc
 import Logging
 import Configuration
 import Protocols
+import Delivery
+import SystemSupport
 
 /// `type = mqtt | mqttrldsp | mqttjson`: publishes every reading through an on-disk spool, so that nothing is lost
 /// while the broker is away or the collector restarts (see `SpooledPublisher`). At the end of a replay `finish` waits
@@ -60,7 +62,9 @@ final class MQTTSink: Sink {
                                          }) { event in
             switch event {
             case .connected(let text): sinkLogger.info("\(text)")
-            case .failed(let text): sinkLogger.warning("\(text)")
+            case .unreachable(let text), .refused(let text), .requestFailed(let text), .setupWarning(let text),
+                 .spoolFailed(let text):
+                sinkLogger.warning("\(text)")
             }
         }
         try publisher.start()
@@ -168,8 +172,8 @@ final class MQTTSink: Sink {
                 MQTTMessage(topic: announcer.discovery.meterAvailabilityTopic(forSource: $0), payload: "offline")
             })
         }
-        let deadline = Date().addingTimeInterval(1.0)
-        while Date() < deadline {
+        let deadline = MonotonicClock.system.deadline(after: .seconds(1))
+        while MonotonicClock.system.now < deadline {
             let now = publisher.statistics
             guard now.pendingBytes > 0 || publisher.announcementsPending > 0, now.connected || now.failure == nil else { break }
             usleep(20_000)

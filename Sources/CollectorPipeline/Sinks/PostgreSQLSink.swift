@@ -3,6 +3,7 @@ import Glibc
 import Logging
 import Configuration
 import Protocols
+import Delivery
 
 /// `type = postgresql` (alias `timescaledb`): stores readings in the Belgian P1 logger's tables (see `PremisesRows`,
 /// `PremisesSchema`) through an on-disk spool, so that nothing is lost while the server is down or restarting and
@@ -37,7 +38,9 @@ final class PostgreSQLSink: Sink, @unchecked Sendable {
         ) { event in
             switch event {
             case .connected(let text): sinkLogger.info("\(text)")
-            case .failed(let text): sinkLogger.warning("\(text)")
+            case .unreachable(let text), .refused(let text), .requestFailed(let text), .setupWarning(let text),
+                 .spoolFailed(let text):
+                sinkLogger.warning("\(text)")
             }
         }
         inserter.timescale = configuration.timescale

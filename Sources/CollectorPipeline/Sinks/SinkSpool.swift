@@ -3,6 +3,7 @@ import Glibc
 import Logging
 import Configuration
 import Protocols
+import Delivery
 
 /// The on-disk spool of a sink that must not lose readings (MQTT, PostgreSQL): opened from the section's
 /// `spool_dir` and `spool_max_mb`, with what it found on disk logged.

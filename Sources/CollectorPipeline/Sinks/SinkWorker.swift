@@ -4,6 +4,7 @@ import Logging
 import Protocols
 import ServiceLifecycle
 import Synchronization
+import SystemSupport
 
 /// Drains one sink's queue on the sink's own thread. At the end of the input (replayed files) the queue is closed,
 /// everything in it written and the sink asked to `finish` (store what it spooled) before it is closed, with no time

@@ -2,6 +2,7 @@ import FoundationEssentials
 import Glibc
 import HTTPServer
 import Protocols
+import SystemSupport
 
 /// Answers the web face's requests (on the server's connection threads): the page and its assets, Chart.js from
 /// Debian's libjs-chart.js, the API, `/healthz` and `/metrics`. Only GET (and HEAD, which libmicrohttpd answers

@@ -3,6 +3,7 @@ import FoundationEssentials
 import Glibc
 import Configuration
 import Protocols
+import Delivery
 
 /// Which database `backup` and `restore` use: `--db`, else the first postgresql/timescaledb sink of the configuration.
 struct DatabaseOptions: ParsableArguments {

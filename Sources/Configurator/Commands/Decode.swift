@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import Protocols
+import SystemSupport
 
 /// `smartmeter-config decode`: decodes a capture offline and prints one JSON object per reading.
 struct Decode: ParsableCommand {

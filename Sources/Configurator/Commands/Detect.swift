@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import Protocols
+import SystemSupport
 
 /// `smartmeter-config detect --port DEV`
 struct Detect: ParsableCommand {
@@ -135,16 +136,17 @@ struct Detect: ParsableCommand {
         if signOn {
             // The collector's own readout: sign-on, acknowledgement, data block (or as far as the meter answers).
             var exchange = IEC62056ModeCExchange()
-            let outcome = exchange.run(on: device, deadline: .now + .milliseconds(Int(seconds * 1000)),
+            let outcome = exchange.run(on: device, deadline: MonotonicClock.system.deadline(after: .seconds(seconds)),
                                        received: { bytes += $0 }, deliver: { _ in })
             if case .closed(let reason) = outcome { Console.fail("detect", "\(port): \(reason)") }
             return bytes
         }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
         defer { buffer.deallocate() }
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline, bytes.count < 1 << 20 {
-            let left = Int32(max(1, min(200, deadline.timeIntervalSinceNow * 1000)))
+        let clock = MonotonicClock.system
+        let deadline = clock.deadline(after: .seconds(seconds))
+        while clock.now < deadline, bytes.count < 1 << 20 {
+            let left = Int32(max(1, min(200, (deadline - clock.now).seconds * 1000)))
             switch device.read(into: buffer, timeout: left) {
             case .data(let count): bytes += buffer[0..<count]
             case .timeout: continue

@@ -3,6 +3,7 @@ import FoundationEssentials
 import Glibc
 import Configuration
 import Protocols
+import SystemSupport
 
 /// `smartmeter-config restart`
 struct Restart: ParsableCommand {
@@ -51,7 +52,7 @@ struct Restart: ParsableCommand {
             throw ExitCode(1)
         }
         Console.out(service.explain(outcome, configPath: configPath))
-        usleep(500_000)   // let it start (or fail) before asking for its status
+        MonotonicClock.sleep(for: .milliseconds(500))   // let it start (or fail) before asking for its status
         let status = service.status(lines: lines)
         if !status.isEmpty { Console.out(status, terminator: status.hasSuffix("\n") ? "" : "\n") }
     }

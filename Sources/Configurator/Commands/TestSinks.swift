@@ -3,6 +3,9 @@ import FoundationEssentials
 import Glibc
 import Configuration
 import Protocols
+import Synchronization
+import Delivery
+import SystemSupport
 
 /// `smartmeter-config test-sinks`
 struct TestSinks: ParsableCommand {
@@ -102,11 +105,10 @@ struct TestSinks: ParsableCommand {
         var settings = sink.connection
         settings.clientID += "-test"
         settings.statusTopic = nil
-        final class Outcome: @unchecked Sendable {
-            let lock = ConditionLock()
-            var event: MQTTClient.Event?
-            func set(_ new: MQTTClient.Event) { lock.withLock { if event == nil { event = new } } }
-            var value: MQTTClient.Event? { lock.withLock { event } }
+        final class Outcome: Sendable {
+            let event = Mutex<MQTTClient.Event?>(nil)
+            func set(_ new: MQTTClient.Event) { event.withLock { if $0 == nil { $0 = new } } }
+            var value: MQTTClient.Event? { event.withLock { $0 } }
         }
         let outcome = Outcome()
         let client: MQTTClient
@@ -122,8 +124,8 @@ struct TestSinks: ParsableCommand {
             return .failure(Failure(text: "\(settings.address): \(error)"))
         }
         defer { client.close() }
-        let deadline = Date().addingTimeInterval(timeout)
-        while outcome.value == nil, Date() < deadline { usleep(20_000) }
+        let deadline = MonotonicClock.system.deadline(after: .seconds(timeout))
+        while outcome.value == nil, MonotonicClock.system.now < deadline { MonotonicClock.sleep(for: .milliseconds(20)) }
         let how = [settings.tls ? "TLS" + (settings.caFile == nil ? " (system CA store)" : "") : nil,
                    settings.clientCertificate != nil ? "client certificate" : nil,
                    settings.username.map { "user \($0)" }].compactMap { $0 }

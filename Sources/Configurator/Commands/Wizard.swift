@@ -3,6 +3,8 @@ import FoundationEssentials
 import Glibc
 import Configuration
 import Protocols
+import Delivery
+import SystemSupport
 
 /// `smartmeter-config wizard`: a first configuration by question and answer.
 struct Wizard: ParsableCommand {

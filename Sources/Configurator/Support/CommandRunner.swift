@@ -1,5 +1,6 @@
 import Glibc
 import Protocols
+import SystemSupport
 
 /// Runs a program with standard input from /dev/null and both output streams captured, and waits for it
 /// (posix_spawn and a pipe: what `systemctl` needs, without Foundation's Process).

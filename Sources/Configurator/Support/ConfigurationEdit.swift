@@ -3,6 +3,7 @@ import FoundationEssentials
 import Glibc
 import Configuration
 import Protocols
+import SystemSupport
 
 /// The shared path of `set`, `add-reader`, `add-sink` and `remove`: read the file's text, change only the lines
 /// concerned, check the result as the collector would, write it atomically.

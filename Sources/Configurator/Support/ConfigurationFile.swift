@@ -3,6 +3,7 @@ import FoundationEssentials
 import Glibc
 import Configuration
 import Protocols
+import SystemSupport
 
 /// Reading, checking and writing the configuration file.
 enum ConfigurationFile {

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Protocols
+import SystemSupport
 
 /// Unbuffered output, so prompts and messages appear in order on a terminal and in a pipe.
 enum Console {

@@ -1,5 +1,6 @@
 import Glibc
 import Protocols
+import SystemSupport
 
 /// The JSON lines of `decode`, formatted on a thread of their own while the caller decodes: readings are handed over
 /// in batches (at most `queuedBatches` of `batchSize` waiting, so memory stays bounded), written into one reused byte

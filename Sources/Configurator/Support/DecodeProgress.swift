@@ -1,12 +1,13 @@
 import Glibc
 import Protocols
+import SystemSupport
 
 /// The progress line of `decode` on standard error, when standard error is a terminal: rewritten in place at most
 /// every half second, cleared at the end.
 struct DecodeProgress {
     private let progress: ReplayProgress
     private let enabled = isatty(STDERR_FILENO) == 1
-    private let started = DiskSpool.monotonicSeconds()
+    private let started = MonotonicClock.seconds()
     private var next: Double
     private var shown = false
 
@@ -17,7 +18,7 @@ struct DecodeProgress {
 
     mutating func update(bytesRead: Int, readings: Int) {
         guard enabled else { return }
-        let now = DiskSpool.monotonicSeconds()
+        let now = MonotonicClock.seconds()
         guard now >= next else { return }
         next = now + 0.5
         shown = true

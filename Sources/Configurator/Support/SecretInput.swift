@@ -2,6 +2,7 @@ import ArgumentParser
 import FoundationEssentials
 import Glibc
 import Protocols
+import SystemSupport
 
 /// Keys, passwords and connection strings given in a file instead of on the command line, where `ps`, the shell
 /// history and process accounting would show them. Every option that takes a secret has a twin ending in `-file`

@@ -2,6 +2,7 @@ import FoundationEssentials
 import Glibc
 import Configuration
 import Protocols
+import SystemSupport
 
 /// The configuration text a session edits, checked by the collector's own rules (`ConfigurationRules`) from a staged
 /// copy beside the file, exactly as `set` and `validate` check it; saved atomically with the old file kept as `.bak`.

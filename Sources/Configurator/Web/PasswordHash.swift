@@ -2,6 +2,7 @@ internal import CLibCrypto
 import Glibc
 import Configuration
 import Protocols
+import SystemSupport
 
 /// The web configurator's password as a salted slow hash: PBKDF2-HMAC-SHA256 (libcrypto) with a random 16-byte salt,
 /// stored in one line `pbkdf2-sha256$ITERATIONS$SALT$HASH` (hex) in a file of mode 0600.

@@ -1,13 +1,15 @@
 import FoundationEssentials
+import Synchronization
 import Configuration
 import Protocols
+import SystemSupport
 
 /// The browser sessions of the web configurator, in memory only. Every visitor gets a session (a random id in an
 /// `HttpOnly; SameSite=Strict` cookie) with its own CSRF token; logging in marks a new session as signed in (the id
 /// changes, so an id planted before the login is worth nothing). A session holds the draft being edited. Sessions
 /// end after `idleSeconds` without a request.
-final class Sessions: @unchecked Sendable {
-    struct Session {
+final class Sessions: Sendable {
+    struct Session: Sendable {
         var csrf: String
         var signedIn: Bool
         var lastUse: Double
@@ -22,14 +24,13 @@ final class Sessions: @unchecked Sendable {
     static let idleSeconds = 30.0 * 60
     static let limit = 256
 
-    private let lock = ConditionLock()
-    private var sessions: [String: Session] = [:]
+    private let sessions = Mutex<[String: Session]>([:])
 
     /// The session of `id`, or a new one (returned with its id).
     func session(_ id: String?, signedIn: Bool = false) throws(WebError) -> (id: String, session: Session) {
-        let now = DiskSpool.monotonicSeconds()
+        let now = MonotonicClock.seconds()
         let newID = try Self.token(), csrf = try Self.token()
-        return lock.withLock {
+        return self.sessions.withLock { sessions in
             sessions = sessions.filter { now - $0.value.lastUse < Self.idleSeconds }
             if let id, var session = sessions[id] {
                 session.lastUse = now
@@ -46,7 +47,7 @@ final class Sessions: @unchecked Sendable {
     }
 
     func update(_ id: String, _ change: (inout Session) -> Void) {
-        lock.withLock {
+        sessions.withLock { sessions in
             guard var session = sessions[id] else { return }
             change(&session)
             sessions[id] = session
@@ -60,7 +61,7 @@ final class Sessions: @unchecked Sendable {
     }
 
     func end(_ id: String) {
-        lock.withLock { _ = sessions.removeValue(forKey: id) }
+        sessions.withLock { _ = $0.removeValue(forKey: id) }
     }
 
     static func token() throws(WebError) -> String {
@@ -68,45 +69,48 @@ final class Sessions: @unchecked Sendable {
     }
 }
 
-/// Wrong passwords in a row lock the login for everyone: after `allowed` failures for `baseSeconds`, doubling
-/// with every further lockout up to an hour. A right password resets the count (not while locked).
-final class LoginLockout: @unchecked Sendable {
+/// Wrong passwords in a row lock the login for everyone: after `allowed` failures for a minute, doubling with every
+/// further lockout up to an hour (`lockouts`, a back-off on the monotonic clock). A right password resets the count
+/// (not while locked).
+final class LoginLockout: Sendable {
     static let allowed = 5
-    static let baseSeconds = 60.0
-    static let longestSeconds = 3600.0
+    static let lockouts = Backoff.Policy(initial: .seconds(60), maximum: .seconds(3600))
 
-    private let lock = ConditionLock()
-    private var failures = 0
-    private var lockouts = 0
-    private var lockedUntil = 0.0
-    private let clock: @Sendable () -> Double
+    private struct State {
+        var failures = 0
+        var lockout = Backoff(LoginLockout.lockouts)
+        var lockedUntil: MonotonicClock.Instant?
+    }
 
-    init(clock: @escaping @Sendable () -> Double = DiskSpool.monotonicSeconds) {
+    private let state = Mutex(State())
+    private let clock: MonotonicClock
+
+    init(clock: MonotonicClock = .system) {
         self.clock = clock
     }
 
     /// Seconds left of a lockout, nil when a password may be tried.
     var secondsLocked: Int? {
-        lock.withLock {
-            let left = lockedUntil - clock()
-            return left > 0 ? Int(left.rounded(.up)) : nil
+        let now = clock.now
+        return state.withLock { state in
+            guard let until = state.lockedUntil, until > now else { return nil }
+            return Int((until - now).seconds.rounded(.up))
         }
     }
 
     func failed() {
-        lock.withLock {
-            failures += 1
-            guard failures >= Self.allowed else { return }
-            lockedUntil = clock() + min(Self.longestSeconds, Self.baseSeconds * Double(1 << min(lockouts, 10)))
-            lockouts += 1
-            failures = 0
+        state.withLock { state in
+            state.failures += 1
+            guard state.failures >= Self.allowed else { return }
+            state.lockedUntil = state.lockout.retryAt(after: clock)
+            state.failures = 0
         }
     }
 
     func succeeded() {
-        lock.withLock {
-            failures = 0
-            lockouts = 0
+        state.withLock { state in
+            state.failures = 0
+            state.lockout.reset()
         }
     }
 }

@@ -5,7 +5,7 @@ import Protocols
 
 /// What `detect`, `test-sinks` and `restart` printed, run as this very program's subcommands so that the web page
 /// gives the same verdicts and messages as the command line.
-struct ToolOutput {
+struct ToolOutput: Sendable {
     var title: String
     var status: Int32
     var text: String

@@ -21,13 +21,8 @@ public enum MeterType: String, Sendable, CaseIterable {
         case iec62056_21
     }
 
-    public struct SerialSettings: Sendable, Equatable, CustomStringConvertible {
-        public var baudrate: Int
-        public var parity: Character
-        public var dataBits: Int
-        public var stopBits: Int
-        public var description: String { "\(baudrate) \(dataBits)\(parity)\(stopBits)" }
-    }
+    /// The meter's serial line: speed, parity, data and stop bits (`SerialLineSettings`, which the serial port takes).
+    public typealias SerialSettings = SerialLineSettings
 
     public var linkLayer: LinkLayer {
         switch self {

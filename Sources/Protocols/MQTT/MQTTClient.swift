@@ -1,11 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import FoundationEssentials
 internal import CMosquitto
+import SystemSupport
 
 /// An MQTT client over libmosquitto: one instance owns one `struct mosquitto`, drives its network loop on a thread of
-/// its own, reconnects by itself (1 s doubling up to 30 s, forever) and reports what happens through `onEvent`, called
+/// its own, reconnects by itself (`settings.retry`: 1 s doubling up to 30 s by default, forever) and reports what happens through `onEvent`, called
 /// on that network thread. Each failed connection attempt is reported once, with its reason.
 ///
 /// The thread is ours, not `mosquitto_loop_start`'s: libmosquitto's own loop gives up for good after a TLS error (an
@@ -45,26 +45,29 @@ public final class MQTTClient: @unchecked Sendable {
     private var started = false
     private var closed = false
     private var threadFinished = false
-    /// After `close`: how long the network thread keeps trying to send DISCONNECT.
-    private var closeDeadline = Date.distantFuture
+    /// After `close`: until when the network thread keeps trying to send DISCONNECT.
+    private var closeDeadline: MonotonicClock.Instant?
     private var connectedNow = false
     /// The current connection attempt was already reported as failed (a refusal is followed by a disconnect).
     private var attemptReported = false
-    /// Seconds before the next attempt after a failure.
-    private var retryDelay = 1.0
-    static let maximumRetryDelay = 30.0
-    private let connectTimeout: Double
+    /// The wait before the next attempt after a failure (`settings.retry`), reset by a connection.
+    private var backoff: Backoff
+    private let connectTimeout: Duration
+    private let clock: MonotonicClock
     /// The last error line libmosquitto logged (TLS errors arrive this way), to explain a failure.
     private var lastLoggedError: String?
 
     private static let libraryInit: Void = { mosquitto_lib_init() }()
 
-    /// `connectTimeout`: seconds a connection attempt may take up to the broker's CONNACK before it is started over.
-    public init(settings: MQTTSettings, connectTimeout: Double = 15,
+    /// `connectTimeout`: how long a connection attempt may take up to the broker's CONNACK before it is started
+    /// over. `clock` measures it and the retry delays (a test's clock; the monotonic one otherwise).
+    public init(settings: MQTTSettings, connectTimeout: Duration = .seconds(15), clock: MonotonicClock = .system,
                 onEvent: @escaping @Sendable (Event) -> Void) throws(Failure) {
         _ = Self.libraryInit
         self.settings = settings
         self.connectTimeout = connectTimeout
+        self.clock = clock
+        backoff = Backoff(settings.retry)
         self.onEvent = onEvent
         guard let handle = mosquitto_new(settings.clientID, true, nil) else {
             throw Failure(description: "cannot create an MQTT client (out of memory or bad client id)")
@@ -162,7 +165,7 @@ public final class MQTTClient: @unchecked Sendable {
         wake.withLock {
             connectedNow = code == 0
             attemptReported = code != 0
-            if code == 0 { retryDelay = 1 }
+            if code == 0 { backoff.reset() }
         }
         if code == 0 {
             if let topic = settings.statusTopic {
@@ -225,7 +228,7 @@ public final class MQTTClient: @unchecked Sendable {
     /// and tries again, until `close`.
     private func runNetwork(connecting: Bool) {
         var connecting = connecting
-        var attemptDeadline = Date().addingTimeInterval(connectTimeout)
+        var attemptDeadline = clock.deadline(after: connectTimeout)
         defer { wake.withLock { threadFinished = true; wake.broadcast() } }
         while true {
             if !connecting {
@@ -237,17 +240,19 @@ public final class MQTTClient: @unchecked Sendable {
                     continue
                 }
                 connecting = true
-                attemptDeadline = Date().addingTimeInterval(connectTimeout)
+                attemptDeadline = clock.deadline(after: connectTimeout)
             }
             let code = mosquitto_loop(handle, 500, 1)
             // Closed: done once DISCONNECT went out and libmosquitto dropped the socket, or at the deadline (the
             // socket is then closed by mosquitto_destroy).
-            if wake.withLock({ closed && (mosquitto_socket(handle) < 0 || Date() >= closeDeadline) }) { return }
-            if code == MOSQ_ERR_SUCCESS.rawValue, Date() >= attemptDeadline, !wake.withLock({ connectedNow }) {
+            if wake.withLock({ closed && (mosquitto_socket(handle) < 0 || closeDeadline.map { clock.now >= $0 } ?? false) }) {
+                return
+            }
+            if code == MOSQ_ERR_SUCCESS.rawValue, clock.now >= attemptDeadline, !wake.withLock({ connectedNow }) {
                 // No CONNACK in time: a broker that accepts connections but does not answer, or a TLS handshake
                 // libmosquitto stopped driving (it waits for the socket to become readable when its first
                 // ClientHello could not go out on a connection still being made). The next attempt starts over.
-                attemptFailed(text: "\(settings.address): no answer within \(Int(connectTimeout)) s")
+                attemptFailed(text: "\(settings.address): no answer within \(Self.text(connectTimeout))")
                 connecting = false
                 continue
             }
@@ -274,14 +279,19 @@ public final class MQTTClient: @unchecked Sendable {
         }
     }
 
-    /// Sleeps the retry delay and doubles it (up to 30 s); false when the client was closed meanwhile.
+    /// Sleeps the back-off's next delay on the monotonic clock; false when the client was closed meanwhile.
     private func waitBeforeRetry() -> Bool {
         wake.withLock {
-            let deadline = Date().addingTimeInterval(retryDelay)
-            retryDelay = min(retryDelay * 2, Self.maximumRetryDelay)
-            while !closed, Date() < deadline { _ = wake.wait(until: deadline) }
+            let deadline = backoff.retryAt(after: clock)
+            while !closed, clock.now < deadline { _ = wake.wait(until: deadline, clock: clock) }
             return !closed
         }
+    }
+
+    /// `2 s`, `0.5 s`.
+    static func text(_ duration: Duration) -> String {
+        let seconds = duration.seconds
+        return seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
     }
 
     /// Queues a message; returns its message id (matched by `.published`).
@@ -317,7 +327,7 @@ public final class MQTTClient: @unchecked Sendable {
     /// thread, waiting at most a second for the broker. Idempotent.
     public func close() {
         let wasOpen = wake.withLock { () -> Bool in
-            defer { closed = true; closeDeadline = Date().addingTimeInterval(1); wake.broadcast() }
+            defer { closed = true; closeDeadline = clock.deadline(after: .seconds(1)); wake.broadcast() }
             return !closed && started
         }
         guard wasOpen else { return }

@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// How to reach an MQTT broker: the keys of an MQTT sink section.
 public struct MQTTSettings: Sendable, Equatable {
     public var host: String
@@ -20,11 +22,17 @@ public struct MQTTSettings: Sendable, Equatable {
     public var mqtt5: Bool
     /// Retained `online` on connect, `offline` as the last will; nil for none.
     public var statusTopic: String?
+    /// The wait between connection attempts; tests pass a short one.
+    public var retry: Backoff.Policy
+
+    /// 1 s doubling up to 30 s, each delay spread by ±10 %.
+    public static let defaultRetry = Backoff.Policy(initial: .seconds(1), maximum: .seconds(30), factor: 2, jitter: 0.1)
 
     public init(host: String = "127.0.0.1", port: Int? = nil, tls: Bool = false, caFile: String? = nil,
                 checkHostname: Bool = true, username: String? = nil, password: String? = nil,
                 clientCertificate: String? = nil, clientKey: String? = nil, clientID: String,
-                keepalive: Int = 60, tlsVersion: String? = nil, mqtt5: Bool = false, statusTopic: String? = nil) {
+                keepalive: Int = 60, tlsVersion: String? = nil, mqtt5: Bool = false, statusTopic: String? = nil,
+                retry: Backoff.Policy = MQTTSettings.defaultRetry) {
         self.host = host
         self.port = port ?? (tls ? 8883 : 1883)
         self.tls = tls
@@ -39,6 +47,7 @@ public struct MQTTSettings: Sendable, Equatable {
         self.tlsVersion = tlsVersion
         self.mqtt5 = mqtt5
         self.statusTopic = statusTopic
+        self.retry = retry
     }
 
     /// `mqtt://host:port` or `mqtts://host:port`, for log lines.
