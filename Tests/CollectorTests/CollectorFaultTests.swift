@@ -55,7 +55,7 @@ struct CollectorFaultTests {
     }
 
     static func startCollector(_ ini: String) throws -> RunningProcess {
-        let collector = try RunningProcess(collectorBinary, ["-c", ini])
+        let collector = try launchCollector(["-c", ini])
         #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading fluvius on") }, "\(collector.stderr.contents)")
         return collector
     }
@@ -104,7 +104,6 @@ struct CollectorFaultTests {
     @Test("SIGKILL at random moments while the MQTT and PostgreSQL spools fill and while they drain: each opens intact, nothing is lost, PostgreSQL stores every reading once")
     func killedWhileSpooling() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let server = try PostgresServer()
         server.stop()
         let mqttPort = FreePort.find()
@@ -173,7 +172,6 @@ struct CollectorFaultTests {
     /// Root, and allowed to mount (a container without CAP_SYS_ADMIN is not): a small tmpfs mounts and unmounts.
     static let canMountTmpfs: Bool = {
         guard getuid() == 0, let directory = try? TemporaryDirectory() else { return false }
-        defer { directory.cleanUp() }
         guard (try? Shell.run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", directory.path])) != nil else { return false }
         _ = try? Shell.run("/bin/umount", [directory.path])
         return true
@@ -183,7 +181,6 @@ struct CollectorFaultTests {
           .enabled(if: canMountTmpfs, "needs root allowed to mount a tmpfs (mount -t tmpfs)"))
     func diskFull() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let disk = directory.file("disk")
         try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
         try Shell.run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", disk])
@@ -232,7 +229,6 @@ struct CollectorFaultTests {
     @Test("SIGTERM in the middle of a flood with MQTT, PostgreSQL, CSV and JSON-lines sinks: exits within 2 s, and every reading is delivered or waits in a flushed spool")
     func terminatedUnderLoad() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let server = try PostgresServer()
         let broker = try MosquittoBroker(listenerOptions: ["max_queued_messages 0"])
         let subscriber = try ReadingSubscriber(port: broker.port)

@@ -15,7 +15,6 @@ struct ProblemLines: Error {
     static func validate(_ text: String, environment: [String: String] = [:])
         throws -> Result<CollectorConfiguration, ProblemLines> {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let path = try directory.write("test.ini", text)
         let effective = EffectiveConfiguration(try IniDocument.load(path: path), location: .file(path),
                                                environment: environment)

@@ -21,7 +21,7 @@ struct FluviusIntoPostgres {
             port = \(pty.meter)
 
             """ + PostgreSQLSinkTests.sinkSection(server, spool: spool, type: type))
-        let collector = try RunningProcess(collectorBinary, ["-c", ini])
+        let collector = try launchCollector(["-c", ini])
         self.collector = collector
         #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading fluvius on") }, "\(collector.stderr.contents)")
         #expect(eventually(timeout: 10) { collector.stderr.contents.contains("tables ready") }, "\(collector.stderr.contents)")

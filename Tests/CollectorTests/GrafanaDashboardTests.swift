@@ -82,7 +82,6 @@ struct GrafanaDashboardTests {
 
         let server = try flavour.server()
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         if flavour == .timescale {
             // Set up before the collector, whose file readers end within a second, longer than creating the extension.
             let connection = try server.connect()

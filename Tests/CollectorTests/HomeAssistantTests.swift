@@ -112,7 +112,6 @@ struct HomeAssistantTests {
         let started = Date()
         let venv = try #require(HomeAssistantServer.venv, "HOMEASSISTANT_VENV holds no bin/hass")
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let broker = try MosquittoBroker()
         defer { broker.stop() }
         let watch = EventLog()
@@ -162,7 +161,7 @@ struct HomeAssistantTests {
                 default = INFO
 
                 """
-            collectors[layout] = try RunningProcess(collectorBinary, ["-c", try directory.write(layout + ".ini", ini)])
+            collectors[layout] = try launchCollector(["-c", try directory.write(layout + ".ini", ini)])
         }
 
         // Every expected entity, with its classes and unit, and nothing else.

@@ -113,7 +113,7 @@ import TestThreads
             [logging]
             default = INFO
             """)
-        return try RunningProcess(collectorBinary, ["-c", ini])
+        return try launchCollector(["-c", ini])
     }
 
     static func readings(_ directory: TemporaryDirectory) -> [[String: Any]] {
@@ -162,13 +162,12 @@ import TestThreads
 
     @Test func readoutEveryInterval() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let meter = try TD3511(feed: pty.feed, script: [.readout(wrongBCC: false)])
         defer { meter.stop() }
         let collector = try Self.startCollector(pty, directory: directory)
-        defer { if collector.process.isRunning { collector.signal(SIGKILL) } }
+        defer { if collector.isRunning { collector.signal(SIGKILL) } }
         #expect(eventually(timeout: 40) { Self.readings(directory).count >= 3 })
         collector.signal(SIGTERM)
         #expect(collector.waitForExit(timeout: 5) == 0)
@@ -193,13 +192,12 @@ import TestThreads
 
     @Test func silentMeterIsSignedOnAgainUntilItAnswers() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let meter = try TD3511(feed: pty.feed, script: [.silent])
         defer { meter.stop() }
         let collector = try Self.startCollector(pty, directory: directory)
-        defer { if collector.process.isRunning { collector.signal(SIGKILL) } }
+        defer { if collector.isRunning { collector.signal(SIGKILL) } }
         try #require(eventually(timeout: 40) { meter.signOns.count >= 3 })
         #expect(Self.readings(directory).isEmpty)
         // No acknowledgement without an identification; only sign-ons went out.
@@ -222,13 +220,12 @@ import TestThreads
 
     @Test func wrongBCCPublishesNothingAndTheReaderKeepsSigningOn() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let meter = try TD3511(feed: pty.feed, script: [.readout(wrongBCC: true)])
         defer { meter.stop() }
         let collector = try Self.startCollector(pty, directory: directory)
-        defer { if collector.process.isRunning { collector.signal(SIGKILL) } }
+        defer { if collector.isRunning { collector.signal(SIGKILL) } }
         try #require(eventually(timeout: 40) { meter.signOns.count >= 3 })
         collector.signal(SIGTERM)
         #expect(collector.waitForExit(timeout: 5) == 0)
@@ -245,13 +242,12 @@ import TestThreads
     /// that follows.
     @Test func noiseAndCutShortBlocksDoNotStall() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let meter = try TD3511(feed: pty.feed, script: [.noise, .cutShort, .readout(wrongBCC: false)])
         defer { meter.stop() }
         let collector = try Self.startCollector(pty, directory: directory)
-        defer { if collector.process.isRunning { collector.signal(SIGKILL) } }
+        defer { if collector.isRunning { collector.signal(SIGKILL) } }
         #expect(eventually(timeout: 40) { Self.readings(directory).count >= 2 })
         collector.signal(SIGTERM)
         #expect(collector.waitForExit(timeout: 5) == 0)

@@ -40,7 +40,7 @@ struct MQTTFaultTests {
 
     /// Starts the collector and waits until it reads the pty (what the meter writes before is flushed at open).
     static func startCollector(_ configuration: String, directory: TemporaryDirectory) throws -> RunningProcess {
-        let collector = try RunningProcess(collectorBinary, ["-c", try directory.write("c.ini", configuration)])
+        let collector = try launchCollector(["-c", try directory.write("c.ini", configuration)])
         #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading fluvius on") }, "\(collector.stderr.contents)")
         return collector
     }
@@ -57,7 +57,6 @@ struct MQTTFaultTests {
     @Test("broker killed (SIGKILL) and restarted four times during a steady stream: every reading arrives, in order")
     func brokerKilledRepeatedly() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let broker = try MosquittoBroker(listenerOptions: ["max_queued_messages 0"])
         let pty = PtyPair(directory: directory)
         try pty.plug()
@@ -94,7 +93,6 @@ struct MQTTFaultTests {
     @Test("login refused (wrong password), then the broker's password file fixed and reloaded: the spool is delivered, the refusal logged once")
     func refusedLoginThenFixed() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let broker = try MosquittoBroker(listenerOptions: ["max_queued_messages 0"],
                                          passwords: ["meter": "right", "reader": "reader-secret"])
         let pty = PtyPair(directory: directory)
@@ -131,7 +129,6 @@ struct MQTTFaultTests {
     @Test("the broker's certificate expired, then renewed: refused with the reason, logged once, the spool delivered")
     func expiredCertificateThenRenewed() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let certificates = try TestCertificates.shared()
         let brokerCertificate = directory.file("broker.crt")
         try FileManager.default.copyItem(atPath: certificates.expiredServerCertificate, toPath: brokerCertificate)
@@ -173,7 +170,6 @@ struct MQTTFaultTests {
     @Test("broker stalled (SIGSTOP) for 15 s, longer than the keepalive: the stream waits in the spool and arrives complete")
     func brokerStalled() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let broker = try MosquittoBroker(listenerOptions: ["max_queued_messages 0"])
         let pty = PtyPair(directory: directory)
         try pty.plug()

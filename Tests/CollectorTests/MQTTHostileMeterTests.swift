@@ -45,7 +45,6 @@ struct MQTTHostileMeterTests {
     func poisonedIDs() throws {
         let broker = try MosquittoBroker()
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let (client, log) = try MQTTSinkTests.subscriber(port: broker.port)
         defer { client.close() }
         let count = 21
@@ -116,7 +115,6 @@ struct MQTTHostileMeterTests {
     func discoveryTopics() throws {
         let broker = try MosquittoBroker()
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let (client, log) = try MQTTSinkTests.subscriber(port: broker.port)
         defer { client.close() }
         // Eight ids: as many as a reader remembers, so the sink finds each one's reader however late it looks.
@@ -164,7 +162,6 @@ struct MQTTHostileMeterTests {
     func refusedSpoolRecord() throws {
         let broker = try MosquittoBroker()
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let (client, log) = try MQTTSinkTests.subscriber(port: broker.port)
         defer { client.close() }
         let spool = try DiskSpool(directory: URL(fileURLWithPath: directory.file("spool")), maximumBytes: 1 << 20)
@@ -194,7 +191,6 @@ struct MQTTHostileMeterTests {
     @Test("the logger sink and the log escape a meter's control and bidi characters")
     func loggerSinkEscapes() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let message = "\u{1B}]0;pwned\u{07}\u{1B}[2J\u{202E}txt.exe"
         let capture = directory.file("meter.txt")
         try Data(try Self.telegram(id: "ID\u{1B}[31m", index: 0, message: message)

@@ -48,7 +48,6 @@ struct MQTTSinkTests {
     func payloadLayouts() throws {
         let broker = try MosquittoBroker()
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let (client, log) = try Self.subscriber(port: broker.port)
         defer { client.close() }
         let capture = testdata.appendingPathComponent("lge450-gbt-2-messages.hex").path
@@ -76,7 +75,6 @@ struct MQTTSinkTests {
     func spoolAcrossRuns() throws {
         let port = FreePort.find()
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let capture = testdata.appendingPathComponent("lge450-gbt-vse2026.hex").path
         let ini = try directory.write("c.ini", Self.config(capture: capture, port: port, spool: directory.path,
                                                             sinks: ["mqttjson"]))
@@ -99,7 +97,6 @@ struct MQTTSinkTests {
     @Test("MQTT configuration problems are listed with section and key")
     func configurationProblems() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let ini = try directory.write("c.ini", """
             [reader0]
             type = lge450

@@ -23,7 +23,6 @@ struct PostgreSQLHostileMeterTests {
     func poisonedTelegrams() throws {
         let server = try PostgresServer()
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         var stream: [UInt8] = []
         let count = 60
         var poisoned = 0

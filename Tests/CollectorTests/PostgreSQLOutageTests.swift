@@ -13,7 +13,6 @@ struct PostgreSQLOutageTests {
     func stoppedForAMinute(_ flavour: PostgresFlavour) throws {
         let server = try flavour.server()
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let run = try FluviusIntoPostgres(server, directory: directory, type: flavour.sinkType)
         let pty = run.pty, spool = run.spool, collector = run.collector
 

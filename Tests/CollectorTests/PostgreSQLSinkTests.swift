@@ -33,7 +33,6 @@ struct PostgreSQLSinkTests {
     func p1AndDLMSRows() throws {
         let server = try PostgresServer()
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let ini = try directory.write("c.ini", """
             [reader0]
             type = fluvius
@@ -107,7 +106,6 @@ struct PostgreSQLSinkTests {
     func twoMBusMeters() throws {
         let server = try PostgresServer()
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let ini = try directory.write("c.ini", """
             [reader0]
             type = dsmr
@@ -129,7 +127,6 @@ struct PostgreSQLSinkTests {
     func serverRestartMidStream(_ flavour: PostgresFlavour) throws {
         let server = try flavour.server()
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let run = try FluviusIntoPostgres(server, directory: directory, type: flavour.sinkType)
         let pty = run.pty, collector = run.collector
         func storedTimes() -> Int {
@@ -171,7 +168,6 @@ struct PostgreSQLSinkTests {
     @Test("PostgreSQL configuration problems are listed with section and key")
     func configurationProblems() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let ini = try directory.write("c.ini", """
             [reader0]
             type = fluvius

@@ -127,7 +127,6 @@ struct ReplayBackpressureTests {
     @Test("20 000 messages into JSON lines beside a slow sink: every reading once in both, nothing dropped")
     func jsonLinesBesideASlowSink() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let run = try replay(sinks: """
             [sink0]
             type = jsonl
@@ -146,7 +145,6 @@ struct ReplayBackpressureTests {
     @Test("20 000 messages into CSV beside a slow sink: every reading once")
     func csvBesideASlowSink() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let run = try replay(sinks: """
             [sink0]
             type = csv
@@ -171,7 +169,6 @@ struct ReplayBackpressureTests {
     func postgresBesideASlowSink() throws {
         let server = try PostgresServer()
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let run = try replay(sinks: """
             [sink0]
             type = postgresql
@@ -203,7 +200,6 @@ struct ReplayBackpressureTests {
     @Test("a file waits for a stuck sink instead of dropping; SIGTERM still ends it")
     func fileWaitsForAStuckSink() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let fifo = directory.file("fifo")
         #expect(mkfifo(fifo, 0o600) == 0)
         let holder = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC)
@@ -226,13 +222,13 @@ struct ReplayBackpressureTests {
             [logging]
             default = INFO
             """)
-        let collector = try RunningProcess(collectorBinary, ["-c", ini])
+        let collector = try launchCollector(["-c", ini])
         // The stuck sink holds one batch in its write and at most `queue_size` queued: the reader waits for it, so
         // the other sink gets at most those readings and the rest of the chunk the reader was handing out (one 64 KiB
         // read of the file), not the 300 of the file.
         let perReading = LGE450Capture.values.count
         #expect(eventually(timeout: 120) { Self.csvRows(directory.file("csv")).count >= 10 * perReading })
-        #expect(collector.process.isRunning)
+        #expect(collector.isRunning)
         collector.signal(SIGTERM)
         #expect(collector.waitForExit(timeout: 20) == 0)
         let log = collector.stderr.contents
@@ -248,7 +244,6 @@ struct ReplayBackpressureTests {
     @Test("a serial reader with a stalled sink drops the oldest readings first and counts them")
     func serialReaderDropsOldestFirst() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let pty = PtyPair(directory: directory)
         try pty.plug()
         defer { pty.unplug() }
@@ -273,8 +268,8 @@ struct ReplayBackpressureTests {
             [logging]
             default = INFO
             """)
-        let collector = try RunningProcess(collectorBinary, ["-c", ini])
-        defer { if collector.process.isRunning { collector.signal(SIGKILL) } }
+        let collector = try launchCollector(["-c", ini])
+        defer { if collector.isRunning { collector.signal(SIGKILL) } }
         #expect(eventually(timeout: 20) { collector.stderr.contents.contains("reading lge450 on \(pty.meter)") })
         let count = 50
         let base = try captureFrames(LGE450Capture.name)
@@ -294,7 +289,7 @@ struct ReplayBackpressureTests {
             if n > 0 { received += chunk[0..<n] }
             return n > 0
         }
-        while collector.process.isRunning { _ = drain() }
+        while collector.isRunning { _ = drain() }
         while drain() {}
         #expect(collector.waitForExit(timeout: 20) == 0)
         let log = collector.stderr.contents

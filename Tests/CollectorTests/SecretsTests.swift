@@ -17,7 +17,6 @@ struct SecretsTests {
     @Test("at debug level, with every sink failing and a message failing authentication, no key or password reaches the log")
     func secretsNeverLogged() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let broker = try MosquittoBroker(passwords: ["meter": "something-else"])
         let closed = FreePort.find()
         let ini = try directory.write("c.ini", """
@@ -78,7 +77,6 @@ struct SecretsTests {
     @Test("a key with a typo is refused without being repeated: the error names the position of the wrong character")
     func invalidKeyNotEchoed() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let typo = "F08660A6C19D2048556BF623AB0257EX"
         let ini = try directory.write("c.ini", "[reader0]\ntype = lge450\nport = /dev/ttyUSB0\nkey = \(typo)\n[sink0]\ntype = logger\n")
         let result = try runCollector(["-c", ini])
@@ -90,12 +88,11 @@ struct SecretsTests {
     @Test("--saveconfig writes mode 0640; a file readable by everyone that holds secrets is warned about at every start")
     func configurationFileMode() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let saved = directory.file("saved.ini")
         #expect(try runCollector(["--saveconfig", "-c", saved]).status == 0)
         #expect(try Self.mode(saved) == 0o640)
 
-        let capture = testdata.appendingPathComponent(LGE450Capture.name + ".hex").path
+        let capture = LGE450Capture.path
         let withSecrets = try directory.write("secrets.ini", """
             [reader0]
             type = lge450
@@ -132,7 +129,6 @@ struct SecretsTests {
     @Test("TLS is verified by default (a certificate for another host is refused); check_hostname = False and an unverified remote PostgreSQL are warned about at every start")
     func tlsVerification() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let certificates = try TestCertificates.shared()
         let broker = try MosquittoBroker(listenerOptions: [
             "cafile \(certificates.caCertificate)", "certfile \(certificates.mismatchedServerCertificate)",
@@ -141,7 +137,7 @@ struct SecretsTests {
             let ini = try directory.write("c.ini", """
                 [reader0]
                 type = lge450
-                file = \(testdata.appendingPathComponent(LGE450Capture.name + ".hex").path)
+                file = \(LGE450Capture.path)
                 [sink0]
                 type = mqtt
                 host = 127.0.0.1
@@ -171,7 +167,7 @@ struct SecretsTests {
             let ini = try directory.write("p.ini", """
                 [reader0]
                 type = lge450
-                file = \(testdata.appendingPathComponent(LGE450Capture.name + ".hex").path)
+                file = \(LGE450Capture.path)
                 [sink0]
                 type = postgresql
                 spool_dir = \(directory.file("pg-spool"))
@@ -194,7 +190,6 @@ struct SecretsTests {
           .enabled(if: getuid() == 0))
     func notDumpable() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         _ = chmod(directory.path, 0o755)
         let ini = try directory.write("c.ini", """
             [reader0]
@@ -206,18 +201,16 @@ struct SecretsTests {
             type = logger
             """)
         _ = chmod(ini, 0o644)
-        let collector = try RunningProcess("/usr/bin/setpriv",
-                                           ["--reuid=65534", "--regid=65534", "--clear-groups", "--", collectorBinary, "-c", ini])
+        let collector = try launchCollector(["-c", ini], wrapper: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"])
         defer { collector.signal(SIGTERM); _ = collector.waitForExit(timeout: 5) }
         #expect(eventually(timeout: 10) { collector.stderr.contents.contains("cannot open /dev/ttyNOPE7") }, "\(collector.stderr.contents)")
         var status = stat()
-        #expect(stat("/proc/\(collector.process.processIdentifier)/status", &status) == 0)
+        #expect(stat("/proc/\(collector.pid)/status", &status) == 0)
         #expect(status.st_uid == 0, "a dumpable process of nobody owns its /proc files (uid \(status.st_uid))")
         // The same setpriv without our binary: a dumpable process of nobody owns them.
         let sleeper = try RunningProcess("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "/bin/sleep", "5"])
         defer { sleeper.signal(SIGKILL); _ = sleeper.waitForExit(timeout: 5) }
-        usleep(200_000)
-        #expect(stat("/proc/\(sleeper.process.processIdentifier)/status", &status) == 0)
-        #expect(status.st_uid == 65534)
+        #expect(eventually(timeout: 5) { stat("/proc/\(sleeper.pid)/status", &status) == 0 && status.st_uid == 65534 },
+                "uid \(status.st_uid)")
     }
 }

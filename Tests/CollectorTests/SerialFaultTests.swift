@@ -19,7 +19,7 @@ struct SerialFaultTests {
     /// Stops the collector (it must still be running) and checks every reading against the capture.
     static func finish(_ collector: RunningProcess, _ directory: TemporaryDirectory, readings: Int,
                        sourceLocation: SourceLocation = #_sourceLocation) throws {
-        #expect(collector.process.isRunning, "the collector survived", sourceLocation: sourceLocation)
+        #expect(collector.isRunning, "the collector survived", sourceLocation: sourceLocation)
         collector.signal(SIGTERM)
         #expect(collector.waitForExit(timeout: runsUnderSanitizer ? 20 : 15) == 0, sourceLocation: sourceLocation)
         let decoded = try jsonLines(directory.file("readings.jsonl"))
@@ -33,7 +33,6 @@ struct SerialFaultTests {
     @Test("the device closes in the middle of a frame five times and comes back: every whole message once, the cut ones never")
     func closedMidFrameRepeatedly() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.start(pty, directory)
@@ -66,7 +65,6 @@ struct SerialFaultTests {
     @Test("a meter at the wrong speed (9600, 1200 and 115200 baud read at 2400): noise, no reading, and the right speed decodes again")
     func wrongBaudRate() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.start(pty, directory)
@@ -90,14 +88,13 @@ struct SerialFaultTests {
     @Test("10 MB of random bytes through the pty: the collector keeps its memory, skips them and decodes the next message")
     func garbageBurst() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.start(pty, directory)
         let capture = try captureFrames(LGE450Capture.name).flatMap { $0 }
         pty.write(capture)
         #expect(eventually(timeout: 5) { SerialPortTests.readingCount(directory) == 1 })
-        let before = Self.residentKilobytes(collector.process.processIdentifier)
+        let before = Self.residentKilobytes(collector.pid)
 
         var generator = SeededGenerator(seed: 10)
         var garbage = [UInt8](repeating: 0, count: 10 << 20)
@@ -105,7 +102,7 @@ struct SerialFaultTests {
         pty.write(garbage, chunkSizes: [65_536])
         pty.write(capture)
         #expect(eventually(timeout: 120) { SerialPortTests.readingCount(directory) == 2 }, "\(collector.stderr.contents)")
-        let after = Self.residentKilobytes(collector.process.processIdentifier)
+        let after = Self.residentKilobytes(collector.pid)
         // AddressSanitizer keeps freed memory in quarantine (256 MB): the bound means something without it only.
         #expect(runsUnderSanitizer || after - before < 16_384, "resident memory grew from \(before) kB to \(after) kB")
         try Self.finish(collector, directory, readings: 2)
@@ -116,7 +113,6 @@ struct SerialFaultTests {
     @Test("the capture split in two at every byte position, 2 ms apart: one reading per split")
     func splitAtEveryPosition() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.start(pty, directory)

@@ -9,7 +9,7 @@ import TestThreads
 final class PtyPair {
     let meter: String
     let feed: String
-    private var process: Process?
+    private var pid: pid_t = 0
 
     /// `name` (when given) keeps the links of several pairs in one folder apart.
     init(directory: TemporaryDirectory, name: String = "") {
@@ -23,14 +23,7 @@ final class PtyPair {
     }
 
     func plug() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/socat")
-        process.arguments = ["pty,raw,echo=0,link=\(meter)", "pty,raw,echo=0,link=\(feed)"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try runWithSignalsUnblocked { try process.run() }
-        ProcessReaper.register(process)
-        self.process = process
+        pid = try ChildProcess.spawn(["/usr/bin/socat", "pty,raw,echo=0,link=\(meter)", "pty,raw,echo=0,link=\(feed)"])
         let ready = eventually(timeout: 5) {
             FileManager.default.fileExists(atPath: meter) && FileManager.default.fileExists(atPath: feed)
         }
@@ -41,11 +34,9 @@ final class PtyPair {
     }
 
     func unplug() {
-        guard let process else { return }
-        process.terminate()
-        if !eventually(timeout: 3, { !process.isRunning }) { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        self.process = nil
+        guard pid > 0 else { return }
+        ChildProcess.signalAndWait(pid, SIGTERM)
+        pid = 0
         _ = eventually(timeout: 2) { !FileManager.default.fileExists(atPath: meter) }
     }
 
@@ -110,7 +101,7 @@ final class PtyPair {
             default = INFO
             \(logging)
             """)
-        return try RunningProcess(collectorBinary, ["-c", ini])
+        return try launchCollector(["-c", ini])
     }
 
     static func readingCount(_ directory: TemporaryDirectory) -> Int {
@@ -119,7 +110,6 @@ final class PtyPair {
 
     @Test func byteWiseAndBurstyInputWithNoise() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.startCollector(pty, directory: directory)
@@ -150,7 +140,6 @@ final class PtyPair {
 
     @Test func unplugAndReplugTheMeter() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.startCollector(pty, directory: directory)
@@ -194,7 +183,6 @@ final class PtyPair {
 
     @Test func meterPluggedInAfterStart() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let pty = PtyPair(directory: directory)
         let collector = try Self.startCollector(pty, directory: directory)
         #expect(eventually(timeout: 10) {
@@ -212,7 +200,6 @@ final class PtyPair {
     /// force CS8 and clear PARENB, so those two cannot be seen here.)
     @Test func serialSettingsReachTermios() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.startCollector(pty, directory: directory,
@@ -233,7 +220,6 @@ final class PtyPair {
     /// Counters of the reader and of each sink are logged every `statistics_interval` seconds, not only at the end.
     @Test func countersAreLoggedPeriodically() throws {
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.startCollector(pty, directory: directory, logging: "statistics_interval = 1")

@@ -31,7 +31,6 @@ struct TimescaleDBSinkTests {
     func defaultOptions() throws {
         let server = try PostgresServer(preloadTimescaleDB: true)
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let run = try FluviusIntoPostgres(server, directory: directory, type: "timescaledb")
         #expect(run.collector.stderr.contents.contains("tables ready (TimescaleDB hypertables, compressed after 7 days, aggregates per 15 minutes, hour and day)"),
                 "\(run.collector.stderr.contents)")
@@ -168,7 +167,6 @@ struct TimescaleDBSinkTests {
     func notPreloaded() throws {
         let server = try PostgresServer()
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let run = try FluviusIntoPostgres(server, directory: directory, type: "timescaledb")
         #expect(try Self.send(run, server, 0..<30), "\(run.collector.stderr.contents)")
         #expect(Self.count(server, "SELECT count(*) FROM elec_measurement") == 30 * 18)

@@ -59,7 +59,7 @@ final class WebCollector: @unchecked Sendable {
             ini += "\n[reader2]\ntype = lge450\nport = \(extra.meter)\ntimezone = Europe/Zurich\n\(extraReader)\n"
         }
         let path = try directory.write("c.ini", ini)
-        collector = try RunningProcess(collectorBinary, ["-c", path] + arguments)
+        collector = try launchCollector(["-c", path] + arguments)
         // Each serial reader says when it has its port open (what a meter sends before that is flushed).
         let readers = extraReader == nil ? 2 : 3
         let started = eventually(timeout: 15) {
@@ -73,11 +73,10 @@ final class WebCollector: @unchecked Sendable {
         fluvius.unplug()
         e450.unplug()
         extra?.unplug()
-        directory.cleanUp()
     }
 
     func stop() {
-        guard collector.process.isRunning else { return }
+        guard collector.isRunning else { return }
         collector.signal(SIGTERM)
         _ = collector.waitForExit(timeout: 10)
     }

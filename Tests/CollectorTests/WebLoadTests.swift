@@ -13,7 +13,6 @@ import TestThreads
     func loadWhileAMeterSends() throws {
         let script = packageRoot.appendingPathComponent("bench/http_load.py").path
         let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
         let output = directory.file("load.json")
         // Memory is judged by the benchmark (release build); here only that it does not run away. Under a
         // sanitizer the collector answers more slowly: fewer requests, and the rate is not judged.

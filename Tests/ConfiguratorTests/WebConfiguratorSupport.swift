@@ -29,13 +29,7 @@ final class WebConfiguratorServer {
         port = FreePort.find()
         pid = try ChildProcess.spawn([Configurator.binary, "serve", "-c", config, "--listen", "127.0.0.1:\(port)"],
                                      log: log, environment: Configurator.environment(environment))
-        let deadline = Date().addingTimeInterval(15)
-        while !FreePort.isListening(port) {
-            guard Date() < deadline, ChildProcess.isRunning(pid) else {
-                throw Shell.Failure(description: "serve did not start: \(scratch.read("serve.log"))")
-            }
-            usleep(20_000)
-        }
+        try ChildProcess.waitUntilReady(pid, "serve", timeout: 15, details: scratch.read("serve.log")) { FreePort.isListening(port) }
     }
 
     deinit { stop() }

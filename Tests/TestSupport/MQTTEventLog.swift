@@ -13,12 +13,12 @@ public final class EventLog: @unchecked Sendable {
     /// Waits until an event matches; returns it, or nil after the timeout.
     @discardableResult
     public func wait(seconds: Double = 10, for match: (MQTTClient.Event) -> Bool) -> MQTTClient.Event? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if let found = all.first(where: match) { return found }
-            usleep(10_000)
+        var found: MQTTClient.Event?
+        eventually(timeout: seconds) {
+            found = all.first(where: match)
+            return found != nil
         }
-        return nil
+        return found
     }
 
     public var messages: [(topic: String, payload: [UInt8])] {

@@ -113,13 +113,8 @@ public final class PostgresServer {
 
     public func start() throws {
         pid = try spawn(command([Self.binaries + "/postgres", "-D", dataDirectory.path]))
-        let deadline = Date().addingTimeInterval(20)
-        while (try? connect(database: "postgres"))
-                .map({ connection in connection.close(); return true }) != true {
-            guard Date() < deadline, isRunning else {
-                throw Shell.Failure(description: "postgres did not start on port \(port)")
-            }
-            usleep(50_000)
+        try ChildProcess.waitUntilReady(pid, "postgres on port \(port)", timeout: 20) {
+            (try? connect(database: "postgres")).map { connection in connection.close(); return true } ?? false
         }
     }
 
