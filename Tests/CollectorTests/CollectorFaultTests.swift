@@ -14,42 +14,18 @@ struct CollectorFaultTests {
 
     static func configuration(_ pty: PtyPair, mqttPort: Int, mqttSpool: String, postgres: PostgresServer? = nil,
                               postgresSpool: String = "", postgresKeys: String = "", files: TemporaryDirectory? = nil) -> String {
-        var text = """
-            [reader0]
-            type = fluvius
-            port = \(pty.meter)
-            [sink0]
-            type = mqttjson
-            host = 127.0.0.1
-            port = \(mqttPort)
-            client_id = collector-fault
-            spool_dir = \(mqttSpool)
-
-            """
+        var text = Ini.reader(0, "fluvius", ["port": pty.meter]) +
+            Ini.sink(0, "mqttjson", ["host": "127.0.0.1", "port": mqttPort, "client_id": "collector-fault",
+                                     "spool_dir": mqttSpool])
         if let postgres {
-            text += """
-                [sink1]
-                type = postgresql
-                host = 127.0.0.1
-                port = \(postgres.port)
-                user = postgres
-                password = \(PostgresServer.password)
-                sslmode = disable
-                spool_dir = \(postgresSpool)
-                \(postgresKeys)
-
-                """
+            text += Ini.sink(1, "postgresql", ["host": "127.0.0.1", "port": postgres.port, "user": "postgres",
+                                           "password": PostgresServer.password, "sslmode": "disable",
+                                           "spool_dir": postgresSpool]) +
+                "\(postgresKeys)\n"
         }
         if let files {
-            text += """
-                [sink2]
-                type = jsonl
-                file = \(files.file("readings.jsonl"))
-                [sink3]
-                type = csv
-                directory = \(files.file("csv"))
-
-                """
+            text += Ini.sink(2, "jsonl", ["file": files.file("readings.jsonl")]) +
+                Ini.sink(3, "csv", ["directory": files.file("csv")])
         }
         return text + "[logging]\ndefault = INFO\n"
     }

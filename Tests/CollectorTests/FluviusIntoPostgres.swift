@@ -15,12 +15,7 @@ struct FluviusIntoPostgres {
         pty = PtyPair(directory: directory)
         try pty.plug()
         spool = directory.file("spool")
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = fluvius
-            port = \(pty.meter)
-
-            """ + PostgreSQLSinkTests.sinkSection(server, spool: spool, type: type))
+        let ini = try directory.write("c.ini", Ini.reader(0, "fluvius", ["port": pty.meter]) + PostgreSQLSinkTests.sinkSection(server, spool: spool, type: type))
         let collector = try launchCollector(["-c", ini])
         self.collector = collector
         #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading fluvius on") }, "\(collector.stderr.contents)")

@@ -101,18 +101,9 @@ import TestThreads
     static let iecTestdata = packageRoot.appendingPathComponent("testdata/iec62056-21")
 
     static func startCollector(_ pty: PtyPair, directory: TemporaryDirectory, interval: Int = 1) throws -> RunningProcess {
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = siemens_td3511
-            port = \(pty.meter)
-            timezone = Europe/Zurich
-            interval = \(interval)
-            [sink0]
-            type = jsonl
-            file = \(directory.file("readings.jsonl"))
-            [logging]
-            default = INFO
-            """)
+        let ini = try directory.write("c.ini", Ini.reader(0, "siemens_td3511", ["port": pty.meter, "timezone": "Europe/Zurich", "interval": interval]) +
+            Ini.sink(0, "jsonl", ["file": directory.file("readings.jsonl")]) +
+            Ini.logging("INFO"))
         return try launchCollector(["-c", ini])
     }
 

@@ -13,20 +13,11 @@ struct MQTTFaultTests {
     static let window = 100
 
     static func config(_ pty: PtyPair, directory: TemporaryDirectory, port: Int, sinkKeys: String = "") -> String {
-        """
-        [reader0]
-        type = fluvius
-        port = \(pty.meter)
-        [sink0]
-        type = mqttjson
-        host = 127.0.0.1
-        port = \(port)
-        client_id = collector-fault
-        spool_dir = \(directory.file("spool"))
-        \(sinkKeys)
-        [logging]
-        default = INFO
-        """
+        (Ini.reader(0, "fluvius", ["port": pty.meter]) +
+            Ini.sink(0, "mqttjson", ["host": "127.0.0.1", "port": port, "client_id": "collector-fault",
+                                     "spool_dir": directory.file("spool")]) +
+            "\(sinkKeys)\n" +
+            Ini.logging("INFO"))
     }
 
     static func occurrences(_ text: String, in log: String) -> Int {

@@ -19,13 +19,7 @@ struct MQTTSinkTests {
     }
 
     static func config(capture: String, port: Int, spool: String, sinks: [String]) -> String {
-        var text = """
-            [reader0]
-            type = lge450
-            file = \(capture)
-            timezone = Europe/Zurich
-
-            """
+        var text = Ini.reader(0, "lge450", ["file": capture, "timezone": "Europe/Zurich"])
         for (index, type) in sinks.enumerated() {
             text += """
                 [sink\(index)]
@@ -97,20 +91,10 @@ struct MQTTSinkTests {
     @Test("MQTT configuration problems are listed with section and key")
     func configurationProblems() throws {
         let directory = try TemporaryDirectory()
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = lge450
-            port = /dev/ttyUSB0
-            [sink0]
-            type = mqtt
-            host = 127.0.0.1
-            port = 70000
-            username = meter
-            client_cert_path = /etc/cert.pem
-            topic_group = my/group
-            qos = 3
-            ha_discovery_prefix = home/assistant
-            """)
+        let ini = try directory.write("c.ini", Ini.reader(0, "lge450", ["port": "/dev/ttyUSB0"]) +
+            Ini.sink(0, "mqtt", ["host": "127.0.0.1", "port": "70000", "username": "meter",
+                                 "client_cert_path": "/etc/cert.pem", "topic_group": "my/group", "qos": "3",
+                                 "ha_discovery_prefix": "home/assistant"]))
         let result = try runCollector(["-c", ini])
         #expect(result.status == 2)
         for expected in ["[sink0] port", "70000 is out of range", "username without password",

@@ -40,12 +40,7 @@ struct PostgreSQLHostileMeterTests {
         }
         let capture = directory.file("meter.txt")
         try Data(stream).write(to: URL(fileURLWithPath: capture))
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = fluvius
-            file = \(capture)
-
-            """ + PostgreSQLSinkTests.sinkSection(server, spool: directory.file("spool")))
+        let ini = try directory.write("c.ini", Ini.reader(0, "fluvius", ["file": capture]) + PostgreSQLSinkTests.sinkSection(server, spool: directory.file("spool")))
         let result = try runCollector(["-c", ini])
         #expect(result.status == 0, "\(result.stderr)")
 

@@ -33,16 +33,9 @@ struct PostgreSQLSinkTests {
     func p1AndDLMSRows() throws {
         let server = try PostgresServer()
         let directory = try TemporaryDirectory()
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = fluvius
-            file = \(dsmrTestdata.appendingPathComponent("fluvius-v171.txt").path)
-            [reader1]
-            type = lge450
-            file = \(testdata.appendingPathComponent("lge450-gbt-vse2026.hex").path)
-            timezone = Europe/Zurich
-
-            """ + Self.sinkSection(server, spool: directory.file("spool"), type: "timescaledb"))
+        let ini = try directory.write("c.ini", Ini.reader(0, "fluvius", ["file": dsmrTestdata.appendingPathComponent("fluvius-v171.txt").path]) +
+            Ini.reader(1, "lge450", ["file": testdata.appendingPathComponent("lge450-gbt-vse2026.hex").path,
+                                     "timezone": "Europe/Zurich"]) + Self.sinkSection(server, spool: directory.file("spool"), type: "timescaledb"))
         let result = try runCollector(["-c", ini])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("tables ready (plain PostgreSQL"), "\(result.stderr)")
@@ -106,12 +99,7 @@ struct PostgreSQLSinkTests {
     func twoMBusMeters() throws {
         let server = try PostgresServer()
         let directory = try TemporaryDirectory()
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = dsmr
-            file = \(dsmrTestdata.appendingPathComponent("dsmr50-iskra-two-mbus.txt").path)
-
-            """ + Self.sinkSection(server, spool: directory.file("spool")))
+        let ini = try directory.write("c.ini", Ini.reader(0, "dsmr", ["file": dsmrTestdata.appendingPathComponent("dsmr50-iskra-two-mbus.txt").path]) + Self.sinkSection(server, spool: directory.file("spool")))
         let result = try runCollector(["-c", ini])
         #expect(result.status == 0, "\(result.stderr)")
         let rows = try server.query("SELECT mbus_id, mbus_type, value::float8, time = '2020-04-26T20:30:01Z' FROM mbus_measurement")
@@ -168,19 +156,9 @@ struct PostgreSQLSinkTests {
     @Test("PostgreSQL configuration problems are listed with section and key")
     func configurationProblems() throws {
         let directory = try TemporaryDirectory()
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = fluvius
-            file = \(testdata.path)/lge450-gbt-2-messages.hex
-            [sink0]
-            type = postgresql
-            database = premises
-            [sink1]
-            type = timescaledb
-            dsn = postgresql://u@h/db
-            port = 5433
-            sslmode = sometimes
-            """)
+        let ini = try directory.write("c.ini", Ini.reader(0, "fluvius", ["file": "\(testdata.path)/lge450-gbt-2-messages.hex"]) +
+            Ini.sink(0, "postgresql", ["database": "premises"]) +
+            Ini.sink(1, "timescaledb", ["dsn": "postgresql://u@h/db", "port": "5433", "sslmode": "sometimes"]))
         let result = try runCollector(["-c", ini])
         #expect(result.status == 2)
         for expected in ["[sink0] host", "missing; or set dsn", "[sink1] port", "port is set beside dsn", "[sink1] sslmode",

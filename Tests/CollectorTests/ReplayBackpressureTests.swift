@@ -72,11 +72,7 @@ struct ReplayBackpressureTests {
     }
 
     static func slowSink(_ fifo: String) -> String {
-        """
-        [sink9]
-        type = jsonl
-        file = \(fifo)
-        """
+        Ini.sink(9, "jsonl", ["file": fifo])
     }
 
     /// The timestamps of JSON lines, each checked to be the E450 reading.
@@ -108,17 +104,10 @@ struct ReplayBackpressureTests {
         let fifo = directory.file("slow.fifo")
         #expect(mkfifo(fifo, 0o600) == 0)
         let slow = SlowPipeReader(fifo)
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = lge450
-            file = \(capture)
-            replay_speed = max
-            timezone = Europe/Zurich
-            \(sinks)
-            \(Self.slowSink(fifo))
-            [logging]
-            default = INFO
-            """)
+        let ini = try directory.write("c.ini", Ini.reader(0, "lge450", ["file": capture, "replay_speed": "max", "timezone": "Europe/Zurich"]) +
+            "\(sinks)\n" +
+            "\(Self.slowSink(fifo))\n" +
+            Ini.logging("INFO"))
         // Generous: the debug build under a sanitizer decodes slowly; the test checks counts, not time.
         let result = try runCollector(["-c", ini], timeout: 600)
         return (result.status, result.stderr, slow.lines())
@@ -127,11 +116,7 @@ struct ReplayBackpressureTests {
     @Test("20 000 messages into JSON lines beside a slow sink: every reading once in both, nothing dropped")
     func jsonLinesBesideASlowSink() throws {
         let directory = try TemporaryDirectory()
-        let run = try replay(sinks: """
-            [sink0]
-            type = jsonl
-            file = \(directory.file("readings.jsonl"))
-            """, directory: directory)
+        let run = try replay(sinks: Ini.sink(0, "jsonl", ["file": directory.file("readings.jsonl")]), directory: directory)
         #expect(run.status == 0, "\(run.stderr.suffix(3000))")
         let fast = try String(contentsOfFile: directory.file("readings.jsonl"), encoding: .utf8).split(separator: "\n")
         Self.expectEveryReadingOnce(try Self.timestamps(fast))
@@ -145,11 +130,7 @@ struct ReplayBackpressureTests {
     @Test("20 000 messages into CSV beside a slow sink: every reading once")
     func csvBesideASlowSink() throws {
         let directory = try TemporaryDirectory()
-        let run = try replay(sinks: """
-            [sink0]
-            type = csv
-            directory = \(directory.file("csv"))
-            """, directory: directory)
+        let run = try replay(sinks: Ini.sink(0, "csv", ["directory": directory.file("csv")]), directory: directory)
         #expect(run.status == 0, "\(run.stderr.suffix(3000))")
         let rows = Self.csvRows(directory.file("csv"))
         let valuesPerReading = LGE450Capture.values.count
@@ -169,16 +150,9 @@ struct ReplayBackpressureTests {
     func postgresBesideASlowSink() throws {
         let server = try PostgresServer()
         let directory = try TemporaryDirectory()
-        let run = try replay(sinks: """
-            [sink0]
-            type = postgresql
-            host = 127.0.0.1
-            port = \(server.port)
-            user = postgres
-            password = \(PostgresServer.password)
-            sslmode = disable
-            spool_dir = \(directory.file("spool"))
-            """, directory: directory)
+        let run = try replay(sinks: Ini.sink(0, "postgresql", ["host": "127.0.0.1", "port": server.port, "user": "postgres",
+                                       "password": PostgresServer.password, "sslmode": "disable",
+                                       "spool_dir": directory.file("spool")]), directory: directory)
         #expect(run.status == 0, "\(run.stderr.suffix(3000))")
         #expect(run.stderr.contains("stored \(Self.messages) readings"), "\(run.stderr.suffix(3000))")
         let counts = try server.query("""
@@ -207,21 +181,10 @@ struct ReplayBackpressureTests {
         let filler = [UInt8](repeating: 0x0A, count: 4096)
         while filler.withUnsafeBytes({ write(holder, $0.baseAddress, $0.count) }) > 0 {}
         let capture = try Self.writeCapture(directory, count: 300)
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = lge450
-            file = \(capture)
-            timezone = Europe/Zurich
-            [sink0]
-            type = jsonl
-            file = \(fifo)
-            queue_size = 10
-            [sink1]
-            type = csv
-            directory = \(directory.file("csv"))
-            [logging]
-            default = INFO
-            """)
+        let ini = try directory.write("c.ini", Ini.reader(0, "lge450", ["file": capture, "timezone": "Europe/Zurich"]) +
+            Ini.sink(0, "jsonl", ["file": fifo, "queue_size": "10"]) +
+            Ini.sink(1, "csv", ["directory": directory.file("csv")]) +
+            Ini.logging("INFO"))
         let collector = try launchCollector(["-c", ini])
         // The stuck sink holds one batch in its write and at most `queue_size` queued: the reader waits for it, so
         // the other sink gets at most those readings and the rest of the chunk the reader was handing out (one 64 KiB
@@ -253,21 +216,10 @@ struct ReplayBackpressureTests {
         defer { close(holder) }
         let filler = [UInt8](repeating: 0x0A, count: 4096)
         while filler.withUnsafeBytes({ write(holder, $0.baseAddress, $0.count) }) > 0 {}
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = lge450
-            port = \(pty.meter)
-            timezone = Europe/Zurich
-            [sink0]
-            type = jsonl
-            file = \(fifo)
-            queue_size = 10
-            [sink1]
-            type = csv
-            directory = \(directory.file("csv"))
-            [logging]
-            default = INFO
-            """)
+        let ini = try directory.write("c.ini", Ini.reader(0, "lge450", ["port": pty.meter, "timezone": "Europe/Zurich"]) +
+            Ini.sink(0, "jsonl", ["file": fifo, "queue_size": "10"]) +
+            Ini.sink(1, "csv", ["directory": directory.file("csv")]) +
+            Ini.logging("INFO"))
         let collector = try launchCollector(["-c", ini])
         defer { if collector.isRunning { collector.signal(SIGKILL) } }
         #expect(eventually(timeout: 20) { collector.stderr.contents.contains("reading lge450 on \(pty.meter)") })

@@ -19,43 +19,20 @@ struct SecretsTests {
         let directory = try TemporaryDirectory()
         let broker = try MosquittoBroker(passwords: ["meter": "something-else"])
         let closed = FreePort.find()
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = lge450
-            file = \(testdata.appendingPathComponent("lge450-encrypted-gbt.hex").path)
-            key = \(Self.key)
-            auth_key = \(Self.authenticationKey)
-            [reader1]
-            type = lge450
-            file = \(testdata.appendingPathComponent("lge450-encrypted-gbt.hex").path)
-            key = \(Self.key.lowercased())
-            [sink0]
-            type = mqtt
-            host = 127.0.0.1
-            port = \(broker.port)
-            username = meter
-            password = Br0ker-Passw0rd
-            spool_dir = \(directory.file("spool0"))
-            [sink1]
-            type = postgresql
-            host = 127.0.0.1
-            port = \(closed)
-            user = meter
-            password = Pg-Passw0rd
-            spool_dir = \(directory.file("spool1"))
-            [sink2]
-            type = postgresql
-            dsn = postgresql://meter:Uri-Passw0rd@127.0.0.1:\(closed)/premises?password=Query-Passw0rd&sslmode=disable
-            spool_dir = \(directory.file("spool2"))
-            [sink3]
-            type = timescaledb
-            dsn = host=127.0.0.1 port=\(closed) user=meter password='Quoted Passw0rd' dbname=premises
-            spool_dir = \(directory.file("spool3"))
-            [sink4]
-            type = logger
-            [logging]
-            default = DEBUG
-            """)
+        let ini = try directory.write("c.ini", Ini.reader(0, "lge450", ["file": testdata.appendingPathComponent("lge450-encrypted-gbt.hex").path,
+                                     "key": Self.key, "auth_key": Self.authenticationKey]) +
+            Ini.reader(1, "lge450", ["file": testdata.appendingPathComponent("lge450-encrypted-gbt.hex").path,
+                                     "key": Self.key.lowercased()]) +
+            Ini.sink(0, "mqtt", ["host": "127.0.0.1", "port": broker.port, "username": "meter",
+                                 "password": "Br0ker-Passw0rd", "spool_dir": directory.file("spool0")]) +
+            Ini.sink(1, "postgresql", ["host": "127.0.0.1", "port": closed, "user": "meter",
+                                       "password": "Pg-Passw0rd", "spool_dir": directory.file("spool1")]) +
+            Ini.sink(2, "postgresql", ["dsn": "postgresql://meter:Uri-Passw0rd@127.0.0.1:\(closed)/premises?password=Query-Passw0rd&sslmode=disable",
+                                       "spool_dir": directory.file("spool2")]) +
+            Ini.sink(3, "timescaledb", ["dsn": "host=127.0.0.1 port=\(closed) user=meter password='Quoted Passw0rd' dbname=premises",
+                                        "spool_dir": directory.file("spool3")]) +
+            Ini.sink(4, "logger") +
+            Ini.logging("DEBUG"))
         let result = try runCollector(["-d", "-c", ini], environment: ["SMARTMETER__SINK0__PASSWORD": "Env-Passw0rd"])
         #expect(result.status == 0, "\(result.stderr)")
         let output = result.stdout + result.stderr
@@ -93,22 +70,10 @@ struct SecretsTests {
         #expect(try Self.mode(saved) == 0o640)
 
         let capture = LGE450Capture.path
-        let withSecrets = try directory.write("secrets.ini", """
-            [reader0]
-            type = lge450
-            file = \(capture)
-            key = \(Self.authenticationKey)
-            [sink0]
-            type = jsonl
-            file = \(directory.file("r.jsonl"))
-            [sink1]
-            type = mqtt
-            host = 127.0.0.1
-            port = \(FreePort.find())
-            username = meter
-            password = Br0ker-Passw0rd
-            spool_dir = \(directory.file("spool"))
-            """)
+        let withSecrets = try directory.write("secrets.ini", Ini.reader(0, "lge450", ["file": capture, "key": Self.authenticationKey]) +
+            Ini.sink(0, "jsonl", ["file": directory.file("r.jsonl")]) +
+            Ini.sink(1, "mqtt", ["host": "127.0.0.1", "port": FreePort.find(), "username": "meter",
+                                 "password": "Br0ker-Passw0rd", "spool_dir": directory.file("spool")]))
         let warning = "\(withSecrets) is readable by every user of this machine and holds secrets ([reader0] key, [sink1] password); "
             + "make it readable by the collector only: chmod 640 \(withSecrets)"
         chmod(withSecrets, 0o644)
@@ -134,21 +99,12 @@ struct SecretsTests {
             "cafile \(certificates.caCertificate)", "certfile \(certificates.mismatchedServerCertificate)",
             "keyfile \(certificates.mismatchedServerKey)"])
         func run(_ sinkKeys: String) throws -> String {
-            let ini = try directory.write("c.ini", """
-                [reader0]
-                type = lge450
-                file = \(LGE450Capture.path)
-                [sink0]
-                type = mqtt
-                host = 127.0.0.1
-                port = \(broker.port)
-                tls = True
-                ca_file_path = \(certificates.caCertificate)
-                spool_dir = \(directory.file("spool"))
-                \(sinkKeys)
-                [logging]
-                default = INFO
-                """)
+            let ini = try directory.write("c.ini", Ini.reader(0, "lge450", ["file": LGE450Capture.path]) +
+                Ini.sink(0, "mqtt", ["host": "127.0.0.1", "port": broker.port, "tls": "True",
+                                     "ca_file_path": certificates.caCertificate,
+                                     "spool_dir": directory.file("spool")]) +
+                "\(sinkKeys)\n" +
+                Ini.logging("INFO"))
             let result = try runCollector(["-c", ini])
             #expect(result.status == 0, "\(result.stderr)")
             return result.stderr
@@ -164,15 +120,9 @@ struct SecretsTests {
         }
 
         func postgres(_ keys: String) throws -> String {
-            let ini = try directory.write("p.ini", """
-                [reader0]
-                type = lge450
-                file = \(LGE450Capture.path)
-                [sink0]
-                type = postgresql
-                spool_dir = \(directory.file("pg-spool"))
-                \(keys)
-                """)
+            let ini = try directory.write("p.ini", Ini.reader(0, "lge450", ["file": LGE450Capture.path]) +
+                Ini.sink(0, "postgresql", ["spool_dir": directory.file("pg-spool")]) +
+                "\(keys)\n")
             return try runCollector(["-c", ini]).stderr
         }
         #expect(try postgres("host = db.invalid").contains(

@@ -85,22 +85,12 @@ final class PtyPair {
 @Suite(.onOwnThread, .serialized) struct SerialPortTests {
     static func startCollector(_ pty: PtyPair, directory: TemporaryDirectory, readerKeys: String = "",
                                logging: String = "") throws -> RunningProcess {
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = lge450
-            port = \(pty.meter)
-            timezone = Europe/Zurich
-            \(readerKeys)
-            [sink0]
-            type = jsonl
-            file = \(directory.file("readings.jsonl"))
-            [sink1]
-            type = csv
-            directory = \(directory.file("csv"))
-            [logging]
-            default = INFO
-            \(logging)
-            """)
+        let ini = try directory.write("c.ini", Ini.reader(0, "lge450", ["port": pty.meter, "timezone": "Europe/Zurich"]) +
+            "\(readerKeys)\n" +
+            Ini.sink(0, "jsonl", ["file": directory.file("readings.jsonl")]) +
+            Ini.sink(1, "csv", ["directory": directory.file("csv")]) +
+            Ini.logging("INFO") +
+            "\(logging)\n")
         return try launchCollector(["-c", ini])
     }
 
