@@ -21,7 +21,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [.product(name: "Protocols", package: "smartmeter-datacollector")],
             path: ".",
-            exclude: ["Package.swift", "TestThreads"]
+            exclude: ["Package.swift", "TestThreads", "Browser"]
         ),
         .target(
             name: "TestThreads",
