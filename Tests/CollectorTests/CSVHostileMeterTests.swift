@@ -21,7 +21,7 @@ struct CSVHostileMeterTests {
 
     @Test("2 000 made-up ids under ulimit -n 64 beside two real meters, odd ids, odd clocks and formulas")
     func hostileStream() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let count = 40, flood = 2000
         var telegrams: [[UInt8]] = []
         for index in 0..<flood {

@@ -8,7 +8,7 @@ import TestThreads
 /// The command line: exit statuses, `--saveconfig`, the built-in default and configuration errors end to end.
 @Suite(.onOwnThread) struct CommandLineTests {
     @Test func invalidConfigurationListsEveryProblemAndOpensNothing() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let ini = try directory.ini(Ini.reader(0, "lge451", ["port": "/dev/ttyUSB0", "key": "0011"]),
                                     Ini.sink(0, "csv", ["directory": directory.file("csv")]),
                                     Ini.sink(1, "jsonl", ["file": directory.file("out.jsonl"), "fiel": "x"]))
@@ -26,7 +26,7 @@ import TestThreads
     }
 
     @Test func syntaxErrorsExitWithStatus2() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let ini = try directory.write("bad.ini", "[reader0\ntype = lge450\n")
         let result = try runCollector(["-c", ini])
         #expect(result.status == 2)
@@ -34,14 +34,14 @@ import TestThreads
     }
 
     @Test func badEnvironmentVariableIsAConfigurationError() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let result = try runCollector(["-c", directory.file("none.ini")], environment: ["SMARTMETER__READER0__TYPE": "nope"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("environment SMARTMETER__READER0__TYPE: [reader0] type: unknown meter type 'nope'"))
     }
 
     @Test func saveconfigWritesAFileThatParsesAndValidates() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let path = directory.file("datacollector.ini")
         let first = try runCollector(["--saveconfig", "-c", path])
         #expect(first.status == 0)
@@ -74,7 +74,7 @@ import TestThreads
     }
 
     @Test func saveconfigGoesToTheDefaultPath() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let result = try runCollector(["-s"], directory: directory.path)
         #expect(result.status == 0)
         #expect(FileManager.default.fileExists(atPath: directory.file("datacollector.ini")))
@@ -96,7 +96,7 @@ import TestThreads
     /// Without a file the built-in default runs: it warns, starts the MQTT sink towards 127.0.0.1:1883 (spooling in
     /// ./spool while no broker answers), keeps retrying the missing /dev/ttyUSB0, and stops cleanly on SIGTERM.
     @Test func missingFileRunsTheBuiltInDefault() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         // (The default's web face listens on 127.0.0.1:8180; here on a free port, as other tests may run at once.)
         let webPort = FreePort.find()
         let running = try launchCollector(["-c", directory.file("absent.ini"), "--dev"],
@@ -118,7 +118,7 @@ import TestThreads
     }
 
     @Test func environmentOverridesAFileValue() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let ini = try directory.ini(Ini.reader(0, "lge450", ["file": "/nonexistent.hex", "timezone": "Europe/Zurich"]),
                                     Ini.sink(0, "jsonl", ["file": directory.file("out.jsonl")]))
         let capture = LGE450Capture.path
@@ -133,7 +133,7 @@ import TestThreads
 
     /// Under systemd (JOURNAL_STREAM set) log lines carry the syslog priority for journald, and no timestamp.
     @Test func journaldLogLines() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let ini = try directory.ini(Ini.reader(0, "lge450", ["file": LGE450Capture.path]),
                                     Ini.sink(0, "jsonl", ["file": directory.file("out.jsonl")]), Ini.logging())
         let journald = try runCollector(["-c", ini], environment: ["JOURNAL_STREAM": "8:12345"])
@@ -149,7 +149,7 @@ import TestThreads
     }
 
     @Test func unwritableSinkExitsWithStatus1() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let ini = try directory.ini(Ini.reader(0, "lge450", ["file": LGE450Capture.path]),
                                     Ini.sink(0, "jsonl", ["file": directory.file("missing/dir/out.jsonl")]))
         let result = try runCollector(["-c", ini])

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Configuration
 import Protocols
 import Testing
@@ -14,7 +15,7 @@ struct ProblemLines: Error {
     /// (with the file path shortened to `test.ini`).
     static func validate(_ text: String, environment: [String: String] = [:])
         throws -> Result<CollectorConfiguration, ProblemLines> {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let path = try directory.write("test.ini", text)
         let effective = EffectiveConfiguration(try IniDocument.load(path: path), location: .file(path),
                                                environment: environment)

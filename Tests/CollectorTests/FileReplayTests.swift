@@ -7,7 +7,7 @@ import TestThreads
 
 /// The collector replaying capture files (`file = ...`) into the logger, CSV and JSON-lines sinks.
 @Suite(.onOwnThread) struct FileReplayTests {
-    static func config(file: String, directory: TemporaryDirectory, extra: String = "", sinks: String? = nil) -> String {
+    static func config(file: String, directory: TestFolder, extra: String = "", sinks: String? = nil) -> String {
         Ini.reader(0, "lge450", ["file": file, "timezone": "Europe/Zurich"]) + extra + "\n"
             + (sinks ?? Ini.sink(0, "jsonl", ["file": directory.file("readings.jsonl")])
                 + Ini.sink(1, "csv", ["directory": directory.file("csv")]) + Ini.sink(2, "logger"))
@@ -17,7 +17,7 @@ import TestThreads
     /// Replays `file` into the sinks of `config` (JSON lines, CSV and the logger unless `sinks` says otherwise) and
     /// expects a clean exit.
     @discardableResult
-    static func replay(_ file: String, in directory: TemporaryDirectory, extra: String = "", sinks: String? = nil,
+    static func replay(_ file: String, in directory: TestFolder, extra: String = "", sinks: String? = nil,
                        sourceLocation: SourceLocation = #_sourceLocation) throws -> (status: Int32?, stdout: String, stderr: String) {
         let ini = try directory.write("c.ini", config(file: file, directory: directory, extra: extra, sinks: sinks))
         let result = try runCollector(["-c", ini])
@@ -26,7 +26,7 @@ import TestThreads
     }
 
     @Test func hexCaptureReachesEverySinkValueByValue() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let result = try Self.replay(LGE450Capture.path, in: directory)
         let readings = try jsonLines(directory.file("readings.jsonl"))
         #expect(readings.count == 1)
@@ -40,7 +40,7 @@ import TestThreads
     }
 
     @Test func rawBinaryCaptureAndSourceOverride() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let bytes = try captureFrames(LGE450Capture.name).flatMap { $0 }
         let capture = directory.file("capture.bin")
         try Data(bytes + bytes + bytes).write(to: URL(fileURLWithPath: capture))
@@ -53,7 +53,7 @@ import TestThreads
 
     /// The "plain file with telegrams" source: P1 text is replayed as it is, not taken for hex.
     @Test func p1TelegramTextFile() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let telegram = packageRoot.appendingPathComponent("testdata/dsmr/fluvius-v171.txt").path
         let ini = try directory.ini(Ini.reader(0, "fluvius", ["file": telegram]),
                                     Ini.sink(0, "jsonl", ["file": directory.file("readings.jsonl")]),
@@ -77,7 +77,7 @@ import TestThreads
     }
 
     @Test func csvFilesRotateAtUTCMidnight() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         // Two captures of different days under one source id: one file per day.
         let text = try [LGE450Capture.name, "lge450-gbt-alt-config", LGE450Capture.name].map {
             try String(contentsOf: testdata.appendingPathComponent($0 + ".hex"), encoding: .utf8)
@@ -93,14 +93,14 @@ import TestThreads
     }
 
     @Test func appendsToExistingFilesWithoutSecondHeader() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         for _ in 0..<2 { try Self.replay(LGE450Capture.path, in: directory) }
         #expect(try jsonLines(directory.file("readings.jsonl")).count == 2)
         LGE450Capture.expectCSV(directory.file("csv/" + LGE450Capture.csvFile), readings: 2)
     }
 
     @Test func damagedFramesAreDroppedAndDecodingGoesOn() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let good = try String(contentsOf: testdata.appendingPathComponent(LGE450Capture.name + ".hex"), encoding: .utf8)
         let bad = try String(contentsOf: testdata.appendingPathComponent("invalid-lge450-duplicated-segment.hex"), encoding: .utf8)
         let capture = try directory.write("mixed.hex", good + "\nDE AD BE EF 00 11\n" + bad + "\n" + good)
@@ -143,7 +143,7 @@ import TestThreads
     /// `replay_speed = realtime` passes readings on with the gaps between their meter timestamps; `max` does not wait.
     @Test(arguments: [ReaderConfiguration.ReplaySpeed.realtime, .max])
     func replaySpeed(_ speed: ReaderConfiguration.ReplaySpeed) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let bytes = try Self.capture(shiftedBy: 0) + Self.capture(shiftedBy: 1) + Self.capture(shiftedBy: 2)
         let capture = directory.file("three-seconds.bin")
         try Data(bytes).write(to: URL(fileURLWithPath: capture))
@@ -160,7 +160,7 @@ import TestThreads
 
     /// A logger sink whose standard output was closed (SIGPIPE) fails alone; the process and the other sinks go on.
     @Test func closedStandardOutputIsASinkErrorOnly() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let ini = try directory.write("c.ini", Self.config(file: LGE450Capture.path, directory: directory))
         let out = try ChildProcess.pipe()
         close(out.read)
@@ -178,7 +178,7 @@ import TestThreads
 
     /// A sink whose writes fail (a full disk) logs the error and counts; the other sinks carry on.
     @Test func failingSinkDoesNotStopTheOthers() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let result = try Self.replay(LGE450Capture.path, in: directory, sinks: Ini.sink(0, "jsonl", ["file": "/dev/full"])
                                      + Ini.sink(1, "csv", ["directory": directory.file("csv")]))
         #expect(result.stderr.contains("cannot write 1 readings: cannot write /dev/full: No space left on device"))

@@ -11,7 +11,7 @@ struct FluviusIntoPostgres {
     let spool: String
     let collector: RunningProcess
 
-    init(_ server: PostgresServer, directory: TemporaryDirectory, type: String = "postgresql") throws {
+    init(_ server: PostgresServer, directory: TestFolder, type: String = "postgresql") throws {
         pty = PtyPair(directory: directory)
         try pty.plug()
         spool = directory.file("spool")

@@ -81,7 +81,7 @@ struct GrafanaDashboardTests {
         #expect(Set(queries.map(\.dashboard)) == ["electricity.json", "gas-water.json", "maximum-demand.json"])
 
         let server = try flavour.server()
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         if flavour == .timescale {
             // Set up before the collector, whose file readers end within a second, longer than creating the extension.
             let connection = try server.connect()

@@ -111,7 +111,7 @@ struct HomeAssistantTests {
     func homeAssistant() throws {
         let started = Date()
         let venv = try #require(HomeAssistantServer.venv, "HOMEASSISTANT_VENV holds no bin/hass")
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let broker = try MosquittoBroker()
         defer { broker.stop() }
         let watch = EventLog()

@@ -93,21 +93,21 @@ import TestThreads
 
         func stop() {
             stopped.store(true, ordering: .releasing)
-            while !finished.load(ordering: .acquiring) { usleep(10_000) }
-            close(descriptor)
+            // Its thread ends within one read timeout; the descriptor is closed only after it.
+            if eventually(timeout: 10, { self.finished.load(ordering: .acquiring) }) { close(descriptor) }
         }
     }
 
     static let iecTestdata = packageRoot.appendingPathComponent("testdata/iec62056-21")
 
-    static func startCollector(_ pty: PtyPair, directory: TemporaryDirectory, interval: Int = 1) throws -> RunningProcess {
+    static func startCollector(_ pty: PtyPair, directory: TestFolder, interval: Int = 1) throws -> RunningProcess {
         let ini = try directory.write("c.ini", Ini.reader(0, "siemens_td3511", ["port": pty.meter, "timezone": "Europe/Zurich", "interval": interval]) +
             Ini.sink(0, "jsonl", ["file": directory.file("readings.jsonl")]) +
             Ini.logging("INFO"))
         return try launchCollector(["-c", ini])
     }
 
-    static func readings(_ directory: TemporaryDirectory) -> [[String: Any]] {
+    static func readings(_ directory: TestFolder) -> [[String: Any]] {
         (try? jsonLines(directory.file("readings.jsonl"))) ?? []
     }
 
@@ -152,7 +152,7 @@ import TestThreads
     static let signOn = Array("/?!\r\n".utf8)
 
     @Test func readoutEveryInterval() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let meter = try TD3511(feed: pty.feed, script: [.readout(wrongBCC: false)])
@@ -182,7 +182,7 @@ import TestThreads
     }
 
     @Test func silentMeterIsSignedOnAgainUntilItAnswers() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let meter = try TD3511(feed: pty.feed, script: [.silent])
@@ -210,7 +210,7 @@ import TestThreads
     }
 
     @Test func wrongBCCPublishesNothingAndTheReaderKeepsSigningOn() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let meter = try TD3511(feed: pty.feed, script: [.readout(wrongBCC: true)])
@@ -232,7 +232,7 @@ import TestThreads
     /// Noise instead of an identification, then a block cut short: neither stalls the reader nor spoils the readout
     /// that follows.
     @Test func noiseAndCutShortBlocksDoNotStall() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let meter = try TD3511(feed: pty.feed, script: [.noise, .cutShort, .readout(wrongBCC: false)])

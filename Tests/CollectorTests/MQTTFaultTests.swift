@@ -12,7 +12,7 @@ struct MQTTFaultTests {
     /// Messages the collector sends before it waits for acknowledgements (`SpooledPublisher.window`).
     static let window = 100
 
-    static func config(_ pty: PtyPair, directory: TemporaryDirectory, port: Int, sinkKeys: String = "") -> String {
+    static func config(_ pty: PtyPair, directory: TestFolder, port: Int, sinkKeys: String = "") -> String {
         (Ini.reader(0, "fluvius", ["port": pty.meter]) +
             Ini.sink(0, "mqttjson", ["host": "127.0.0.1", "port": port, "client_id": "collector-fault",
                                      "spool_dir": directory.file("spool")]) +
@@ -25,12 +25,12 @@ struct MQTTFaultTests {
     }
 
     /// What is left in the sink's spool (after the collector stopped).
-    static func spooledBytes(_ directory: TemporaryDirectory) throws -> Int {
+    static func spooledBytes(_ directory: TestFolder) throws -> Int {
         try DiskSpool(directory: URL(fileURLWithPath: directory.file("spool")), maximumBytes: 1 << 20).pendingBytes
     }
 
     /// Starts the collector and waits until it reads the pty (what the meter writes before is flushed at open).
-    static func startCollector(_ configuration: String, directory: TemporaryDirectory) throws -> RunningProcess {
+    static func startCollector(_ configuration: String, directory: TestFolder) throws -> RunningProcess {
         let collector = try launchCollector(["-c", try directory.write("c.ini", configuration)])
         #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading fluvius on") }, "\(collector.stderr.contents)")
         return collector
@@ -47,7 +47,7 @@ struct MQTTFaultTests {
 
     @Test("broker killed (SIGKILL) and restarted four times during a steady stream: every reading arrives, in order")
     func brokerKilledRepeatedly() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let broker = try MosquittoBroker(listenerOptions: ["max_queued_messages 0"])
         let pty = PtyPair(directory: directory)
         try pty.plug()
@@ -60,8 +60,9 @@ struct MQTTFaultTests {
         let meter = SteadyMeter(pty: pty, perSecond: 50, count: total)
         meter.start()
         var pauses: [(UInt32, UInt32)] = []
+        var (random, seed) = SeededGenerator.forTiming()   // SMARTMETER_TEST_SEED=<seed> replays the pauses
         for _ in 0..<4 {
-            let pause = (UInt32.random(in: 200_000...1_000_000), UInt32.random(in: 300_000...1_500_000))
+            let pause = (UInt32.random(in: 200_000...1_000_000, using: &random), UInt32.random(in: 300_000...1_500_000, using: &random))
             pauses.append(pause)
             usleep(pause.0)
             broker.kill()
@@ -70,9 +71,9 @@ struct MQTTFaultTests {
         }
         #expect(meter.waitUntilSent(timeout: 30))
         let arrivals = { subscribers.flatMap(\.indices) }
-        #expect(eventually(timeout: 60) { Set(arrivals()).count >= total }, "pauses \(pauses)")
+        #expect(eventually(timeout: 60) { Set(arrivals()).count >= total }, "pauses \(pauses), seed \(seed)")
         let check = DeliveryCheck(arrivals: arrivals(), count: total)
-        #expect(check.isCompleteInOrder, "\(check); pauses \(pauses)")
+        #expect(check.isCompleteInOrder, "\(check); pauses \(pauses), seed \(seed)")
         #expect(check.duplicates <= 4 * Self.window, "\(check)")
 
         collector.signal(SIGTERM)
@@ -83,7 +84,7 @@ struct MQTTFaultTests {
 
     @Test("login refused (wrong password), then the broker's password file fixed and reloaded: the spool is delivered, the refusal logged once")
     func refusedLoginThenFixed() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let broker = try MosquittoBroker(listenerOptions: ["max_queued_messages 0"],
                                          passwords: ["meter": "right", "reader": "reader-secret"])
         let pty = PtyPair(directory: directory)
@@ -119,7 +120,7 @@ struct MQTTFaultTests {
 
     @Test("the broker's certificate expired, then renewed: refused with the reason, logged once, the spool delivered")
     func expiredCertificateThenRenewed() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let certificates = try TestCertificates.shared()
         let brokerCertificate = directory.file("broker.crt")
         try FileManager.default.copyItem(atPath: certificates.expiredServerCertificate, toPath: brokerCertificate)
@@ -160,7 +161,7 @@ struct MQTTFaultTests {
 
     @Test("broker stalled (SIGSTOP) for 15 s, longer than the keepalive: the stream waits in the spool and arrives complete")
     func brokerStalled() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let broker = try MosquittoBroker(listenerOptions: ["max_queued_messages 0"])
         let pty = PtyPair(directory: directory)
         try pty.plug()

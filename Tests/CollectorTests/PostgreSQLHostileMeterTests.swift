@@ -22,7 +22,7 @@ struct PostgreSQLHostileMeterTests {
     @Test("poisoned telegrams between the readings of two meters: every good reading stored once, the poisoned counted and logged once per reason")
     func poisonedTelegrams() throws {
         let server = try PostgresServer()
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         var stream: [UInt8] = []
         let count = 60
         var poisoned = 0

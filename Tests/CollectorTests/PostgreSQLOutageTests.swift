@@ -12,7 +12,7 @@ struct PostgreSQLOutageTests {
           arguments: PostgresFlavour.testable)
     func stoppedForAMinute(_ flavour: PostgresFlavour) throws {
         let server = try flavour.server()
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let run = try FluviusIntoPostgres(server, directory: directory, type: flavour.sinkType)
         let pty = run.pty, spool = run.spool, collector = run.collector
 
@@ -23,7 +23,8 @@ struct PostgreSQLOutageTests {
         server.stop()
         let stoppedAt = meter.sent
         let sizeBefore = run.spoolBytes
-        usleep(60_000_000)
+        // A minute of the meter's telegrams (5 a second) while the server is down.
+        #expect(meter.waitUntilSent(stoppedAt + 300, timeout: 90))
         let sizeAfter = run.spoolBytes
         try server.start()
         // About 300 readings of 18 rows each, surely more than 200 bytes apiece.

@@ -32,7 +32,7 @@ struct PostgreSQLSinkTests {
     @Test("P1 (Fluvius) and DLMS (E450) captures fill the Belgian logger's tables in kWh, kW, V, A and m3")
     func p1AndDLMSRows() throws {
         let server = try PostgresServer()
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let ini = try directory.write("c.ini", Ini.reader(0, "fluvius", ["file": dsmrTestdata.appendingPathComponent("fluvius-v171.txt").path]) +
             Ini.reader(1, "lge450", ["file": testdata.appendingPathComponent("lge450-gbt-vse2026.hex").path,
                                      "timezone": "Europe/Zurich"]) + Self.sinkSection(server, spool: directory.file("spool"), type: "timescaledb"))
@@ -98,7 +98,7 @@ struct PostgreSQLSinkTests {
     @Test("two M-Bus meters of a DSMR 5 capture: the gas meter's row, the absent meter's placeholder left out")
     func twoMBusMeters() throws {
         let server = try PostgresServer()
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let ini = try directory.write("c.ini", Ini.reader(0, "dsmr", ["file": dsmrTestdata.appendingPathComponent("dsmr50-iskra-two-mbus.txt").path]) + Self.sinkSection(server, spool: directory.file("spool")))
         let result = try runCollector(["-c", ini])
         #expect(result.status == 0, "\(result.stderr)")
@@ -114,7 +114,7 @@ struct PostgreSQLSinkTests {
           arguments: PostgresFlavour.testable)
     func serverRestartMidStream(_ flavour: PostgresFlavour) throws {
         let server = try flavour.server()
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let run = try FluviusIntoPostgres(server, directory: directory, type: flavour.sinkType)
         let pty = run.pty, collector = run.collector
         func storedTimes() -> Int {
@@ -155,7 +155,7 @@ struct PostgreSQLSinkTests {
 
     @Test("PostgreSQL configuration problems are listed with section and key")
     func configurationProblems() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let ini = try directory.write("c.ini", Ini.reader(0, "fluvius", ["file": "\(testdata.path)/lge450-gbt-2-messages.hex"]) +
             Ini.sink(0, "postgresql", ["database": "premises"]) +
             Ini.sink(1, "timescaledb", ["dsn": "postgresql://u@h/db", "port": "5433", "sslmode": "sometimes"]))

@@ -12,7 +12,7 @@ struct ProcessReaperDrill {
     func drill() throws {
         let broker = try MosquittoBroker()
         let server = try PostgresServer()
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         defer { pty.unplug() }

@@ -32,7 +32,7 @@ struct ReplayBackpressureTests {
     }
 
     /// `count` messages, one per second of the day, as a binary capture file.
-    static func writeCapture(_ directory: TemporaryDirectory, count: Int) throws -> String {
+    static func writeCapture(_ directory: TestFolder, count: Int) throws -> String {
         let base = try captureFrames(LGE450Capture.name)
         var bytes: [UInt8] = []
         for index in 0..<count { bytes += try capture(index: index, base: base) }
@@ -99,7 +99,7 @@ struct ReplayBackpressureTests {
         }
     }
 
-    func replay(sinks: String, directory: TemporaryDirectory) throws -> (status: Int32?, stderr: String, slow: [Substring]) {
+    func replay(sinks: String, directory: TestFolder) throws -> (status: Int32?, stderr: String, slow: [Substring]) {
         let capture = try Self.writeCapture(directory, count: Self.messages)
         let fifo = directory.file("slow.fifo")
         #expect(mkfifo(fifo, 0o600) == 0)
@@ -115,7 +115,7 @@ struct ReplayBackpressureTests {
 
     @Test("20 000 messages into JSON lines beside a slow sink: every reading once in both, nothing dropped")
     func jsonLinesBesideASlowSink() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let run = try replay(sinks: Ini.sink(0, "jsonl", ["file": directory.file("readings.jsonl")]), directory: directory)
         #expect(run.status == 0, "\(run.stderr.suffix(3000))")
         let fast = try String(contentsOfFile: directory.file("readings.jsonl"), encoding: .utf8).split(separator: "\n")
@@ -129,7 +129,7 @@ struct ReplayBackpressureTests {
 
     @Test("20 000 messages into CSV beside a slow sink: every reading once")
     func csvBesideASlowSink() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let run = try replay(sinks: Ini.sink(0, "csv", ["directory": directory.file("csv")]), directory: directory)
         #expect(run.status == 0, "\(run.stderr.suffix(3000))")
         let rows = Self.csvRows(directory.file("csv"))
@@ -149,7 +149,7 @@ struct ReplayBackpressureTests {
           .enabled(if: PostgresServer.isInstalled))
     func postgresBesideASlowSink() throws {
         let server = try PostgresServer()
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let run = try replay(sinks: Ini.sink(0, "postgresql", ["host": "127.0.0.1", "port": server.port, "user": "postgres",
                                        "password": PostgresServer.password, "sslmode": "disable",
                                        "spool_dir": directory.file("spool")]), directory: directory)
@@ -173,7 +173,7 @@ struct ReplayBackpressureTests {
     /// until SIGTERM, and then the stuck sink is abandoned with its readings counted as queued, not dropped.
     @Test("a file waits for a stuck sink instead of dropping; SIGTERM still ends it")
     func fileWaitsForAStuckSink() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let fifo = directory.file("fifo")
         #expect(mkfifo(fifo, 0o600) == 0)
         let holder = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC)
@@ -206,7 +206,7 @@ struct ReplayBackpressureTests {
     /// readings, the oldest are dropped and counted, and once the pipe is read again the sink writes what it kept.
     @Test("a serial reader with a stalled sink drops the oldest readings first and counts them")
     func serialReaderDropsOldestFirst() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         defer { pty.unplug() }

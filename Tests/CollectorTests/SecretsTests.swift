@@ -16,7 +16,7 @@ struct SecretsTests {
 
     @Test("at debug level, with every sink failing and a message failing authentication, no key or password reaches the log")
     func secretsNeverLogged() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let broker = try MosquittoBroker(passwords: ["meter": "something-else"])
         let closed = FreePort.find()
         let ini = try directory.write("c.ini", Ini.reader(0, "lge450", ["file": testdata.appendingPathComponent("lge450-encrypted-gbt.hex").path,
@@ -53,7 +53,7 @@ struct SecretsTests {
 
     @Test("a key with a typo is refused without being repeated: the error names the position of the wrong character")
     func invalidKeyNotEchoed() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let typo = "F08660A6C19D2048556BF623AB0257EX"
         let ini = try directory.write("c.ini", "[reader0]\ntype = lge450\nport = /dev/ttyUSB0\nkey = \(typo)\n[sink0]\ntype = logger\n")
         let result = try runCollector(["-c", ini])
@@ -64,7 +64,7 @@ struct SecretsTests {
 
     @Test("--saveconfig writes mode 0640; a file readable by everyone that holds secrets is warned about at every start")
     func configurationFileMode() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let saved = directory.file("saved.ini")
         #expect(try runCollector(["--saveconfig", "-c", saved]).status == 0)
         #expect(try Self.mode(saved) == 0o640)
@@ -93,7 +93,7 @@ struct SecretsTests {
 
     @Test("TLS is verified by default (a certificate for another host is refused); check_hostname = False and an unverified remote PostgreSQL are warned about at every start")
     func tlsVerification() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let certificates = try TestCertificates.shared()
         let broker = try MosquittoBroker(listenerOptions: [
             "cafile \(certificates.caCertificate)", "certfile \(certificates.mismatchedServerCertificate)",
@@ -139,7 +139,7 @@ struct SecretsTests {
     @Test("the collector holding a key cannot be dumped or traced: run as nobody, its /proc files belong to root",
           .enabled(if: getuid() == 0))
     func notDumpable() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         _ = chmod(directory.path, 0o755)
         let ini = try directory.write("c.ini", """
             [reader0]

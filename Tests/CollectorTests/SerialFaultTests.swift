@@ -9,7 +9,7 @@ import TestThreads
 /// collector keeps running, finds the next frame, and reports every intact message exactly once with its values.
 @Suite("Serial faults", .onOwnThread, .serialized)
 struct SerialFaultTests {
-    static func start(_ pty: PtyPair, _ directory: TemporaryDirectory) throws -> RunningProcess {
+    static func start(_ pty: PtyPair, _ directory: TestFolder) throws -> RunningProcess {
         let collector = try SerialPortTests.startCollector(pty, directory: directory)
         #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading lge450 on \(pty.meter)") },
                 "\(collector.stderr.contents)")
@@ -17,7 +17,7 @@ struct SerialFaultTests {
     }
 
     /// Stops the collector (it must still be running) and checks every reading against the capture.
-    static func finish(_ collector: RunningProcess, _ directory: TemporaryDirectory, readings: Int,
+    static func finish(_ collector: RunningProcess, _ directory: TestFolder, readings: Int,
                        sourceLocation: SourceLocation = #_sourceLocation) throws {
         #expect(collector.isRunning, "the collector survived", sourceLocation: sourceLocation)
         collector.signal(SIGTERM)
@@ -32,7 +32,7 @@ struct SerialFaultTests {
 
     @Test("the device closes in the middle of a frame five times and comes back: every whole message once, the cut ones never")
     func closedMidFrameRepeatedly() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.start(pty, directory)
@@ -64,7 +64,7 @@ struct SerialFaultTests {
 
     @Test("a meter at the wrong speed (9600, 1200 and 115200 baud read at 2400): noise, no reading, and the right speed decodes again")
     func wrongBaudRate() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.start(pty, directory)
@@ -87,7 +87,7 @@ struct SerialFaultTests {
 
     @Test("10 MB of random bytes through the pty: the collector keeps its memory, skips them and decodes the next message")
     func garbageBurst() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.start(pty, directory)
@@ -112,7 +112,7 @@ struct SerialFaultTests {
 
     @Test("the capture split in two at every byte position, 2 ms apart: one reading per split")
     func splitAtEveryPosition() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.start(pty, directory)

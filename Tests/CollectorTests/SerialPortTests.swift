@@ -12,12 +12,12 @@ final class PtyPair {
     private var pid: pid_t = 0
 
     /// `name` (when given) keeps the links of several pairs in one folder apart.
-    init(directory: TemporaryDirectory, name: String = "") {
+    init(directory: TestFolder, name: String = "") {
         meter = directory.file(name.isEmpty ? "meter" : name + "-meter")
         feed = directory.file(name.isEmpty ? "feed" : name + "-feed")
     }
 
-    init(directory: TemporaryDirectory, names: (meter: String, feed: String)) {
+    init(directory: TestFolder, names: (meter: String, feed: String)) {
         meter = directory.file(names.meter)
         feed = directory.file(names.feed)
     }
@@ -83,7 +83,7 @@ final class PtyPair {
 /// The collector reading a meter on a serial port (a pseudo-terminal): byte-wise and bursty input with noise,
 /// unplug and replug of the device, and shutdown on signals.
 @Suite(.onOwnThread, .serialized) struct SerialPortTests {
-    static func startCollector(_ pty: PtyPair, directory: TemporaryDirectory, readerKeys: String = "",
+    static func startCollector(_ pty: PtyPair, directory: TestFolder, readerKeys: String = "",
                                logging: String = "") throws -> RunningProcess {
         let ini = try directory.write("c.ini", Ini.reader(0, "lge450", ["port": pty.meter, "timezone": "Europe/Zurich"]) +
             "\(readerKeys)\n" +
@@ -94,12 +94,12 @@ final class PtyPair {
         return try launchCollector(["-c", ini])
     }
 
-    static func readingCount(_ directory: TemporaryDirectory) -> Int {
+    static func readingCount(_ directory: TestFolder) -> Int {
         ((try? jsonLines(directory.file("readings.jsonl"))) ?? []).count
     }
 
     @Test func byteWiseAndBurstyInputWithNoise() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.startCollector(pty, directory: directory)
@@ -129,7 +129,7 @@ final class PtyPair {
     }
 
     @Test func unplugAndReplugTheMeter() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.startCollector(pty, directory: directory)
@@ -172,7 +172,7 @@ final class PtyPair {
     }
 
     @Test func meterPluggedInAfterStart() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         let collector = try Self.startCollector(pty, directory: directory)
         #expect(eventually(timeout: 10) {
@@ -189,7 +189,7 @@ final class PtyPair {
     /// termios as configured: speed, odd parity, two stop bits, raw, no flow control, non-blocking reads. (Linux ptys
     /// force CS8 and clear PARENB, so those two cannot be seen here.)
     @Test func serialSettingsReachTermios() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.startCollector(pty, directory: directory,
@@ -209,7 +209,7 @@ final class PtyPair {
 
     /// Counters of the reader and of each sink are logged every `statistics_interval` seconds, not only at the end.
     @Test func countersAreLoggedPeriodically() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.startCollector(pty, directory: directory, logging: "statistics_interval = 1")

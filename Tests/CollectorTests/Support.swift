@@ -8,31 +8,6 @@ let testdata = packageRoot.appendingPathComponent("testdata/hdlc")
 
 let collectorBinary = BuiltProducts.binary("smartmeter-datacollector", folder: "collector")
 
-/// A folder of its own for one test, removed with the last reference to it.
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "collector-test-" + UUID().uuidString.prefix(8)
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    @discardableResult
-    func write(_ name: String, _ text: String) throws -> String {
-        try text.write(toFile: file(name), atomically: true, encoding: .utf8)
-        return file(name)
-    }
-
-    /// Writes the sections (`Ini`) as the folder's c.ini and returns its path.
-    func ini(_ sections: String...) throws -> String {
-        try write("c.ini", sections.joined())
-    }
-}
-
 /// The environment of a collector a test starts: ours without SMARTMETER__ overrides or journald's variable, TZ=UTC,
 /// a state folder of its own (a spool without spool_dir goes there: the test's folder or a fresh one, never one
 /// shared by tests or the user's own), and `extra` on top.

@@ -7,7 +7,7 @@ import Testing
 /// pseudo-terminals, a JSON-lines sink (every reading must reach it) and an `mqttjson` sink towards a port where no
 /// broker listens (a sink that is down).
 final class WebCollector: @unchecked Sendable {
-    let directory: TemporaryDirectory
+    let directory: TestFolder
     let fluvius: PtyPair
     let e450: PtyPair
     let extra: PtyPair?
@@ -18,7 +18,7 @@ final class WebCollector: @unchecked Sendable {
     /// `http` replaces the `[http]` body (`listen` on the free port is added unless it names one); `extraReader`
     /// adds a third E450 reader (reader2) with these extra lines.
     init(http: String = "", extraReader: String? = nil, arguments: [String] = []) throws {
-        directory = try TemporaryDirectory()
+        directory = try TestFolder()
         fluvius = PtyPair(directory: directory, names: ("fluvius", "fluvius-feed"))
         e450 = PtyPair(directory: directory, names: ("e450", "e450-feed"))
         extra = extraReader == nil ? nil : PtyPair(directory: directory, names: ("extra", "extra-feed"))

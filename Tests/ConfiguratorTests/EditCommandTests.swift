@@ -1,12 +1,13 @@
 import Foundation
+import TestSupport
 import Testing
 import TestThreads
 
 /// `init`, `show`, `set`, `add-reader`, `add-sink`, `remove`: non-interactive edits that keep comments and order.
 @Suite("smartmeter-config init, show and edits", .onOwnThread)
 struct EditCommandTests {
-    let scratch: Scratch
-    init() throws { scratch = try Scratch() }
+    let scratch: TestFolder
+    init() throws { scratch = try TestFolder() }
 
     static let userFile = """
         # my meter in the cellar

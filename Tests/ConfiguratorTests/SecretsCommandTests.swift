@@ -7,8 +7,8 @@ import TestThreads
 /// about a file everyone can read that holds keys or passwords.
 @Suite("smartmeter-config and secrets", .onOwnThread)
 struct SecretsCommandTests {
-    let scratch: Scratch
-    init() throws { scratch = try Scratch() }
+    let scratch: TestFolder
+    init() throws { scratch = try TestFolder() }
 
     @Test("show hides the password of a dsn: in a URI's user part, in its query, and quoted in key=value form")
     func showHidesDSNPasswords() throws {

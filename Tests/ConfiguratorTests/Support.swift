@@ -39,31 +39,5 @@ enum Configurator {
     }
 }
 
-/// A folder of its own for one test.
-final class Scratch {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "config-test-" + UUID().uuidString.prefix(8)
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    @discardableResult
-    func write(_ name: String, _ text: String) throws -> String {
-        try text.write(toFile: file(name), atomically: true, encoding: .utf8)
-        return file(name)
-    }
-
-    func read(_ name: String) -> String { (try? String(contentsOfFile: file(name), encoding: .utf8)) ?? "" }
-
-    func mode(_ name: String) -> Int {
-        ((try? FileManager.default.attributesOfItem(atPath: file(name))[.posixPermissions]) as? Int) ?? -1
-    }
-}
-
 /// A capture that exists, for configurations whose reader only has to be valid (`file` must be a regular file).
 let validCapture = Configurator.testdata.appendingPathComponent("hdlc/lge450-gbt-2-messages.hex").path

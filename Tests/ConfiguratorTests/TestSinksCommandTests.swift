@@ -6,8 +6,8 @@ import TestThreads
 /// `smartmeter-config test-sinks` against a real mosquitto with TLS and passwords.
 @Suite("smartmeter-config test-sinks", .onOwnThread, .serialized)
 struct TestSinksCommandTests {
-    let scratch: Scratch
-    init() throws { scratch = try Scratch() }
+    let scratch: TestFolder
+    init() throws { scratch = try TestFolder() }
 
     static let reader = "[reader0]\ntype = lge450\nport = /dev/null\n"
 

@@ -28,7 +28,7 @@ struct WebConfiguratorBrowserTests {
         let meter = try DetectCommandTests.MeterLine(speed: B2400, parity: "E", dataBits: 8,
                                                      chunks: try DetectCommandTests.frames("hdlc/lge450-encrypted-gbt.hex"))
         defer { meter.stop() }
-        let work = try Scratch()
+        let work = try TestFolder()
         // The stand-in systemctl: restart (re)starts the real collector on the saved file, status shows its log.
         let systemctl = try work.write("systemctl", """
             #!/bin/sh

@@ -7,7 +7,7 @@ import Testing
 final class WebConfiguratorServer {
     static let password = "correct horse battery"
 
-    let scratch: Scratch
+    let scratch: TestFolder
     let config: String
     let hashFile: String
     let port: Int
@@ -17,7 +17,7 @@ final class WebConfiguratorServer {
     /// `password`: set with `web-password` first (nil: none). `configText`: the file before (nil: no file).
     init(password: String? = WebConfiguratorServer.password, configText: String? = nil,
          environment: [String: String] = [:]) throws {
-        scratch = try Scratch()
+        scratch = try TestFolder()
         config = scratch.file("datacollector.ini")
         hashFile = scratch.file("web-password")
         log = scratch.file("serve.log")

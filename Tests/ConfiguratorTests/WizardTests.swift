@@ -6,11 +6,11 @@ import TestThreads
 /// `smartmeter-config wizard` through a real pseudo-terminal and with piped answers; the written file is checked.
 @Suite("smartmeter-config wizard", .onOwnThread)
 struct WizardTests {
-    let scratch: Scratch
+    let scratch: TestFolder
     let devices: String
 
     init() throws {
-        scratch = try Scratch()
+        scratch = try TestFolder()
         devices = scratch.file("dev")
         try FileManager.default.createDirectory(atPath: devices + "/serial/by-id", withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: devices + "/ttyUSB0", withDestinationPath: "/dev/null")

@@ -18,8 +18,7 @@ struct MQTTClientTests {
         let (subscriber, subscriberLog) = try client(subscriberSettings)
         defer { subscriber.close() }
         #expect(subscriberLog.wait(for: EventLog.isConnected) != nil, "subscriber connects")
-        try subscriber.subscribe("smartmeter/#", qos: 1)
-        usleep(200_000)
+        #expect(try subscriberLog.subscribe(subscriber, to: "smartmeter/#"), "the subscription is in place")
         let (publisher, log) = try client(settings)
         defer { publisher.close() }
         #expect(log.wait(for: EventLog.isConnected) != nil, "publisher connects: \(log.all)")
@@ -146,7 +145,8 @@ struct MQTTClientTests {
         let (client, log) = try Self.client(MQTTSettings(port: broker.port, username: "meter", password: "wrong",
                                                          clientID: "refused"))
         defer { client.close() }
-        usleep(3_500_000)   // attempts at 0, 1 and 3 s
+        // Attempts at 0, 1 and 3 s: the third refusal, or 10 s.
+        eventually(timeout: 10) { log.all.filter(EventLog.isFailure).count >= 3 }
         let failures = log.all.filter(EventLog.isFailure).map(EventLog.failureText)
         #expect((2...4).contains(failures.count), "\(failures)")
         #expect(Set(failures) == ["mqtt://127.0.0.1:\(broker.port) refused the connection: Connection Refused: not authorised."],
