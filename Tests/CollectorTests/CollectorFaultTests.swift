@@ -36,35 +36,31 @@ struct CollectorFaultTests {
         return collector
     }
 
-    /// Telegram numbers of the records waiting in an MQTT (`mqttjson`) spool, opened as the collector opens it. Only
-    /// while no collector runs: opening cuts what looks like a torn tail, which a live writer may be writing.
-    static func mqttSpool(_ path: String) throws -> (indices: [Int], spool: DiskSpool) {
+    /// Telegram numbers of the records waiting in a spool, opened as the collector opens it, each record decoded
+    /// by `decode` (nil: not an intact record). Only while no collector runs: opening cuts what looks like a torn tail,
+    /// which a live writer may be writing.
+    static func spooled<Record>(_ path: String, _ decode: ([UInt8]) -> Record?,
+                                index: (Record) -> Int?) throws -> (indices: [Int], spool: DiskSpool) {
         let spool = try DiskSpool(directory: URL(fileURLWithPath: path), maximumBytes: 100 << 20)
         var indices: [Int] = []
         var cursor = spool.head
-        while let (record, next) = spool.record(at: cursor) {
-            let message = MQTTMessage(spoolRecord: record)
-            #expect(message != nil, "an intact record")
-            if let message, let index = SteadyMeter.index(inJSON: String(decoding: message.payload, as: UTF8.self)) {
-                indices.append(index)
-            }
+        while let (bytes, next) = spool.record(at: cursor) {
+            let record = decode(bytes)
+            #expect(record != nil, "an intact record")
+            if let record, let number = index(record) { indices.append(number) }
             cursor = next
         }
         return (indices, spool)
     }
 
-    /// Telegram numbers of the readings waiting in a PostgreSQL spool (only while no collector runs).
+    /// Telegram numbers of the messages waiting in an MQTT (`mqttjson`) spool.
+    static func mqttSpool(_ path: String) throws -> (indices: [Int], spool: DiskSpool) {
+        try spooled(path, MQTTMessage.init(spoolRecord:)) { SteadyMeter.index(inJSON: String(decoding: $0.payload, as: UTF8.self)) }
+    }
+
+    /// Telegram numbers of the readings waiting in a PostgreSQL spool.
     static func postgresSpool(_ path: String) throws -> (indices: [Int], spool: DiskSpool) {
-        let spool = try DiskSpool(directory: URL(fileURLWithPath: path), maximumBytes: 100 << 20)
-        var indices: [Int] = []
-        var cursor = spool.head
-        while let (record, next) = spool.record(at: cursor) {
-            let rows = PremisesRows(spoolRecord: record)
-            #expect(rows != nil, "an intact record")
-            if let time = rows?.electricity.first?.time { indices.append(Int(time - firstTelegramTime)) }
-            cursor = next
-        }
-        return (indices, spool)
+        try spooled(path, PremisesRows.init(spoolRecord:)) { rows in rows.electricity.first.map { Int($0.time - firstTelegramTime) } }
     }
 
     /// Telegram numbers stored in elec_measurement, and the row count.

@@ -36,6 +36,17 @@ struct MQTTFaultTests {
         return collector
     }
 
+    /// A meter on a pty and a collector publishing its readings to `broker`, started and past `line` in its log.
+    static func meterAndCollector(publishingTo broker: MosquittoBroker, in directory: TestFolder, sinkKeys: String = "",
+                                  until line: String = "connected to mqtt://") throws -> (pty: PtyPair, collector: RunningProcess) {
+        let pty = PtyPair(directory: directory)
+        try pty.plug()
+        let collector = try startCollector(config(pty, directory: directory, port: broker.port, sinkKeys: sinkKeys),
+                                           directory: directory)
+        #expect(eventually(timeout: 10) { collector.stderr.contents.contains(line) }, "\(collector.stderr.contents)")
+        return (pty, collector)
+    }
+
     /// Lets a new subscriber attach to a restarted broker before the collector can reconnect (else the readings it
     /// sends first would go to nobody): the collector is frozen for that moment; the meter keeps writing into the pty.
     static func restart(_ broker: MosquittoBroker, collector: RunningProcess, subscribe: () throws -> Void) throws {
@@ -49,12 +60,8 @@ struct MQTTFaultTests {
     func brokerKilledRepeatedly() throws {
         let directory = try TestFolder()
         let broker = try MosquittoBroker(listenerOptions: ["max_queued_messages 0"])
-        let pty = PtyPair(directory: directory)
-        try pty.plug()
         var subscribers = [try ReadingSubscriber(port: broker.port)]
-        let collector = try Self.startCollector(Self.config(
-            pty, directory: directory, port: broker.port), directory: directory)
-        #expect(eventually(timeout: 10) { collector.stderr.contents.contains("connected to mqtt://") }, "\(collector.stderr.contents)")
+        let (pty, collector) = try Self.meterAndCollector(publishingTo: broker, in: directory)
 
         let total = 400
         let meter = SteadyMeter(pty: pty, perSecond: 50, count: total)
@@ -87,12 +94,9 @@ struct MQTTFaultTests {
         let directory = try TestFolder()
         let broker = try MosquittoBroker(listenerOptions: ["max_queued_messages 0"],
                                          passwords: ["meter": "right", "reader": "reader-secret"])
-        let pty = PtyPair(directory: directory)
-        try pty.plug()
         let subscriber = try ReadingSubscriber(port: broker.port, username: "reader", password: "reader-secret")
-        let collector = try Self.startCollector(Self.config(
-            pty, directory: directory, port: broker.port, sinkKeys: "username = meter\npassword = typo"), directory: directory)
-        #expect(eventually(timeout: 10) { collector.stderr.contents.contains("not authorised") }, "\(collector.stderr.contents)")
+        let (pty, collector) = try Self.meterAndCollector(publishingTo: broker, in: directory,
+                                                          sinkKeys: "username = meter\npassword = typo", until: "not authorised")
 
         let total = 60
         let meter = SteadyMeter(pty: pty, perSecond: 20, count: total)
@@ -163,12 +167,8 @@ struct MQTTFaultTests {
     func brokerStalled() throws {
         let directory = try TestFolder()
         let broker = try MosquittoBroker(listenerOptions: ["max_queued_messages 0"])
-        let pty = PtyPair(directory: directory)
-        try pty.plug()
         let subscriber = try ReadingSubscriber(port: broker.port)
-        let collector = try Self.startCollector(Self.config(
-            pty, directory: directory, port: broker.port, sinkKeys: "keepalive = 5"), directory: directory)
-        #expect(eventually(timeout: 10) { collector.stderr.contents.contains("connected to mqtt://") }, "\(collector.stderr.contents)")
+        let (pty, collector) = try Self.meterAndCollector(publishingTo: broker, in: directory, sinkKeys: "keepalive = 5")
 
         let total = 400
         let meter = SteadyMeter(pty: pty, perSecond: 20, count: total)

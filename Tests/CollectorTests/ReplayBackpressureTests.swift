@@ -169,22 +169,31 @@ struct ReplayBackpressureTests {
         #expect(run.stderr.contains("dropped (queue full) 0, queued 0 sink=sink0/postgresql"), "\(run.stderr.suffix(3000))")
     }
 
+    /// A FIFO whose pipe is full and that nobody reads: a sink writing into it is stuck until `holder` is read.
+    static func stuckFIFO(_ directory: TestFolder) -> (path: String, holder: Int32) {
+        let fifo = directory.file("fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let holder = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC)
+        let filler = [UInt8](repeating: 0x0A, count: 4096)
+        while filler.withUnsafeBytes({ write(holder, $0.baseAddress, $0.count) }) > 0 {}
+        return (fifo, holder)
+    }
+
+    /// An E450 reader (`input`: its file or port) into a JSON-lines sink on `fifo` (queue_size 10) and a CSV sink.
+    static func stuckSinkConfiguration(_ input: KeyValuePairs<String, Any>, fifo: String, directory: TestFolder) -> String {
+        Ini.reader(0, "lge450", input) + "timezone = Europe/Zurich\n" + Ini.sink(0, "jsonl", ["file": fifo, "queue_size": 10])
+            + Ini.sink(1, "csv", ["directory": directory.file("csv")]) + Ini.logging()
+    }
+
     /// A replayed file whose sink is stuck (a pipe nobody reads) waits for it: nothing is dropped, the process stays
     /// until SIGTERM, and then the stuck sink is abandoned with its readings counted as queued, not dropped.
     @Test("a file waits for a stuck sink instead of dropping; SIGTERM still ends it")
     func fileWaitsForAStuckSink() throws {
         let directory = try TestFolder()
-        let fifo = directory.file("fifo")
-        #expect(mkfifo(fifo, 0o600) == 0)
-        let holder = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC)
+        let (fifo, holder) = Self.stuckFIFO(directory)
         defer { close(holder) }
-        let filler = [UInt8](repeating: 0x0A, count: 4096)
-        while filler.withUnsafeBytes({ write(holder, $0.baseAddress, $0.count) }) > 0 {}
         let capture = try Self.writeCapture(directory, count: 300)
-        let ini = try directory.write("c.ini", Ini.reader(0, "lge450", ["file": capture, "timezone": "Europe/Zurich"]) +
-            Ini.sink(0, "jsonl", ["file": fifo, "queue_size": "10"]) +
-            Ini.sink(1, "csv", ["directory": directory.file("csv")]) +
-            Ini.logging("INFO"))
+        let ini = try directory.write("c.ini", Self.stuckSinkConfiguration(["file": capture], fifo: fifo, directory: directory))
         let collector = try launchCollector(["-c", ini])
         // The stuck sink holds one batch in its write and at most `queue_size` queued: the reader waits for it, so
         // the other sink gets at most those readings and the rest of the chunk the reader was handing out (one 64 KiB
@@ -210,16 +219,9 @@ struct ReplayBackpressureTests {
         let pty = PtyPair(directory: directory)
         try pty.plug()
         defer { pty.unplug() }
-        let fifo = directory.file("fifo")
-        #expect(mkfifo(fifo, 0o600) == 0)
-        let holder = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC)
+        let (fifo, holder) = Self.stuckFIFO(directory)
         defer { close(holder) }
-        let filler = [UInt8](repeating: 0x0A, count: 4096)
-        while filler.withUnsafeBytes({ write(holder, $0.baseAddress, $0.count) }) > 0 {}
-        let ini = try directory.write("c.ini", Ini.reader(0, "lge450", ["port": pty.meter, "timezone": "Europe/Zurich"]) +
-            Ini.sink(0, "jsonl", ["file": fifo, "queue_size": "10"]) +
-            Ini.sink(1, "csv", ["directory": directory.file("csv")]) +
-            Ini.logging("INFO"))
+        let ini = try directory.write("c.ini", Self.stuckSinkConfiguration(["port": pty.meter], fifo: fifo, directory: directory))
         let collector = try launchCollector(["-c", ini])
         defer { if collector.isRunning { collector.signal(SIGKILL) } }
         #expect(eventually(timeout: 20) { collector.stderr.contents.contains("reading lge450 on \(pty.meter)") })
