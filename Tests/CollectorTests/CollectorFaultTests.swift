@@ -18,10 +18,7 @@ struct CollectorFaultTests {
             Ini.sink(0, "mqttjson", ["host": "127.0.0.1", "port": mqttPort, "client_id": "collector-fault",
                                      "spool_dir": mqttSpool])
         if let postgres {
-            text += Ini.sink(1, "postgresql", ["host": "127.0.0.1", "port": postgres.port, "user": "postgres",
-                                           "password": PostgresServer.password, "sslmode": "disable",
-                                           "spool_dir": postgresSpool]) +
-                "\(postgresKeys)\n"
+            text += postgres.sinkSection(1, spool: postgresSpool) + "\(postgresKeys)\n"
         }
         if let files {
             text += Ini.sink(2, "jsonl", ["file": files.file("readings.jsonl")]) +

@@ -12,19 +12,7 @@ let dsmrTestdata = testdata.deletingLastPathComponent().appendingPathComponent("
 @Suite("PostgreSQL sink", .onOwnThread, .serialized, .enabled(if: PostgresServer.isInstalled))
 struct PostgreSQLSinkTests {
     static func sinkSection(_ server: PostgresServer, spool: String, type: String = "postgresql") -> String {
-        """
-        [sink0]
-        type = \(type)
-        host = 127.0.0.1
-        port = \(server.port)
-        user = postgres
-        password = \(PostgresServer.password)
-        sslmode = disable
-        spool_dir = \(spool)
-
-        [logging]
-        default = INFO
-        """
+        server.sinkSection(0, type: type, spool: spool) + "\n" + Ini.logging()
     }
 
     static func number(_ text: String??) -> Double? { text.flatMap { $0 }.flatMap(Double.init) }

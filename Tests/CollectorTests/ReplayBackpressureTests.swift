@@ -150,9 +150,7 @@ struct ReplayBackpressureTests {
     func postgresBesideASlowSink() throws {
         let server = try PostgresServer()
         let directory = try TestFolder()
-        let run = try replay(sinks: Ini.sink(0, "postgresql", ["host": "127.0.0.1", "port": server.port, "user": "postgres",
-                                       "password": PostgresServer.password, "sslmode": "disable",
-                                       "spool_dir": directory.file("spool")]), directory: directory)
+        let run = try replay(sinks: server.sinkSection(0, spool: directory.file("spool")), directory: directory)
         #expect(run.status == 0, "\(run.stderr.suffix(3000))")
         #expect(run.stderr.contains("stored \(Self.messages) readings"), "\(run.stderr.suffix(3000))")
         let counts = try server.query("""

@@ -157,15 +157,8 @@ struct MQTTClientTests {
     func silentBroker() throws {
         // A listening socket that never accepts: the kernel completes the TCP handshake, nothing answers CONNECT.
         let port = FreePort.find()
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        #expect(bound == 0 && listen(listener, 8) == 0)
+        let (listener, bound) = FreePort.loopbackSocket(port, bind)
+        #expect(bound && listen(listener, 8) == 0)
         let log = EventLog()
         let client = try MQTTClient(settings: MQTTSettings(port: port, clientID: "patient-silent"), connectTimeout: 2) {
             log.append($0)

@@ -95,17 +95,26 @@ public enum FreePort {
 
     /// `call` (bind or connect) on a fresh TCP socket with 127.0.0.1:`port`; whether it succeeded.
     private static func onLoopback(_ port: Int, _ call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Bool {
+        let (descriptor, succeeded) = loopbackSocket(port, call)
+        close(descriptor)
+        return succeeded
+    }
+
+    /// A fresh TCP socket (close-on-exec) on which `call` (bind or connect) was made with 127.0.0.1:`port`, and
+    /// whether it succeeded. The caller closes it.
+    public static func loopbackSocket(_ port: Int, _ call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32)
+        -> (descriptor: Int32, succeeded: Bool) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
+        let succeeded = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 call(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
+        return (fd, succeeded)
     }
 }
 

@@ -13,6 +13,12 @@ import Protocols
 public final class PostgresServer {
     public static let binaries = "/usr/lib/postgresql/15/bin"
     public static let password = "secret"
+
+    /// A collector's `[sink<index>]` into this server as its superuser, without TLS, spooling in `spool`.
+    public func sinkSection(_ index: Int, type: String = "postgresql", spool: String) -> String {
+        Ini.sink(index, type, ["host": "127.0.0.1", "port": port, "user": "postgres", "password": Self.password,
+                               "sslmode": "disable", "spool_dir": spool])
+    }
     public let port: Int
     public let directory: URL
     public var dataDirectory: URL { directory.appendingPathComponent("data") }
