@@ -6,12 +6,21 @@ import TestSupport
 /// a spool in `directory`: started, and past its first log lines (the reader runs, the tables are ready). For the
 /// suites that stop and crash the server under it.
 struct FluviusIntoPostgres {
+    let server: PostgresServer
+    let directory: TestFolder
     let pty: PtyPair
     /// The sink's spool folder.
     let spool: String
     let collector: RunningProcess
 
+    /// A server of `flavour` and a folder of the run's own.
+    init(_ flavour: PostgresFlavour) throws {
+        try self.init(try flavour.server(), directory: try TestFolder(), type: flavour.sinkType)
+    }
+
     init(_ server: PostgresServer, directory: TestFolder, type: String = "postgresql") throws {
+        self.server = server
+        self.directory = directory
         pty = PtyPair(directory: directory)
         try pty.plug()
         spool = directory.file("spool")

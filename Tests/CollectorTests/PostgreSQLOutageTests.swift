@@ -11,10 +11,8 @@ struct PostgreSQLOutageTests {
     @Test("server stopped for a minute during a steady stream: the readings wait in the spool, every one stored once",
           arguments: PostgresFlavour.testable)
     func stoppedForAMinute(_ flavour: PostgresFlavour) throws {
-        let server = try flavour.server()
-        let directory = try TestFolder()
-        let run = try FluviusIntoPostgres(server, directory: directory, type: flavour.sinkType)
-        let pty = run.pty, spool = run.spool, collector = run.collector
+        let run = try FluviusIntoPostgres(flavour)
+        let server = run.server, pty = run.pty, spool = run.spool, collector = run.collector
 
         let total = 400
         let meter = SteadyMeter(pty: pty, perSecond: 5, count: total)

@@ -101,10 +101,8 @@ struct PostgreSQLSinkTests {
     @Test("server stopped and crashed mid-stream: every reading is stored exactly once",
           arguments: PostgresFlavour.testable)
     func serverRestartMidStream(_ flavour: PostgresFlavour) throws {
-        let server = try flavour.server()
-        let directory = try TestFolder()
-        let run = try FluviusIntoPostgres(server, directory: directory, type: flavour.sinkType)
-        let pty = run.pty, collector = run.collector
+        let run = try FluviusIntoPostgres(flavour)
+        let server = run.server, pty = run.pty, collector = run.collector
         func storedTimes() -> Int {
             (try? server.query("SELECT count(DISTINCT time) FROM elec_measurement").first?[0]).flatMap { $0.flatMap { Int($0) } } ?? -1
         }

@@ -6,7 +6,6 @@ corrupt Fluvius telegram; its MQTT sink has no broker. Checks that the page show
 live, shows the dropped frame and the sink that is down, keeps the hostile id as text, draws the chart, and logs
 no error (a content security policy violation would be one). Saves a screenshot. Exit status 0 when all hold.
 """
-import argparse
 import os
 import sys
 
@@ -57,13 +56,7 @@ def labels(driver, meter):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--fluvius", required=True)
-    parser.add_argument("--e450", required=True)
-    parser.add_argument("--hostile", required=True)
-    parser.add_argument("--screenshot", required=True)
-    arguments = parser.parse_args()
+    arguments = headless_chromium.arguments("--url", "--fluvius", "--e450", "--hostile", "--screenshot")
 
     driver = headless_chromium.start("1280,2000")
     try:

@@ -6,7 +6,6 @@ key and see validate's message at the key, fix it, add an MQTT sink with a passw
 stand-in systemctl. Checks that the password fields never hold the secret, and that the page logs no error (a
 content security policy violation would be one). Saves screenshots. Exit status 0 when all hold.
 """
-import argparse
 import os
 import sys
 
@@ -37,17 +36,8 @@ def fill(driver, element_id, value):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--password", required=True)
-    parser.add_argument("--port", required=True)
-    parser.add_argument("--wrong-key", required=True)
-    parser.add_argument("--key", required=True)
-    parser.add_argument("--broker-port", required=True)
-    parser.add_argument("--mqtt-user", required=True)
-    parser.add_argument("--mqtt-password", required=True)
-    parser.add_argument("--screenshots", required=True)
-    arguments = parser.parse_args()
+    arguments = headless_chromium.arguments("--url", "--password", "--port", "--wrong-key", "--key", "--broker-port",
+                                            "--mqtt-user", "--mqtt-password", "--screenshots")
 
     def shot(name):
         driver.save_screenshot(os.path.join(arguments.screenshots, f"web-configurator-{name}.png"))

@@ -5,10 +5,19 @@ A script imports it after putting this folder on its path:
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "TestSupport", "Browser"))
     import headless_chromium
 """
+import argparse
 import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+
+
+def arguments(*names):
+    """The command line of a browser test: every option in `names` ("--url", ...) is required and takes a value."""
+    parser = argparse.ArgumentParser()
+    for name in names:
+        parser.add_argument(name, required=True)
+    return parser.parse_args()
 
 
 def start(window_size):
