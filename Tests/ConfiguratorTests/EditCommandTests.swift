@@ -146,6 +146,19 @@ struct EditCommandTests {
         #expect(try Configurator.run(["validate", "-c", path]).status == 0)
     }
 
+    @Test("add-reader and add-sink --name of a section that exists: refused with how to change it, the file unchanged",
+          arguments: [["add-reader", "--type", "dsmr", "--port", "/dev/null", "--name", "reader0"],
+                      ["add-sink", "--type", "logger", "--name", "SINK0"]])
+    func addExistingSection(_ arguments: [String]) throws {
+        let path = try scratch.write("c.ini", Self.userFile)
+        let result = try Configurator.run([arguments[0], "-c", path] + arguments.dropFirst())
+        let name = arguments.last!.lowercased()
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("[\(name)] exists already; change it with 'smartmeter-config set \(name).KEY=VALUE'"),
+                "\(result.stderr)")
+        #expect(scratch.read("c.ini") == Self.userFile)
+    }
+
     @Test("add-reader and add-sink append numbered sections; remove takes a section and its comment")
     func addAndRemove() throws {
         let path = try scratch.write("c.ini", Self.userFile)
