@@ -41,16 +41,8 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$out"
 streams=$root/.build/bench-streams
-step() { echo "== $(date +%H:%M:%S) $*" >&2; }
-
-if [ "$build" = yes ]; then
-    step "release build"
-    for product in smartmeter-datacollector smartmeter-config; do
-        swift build -c release --product "$product" 2>&1 | grep -E "error|Compiling|Build" >&2 || true
-    done
-    # The benchmarks, all of them: a package of their own (Benchmarks/Package.swift), built in Benchmarks/.build.
-    swift build -c release --package-path Benchmarks 2>&1 | grep -E "error|Compiling|Build" >&2 || true
-fi
+. bench/release-build.sh
+if [ "$build" = yes ]; then release_build; fi   # the benchmarks, all of them
 bin=$root/.build/release
 bench=$root/Benchmarks/.build/release
 [ -x "$bin/smartmeter-datacollector" ] && [ -x "$bench/DecodeBenchmark" ] || { echo "release build failed" >&2; exit 1; }

@@ -26,17 +26,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 mkdir -p "$out"
-step() { echo "== $(date +%H:%M:%S) $*" >&2; }
-if [ "$build" = yes ]; then
-    step "release build"
-    for product in smartmeter-datacollector smartmeter-config; do
-        swift build -c release --product "$product" 2>&1 | grep -E "error|Build" >&2 || true
-    done
-    # The benchmarks are a package of their own (Benchmarks/Package.swift), built in Benchmarks/.build.
-    for product in StreamGenerator ReplayBenchmark; do
-        swift build -c release --package-path Benchmarks --product "$product" 2>&1 | grep -E "error|Build" >&2 || true
-    done
-fi
+. bench/release-build.sh
+if [ "$build" = yes ]; then release_build StreamGenerator ReplayBenchmark; fi
 bin=$root/.build/release
 bench=$root/Benchmarks/.build/release
 streams=$root/.build/replay-streams

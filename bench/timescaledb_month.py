@@ -16,6 +16,8 @@ Needs PostgreSQL 15 with TimescaleDB installed (scripts/timescaledb-for-tests) a
 import argparse, json, os, pathlib, re, shutil, socket, subprocess, sys, tempfile, time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from crc16 import arc as crc16_arc  # noqa: E402  the P1 checksum (also for http_load.py)
 BIN = "/usr/lib/postgresql/15/bin"
 
 
@@ -65,15 +67,6 @@ max_wal_size = 4GB
         subprocess.run(as_postgres([BIN + "/pg_ctl", "-D", self.data, "-m", "immediate", "stop"]),
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def crc16_arc(data):
-    crc = 0
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc
 
 
 def telegrams(count):

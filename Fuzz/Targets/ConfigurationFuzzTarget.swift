@@ -25,41 +25,13 @@ enum ConfigurationFuzzTarget {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let example = try [UInt8](Data(contentsOf: repository.appendingPathComponent("etc/datacollector.example.ini")))
+        // Also read by Tests/CollectorTests/ConfigurationValidationTests.swift (validConfigurationBuildsTheTypedModel).
+        let typedModel = try [UInt8](Data(contentsOf: repository.appendingPathComponent("Fuzz/Seeds/typed-model.ini")))
         return [
             FuzzTarget.Seed(name: "etc-datacollector.example.ini", bytes: example),
             FuzzTarget.Seed(name: "default-saveconfig.ini", bytes: Array(DefaultConfiguration.text.utf8)),
             FuzzTarget.Seed(name: "every-sink-key.ini", bytes: Array(everySinkKey.utf8)),
-            // From Tests/CollectorTests/ConfigurationValidationTests.swift (validConfigurationBuildsTheTypedModel).
-            FuzzTarget.Seed(name: "validation-test.ini", bytes: Array("""
-                ; comment
-                [reader1]
-                type = iskraam550
-                port = /dev/serial/by-id/usb-FTDI-if00
-                baudrate = 9600
-                key = 00112233445566778899AABBCCDDEEFF
-                auth_key = "FFEEDDCCBBAA99887766554433221100"
-                systemtime = yes
-                timezone = Europe/Zurich
-                id = kitchen
-
-                [reader0]
-                type = LGE450
-                file = capture.hex   # inline comment
-                replay_speed = realtime
-
-                [sink0]
-                type = csv
-                directory = /tmp/csv
-                [sink1]
-                type = mqtt
-                host = broker.local
-                port = 1883
-                tls = False
-                [logging]
-                default = INFO
-                sink = DEBUG
-
-                """.utf8)),
+            FuzzTarget.Seed(name: "validation-test.ini", bytes: typedModel),
         ]
     })
 

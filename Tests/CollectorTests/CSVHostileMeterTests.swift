@@ -21,8 +21,7 @@ struct CSVHostileMeterTests {
 
     @Test("2 000 made-up ids under ulimit -n 64 beside two real meters, odd ids, odd clocks and formulas")
     func hostileStream() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let count = 40, flood = 2000
         var telegrams: [[UInt8]] = []
         for index in 0..<flood {
@@ -48,17 +47,9 @@ struct CSVHostileMeterTests {
         try pty.plug()
         defer { pty.unplug() }
         let csv = directory.file("csv")
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = fluvius
-            port = \(pty.meter)
-            [sink0]
-            type = csv
-            directory = \(csv)
-            queue_size = 10000
-            [logging]
-            default = INFO
-            """)
+        let ini = try directory.write("c.ini", Ini.reader(0, "fluvius", ["port": pty.meter]) +
+            Ini.sink(0, "csv", ["directory": csv, "queue_size": "10000"]) +
+            Ini.logging("INFO"))
         // The collector with 64 descriptors at most: the old sink ran out after some 50 meters.
         let collector = try RunningProcess("/bin/sh", ["-c", #"ulimit -n 64 && exec "$0" "$@""#, collectorBinary, "-c", ini])
         #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading fluvius on") }, "\(collector.stderr.contents)")

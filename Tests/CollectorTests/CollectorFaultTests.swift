@@ -14,82 +14,51 @@ struct CollectorFaultTests {
     static let firstTelegramTime: Int64 = 1_589_284_800
 
     static func configuration(_ pty: PtyPair, mqttPort: Int, mqttSpool: String, postgres: PostgresServer? = nil,
-                              postgresSpool: String = "", postgresKeys: String = "", files: TemporaryDirectory? = nil) -> String {
-        var text = """
-            [reader0]
-            type = fluvius
-            port = \(pty.meter)
-            [sink0]
-            type = mqttjson
-            host = 127.0.0.1
-            port = \(mqttPort)
-            client_id = collector-fault
-            spool_dir = \(mqttSpool)
-
-            """
+                              postgresSpool: String = "", postgresKeys: String = "", files: TestFolder? = nil) -> String {
+        var text = Ini.reader(0, "fluvius", ["port": pty.meter]) +
+            Ini.sink(0, "mqttjson", ["host": "127.0.0.1", "port": mqttPort, "client_id": "collector-fault",
+                                     "spool_dir": mqttSpool])
         if let postgres {
-            text += """
-                [sink1]
-                type = postgresql
-                host = 127.0.0.1
-                port = \(postgres.port)
-                user = postgres
-                password = \(PostgresServer.password)
-                sslmode = disable
-                spool_dir = \(postgresSpool)
-                \(postgresKeys)
-
-                """
+            text += postgres.sinkSection(1, spool: postgresSpool) + "\(postgresKeys)\n"
         }
         if let files {
-            text += """
-                [sink2]
-                type = jsonl
-                file = \(files.file("readings.jsonl"))
-                [sink3]
-                type = csv
-                directory = \(files.file("csv"))
-
-                """
+            text += Ini.sink(2, "jsonl", ["file": files.file("readings.jsonl")]) +
+                Ini.sink(3, "csv", ["directory": files.file("csv")])
         }
         return text + "[logging]\ndefault = INFO\n"
     }
 
     static func startCollector(_ ini: String) throws -> RunningProcess {
-        let collector = try RunningProcess(collectorBinary, ["-c", ini])
+        let collector = try launchCollector(["-c", ini])
         #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading fluvius on") }, "\(collector.stderr.contents)")
         return collector
     }
 
-    /// Telegram numbers of the records waiting in an MQTT (`mqttjson`) spool, opened as the collector opens it. Only
-    /// while no collector runs: opening cuts what looks like a torn tail, which a live writer may be writing.
-    static func mqttSpool(_ path: String) throws -> (indices: [Int], spool: DiskSpool) {
+    /// Telegram numbers of the records waiting in a spool, opened as the collector opens it, each record decoded
+    /// by `decode` (nil: not an intact record). Only while no collector runs: opening cuts what looks like a torn tail,
+    /// which a live writer may be writing.
+    static func spooled<Record>(_ path: String, _ decode: ([UInt8]) -> Record?,
+                                index: (Record) -> Int?) throws -> (indices: [Int], spool: DiskSpool) {
         let spool = try DiskSpool(directory: URL(fileURLWithPath: path), maximumBytes: 100 << 20)
         var indices: [Int] = []
         var cursor = spool.head
-        while let (record, next) = spool.record(at: cursor) {
-            let message = MQTTMessage(spoolRecord: record)
-            #expect(message != nil, "an intact record")
-            if let message, let index = SteadyMeter.index(inJSON: String(decoding: message.payload, as: UTF8.self)) {
-                indices.append(index)
-            }
+        while let (bytes, next) = spool.record(at: cursor) {
+            let record = decode(bytes)
+            #expect(record != nil, "an intact record")
+            if let record, let number = index(record) { indices.append(number) }
             cursor = next
         }
         return (indices, spool)
     }
 
-    /// Telegram numbers of the readings waiting in a PostgreSQL spool (only while no collector runs).
+    /// Telegram numbers of the messages waiting in an MQTT (`mqttjson`) spool.
+    static func mqttSpool(_ path: String) throws -> (indices: [Int], spool: DiskSpool) {
+        try spooled(path, MQTTMessage.init(spoolRecord:)) { SteadyMeter.index(inJSON: String(decoding: $0.payload, as: UTF8.self)) }
+    }
+
+    /// Telegram numbers of the readings waiting in a PostgreSQL spool.
     static func postgresSpool(_ path: String) throws -> (indices: [Int], spool: DiskSpool) {
-        let spool = try DiskSpool(directory: URL(fileURLWithPath: path), maximumBytes: 100 << 20)
-        var indices: [Int] = []
-        var cursor = spool.head
-        while let (record, next) = spool.record(at: cursor) {
-            let rows = PremisesRows(spoolRecord: record)
-            #expect(rows != nil, "an intact record")
-            if let time = rows?.electricity.first?.time { indices.append(Int(time - firstTelegramTime)) }
-            cursor = next
-        }
-        return (indices, spool)
+        try spooled(path, PremisesRows.init(spoolRecord:)) { rows in rows.electricity.first.map { Int($0.time - firstTelegramTime) } }
     }
 
     /// Telegram numbers stored in elec_measurement, and the row count.
@@ -104,8 +73,7 @@ struct CollectorFaultTests {
 
     @Test("SIGKILL at random moments while the MQTT and PostgreSQL spools fill and while they drain: each opens intact, nothing is lost, PostgreSQL stores every reading once")
     func killedWhileSpooling() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let server = try PostgresServer()
         server.stop()
         let mqttPort = FreePort.find()
@@ -117,12 +85,13 @@ struct CollectorFaultTests {
         var next = 0
         var spooled: (mqtt: [Int], postgres: [Int]) = ([], [])
         var moments: [UInt32] = []
+        var (random, seed) = SeededGenerator.forTiming()   // SMARTMETER_TEST_SEED=<seed> replays the kill moments
         // The servers are down: readings only accumulate. Killed four times while the meter sends.
         for round in 0..<4 {
             let collector = try Self.startCollector(ini)
             let meter = SteadyMeter(pty: pty, perSecond: 50, first: next, count: 200)
             meter.start()
-            let moment = UInt32.random(in: 200_000...900_000)
+            let moment = UInt32.random(in: 200_000...900_000, using: &random)
             moments.append(moment)
             usleep(moment)
             collector.signal(SIGKILL)
@@ -137,9 +106,9 @@ struct CollectorFaultTests {
             for (name, indices, spool, before) in checks {
                 // What was spooled before is still there, in order, and this round added a gapless run of its own
                 // telegrams (those still in memory at the kill are gone: only the spool is durable).
-                #expect(Array(indices.prefix(before.count)) == before, "\(name) round \(round), moments \(moments)")
+                #expect(Array(indices.prefix(before.count)) == before, "\(name) round \(round), moments \(moments), seed \(seed)")
                 let added = Array(indices.dropFirst(before.count))
-                #expect(added == Array(first..<(first + added.count)), "\(name) round \(round): \(added)")
+                #expect(added == Array(first..<(first + added.count)), "\(name) round \(round): \(added), seed \(seed)")
                 #expect(spool.discardedTailBytes < 64 << 10, "at most a record torn by the kill")
             }
             spooled = (try Self.mqttSpool(mqttSpool).indices, try Self.postgresSpool(postgresSpool).indices)
@@ -152,13 +121,14 @@ struct CollectorFaultTests {
         try server.start()
         for _ in 0..<2 {
             let collector = try Self.startCollector(ini)
-            usleep(UInt32.random(in: 50_000...400_000))
+            usleep(UInt32.random(in: 50_000...400_000, using: &random))
             collector.signal(SIGKILL)
             _ = collector.waitForExit(timeout: 5)
         }
         let collector = try Self.startCollector(ini)
         let expected = Set(spooled.mqtt)
-        #expect(eventually(timeout: 30) { Set(subscriber.indices).isSuperset(of: expected) }, "\(collector.stderr.contents)")
+        #expect(eventually(timeout: 30) { Set(subscriber.indices).isSuperset(of: expected) },
+                "seed \(seed): \(collector.stderr.contents)")
         #expect(eventually(timeout: 30) { (try? Self.storedIndices(server).indices) == Set(spooled.postgres) },
                 "\(collector.stderr.contents)")
         collector.signal(SIGTERM)
@@ -173,8 +143,7 @@ struct CollectorFaultTests {
 
     /// Root, and allowed to mount (a container without CAP_SYS_ADMIN is not): a small tmpfs mounts and unmounts.
     static let canMountTmpfs: Bool = {
-        guard getuid() == 0, let directory = try? TemporaryDirectory() else { return false }
-        defer { directory.cleanUp() }
+        guard getuid() == 0, let directory = try? TestFolder() else { return false }
         guard (try? Shell.run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", directory.path])) != nil else { return false }
         _ = try? Shell.run("/bin/umount", [directory.path])
         return true
@@ -183,8 +152,7 @@ struct CollectorFaultTests {
     @Test("the spool's disk fills up (256 kB left on a tmpfs): logged once, the oldest dropped and counted, the newest all delivered; normal again when space returns",
           .enabled(if: canMountTmpfs, "needs root allowed to mount a tmpfs (mount -t tmpfs)"))
     func diskFull() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let disk = directory.file("disk")
         try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: true)
         try Shell.run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", disk])
@@ -232,8 +200,7 @@ struct CollectorFaultTests {
 
     @Test("SIGTERM in the middle of a flood with MQTT, PostgreSQL, CSV and JSON-lines sinks: exits within 2 s, and every reading is delivered or waits in a flushed spool")
     func terminatedUnderLoad() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let server = try PostgresServer()
         let broker = try MosquittoBroker(listenerOptions: ["max_queued_messages 0"])
         let subscriber = try ReadingSubscriber(port: broker.port)
@@ -264,11 +231,11 @@ struct CollectorFaultTests {
         let lines = try jsonLines(directory.file("readings.jsonl"))
         #expect(lines.count == published, "the JSON-lines sink wrote everything")
 
-        usleep(300_000)   // the subscriber takes the last messages
         let (mqttWaiting, mqttFile) = try Self.mqttSpool(mqttSpool)
         #expect(mqttFile.discardedTailBytes == 0)
+        // The subscriber takes the last messages the broker still forwards.
+        #expect(eventually(timeout: 10) { Set(subscriber.indices).union(mqttWaiting) == all }, "MQTT: every reading delivered or spooled")
         let received = Set(subscriber.indices)
-        #expect(received.union(mqttWaiting) == all, "MQTT: every reading delivered or spooled")
         #expect(received.intersection(mqttWaiting).count <= MQTTFaultTests.window, "only unacknowledged ones stay spooled")
 
         let (postgresWaiting, postgresFile) = try Self.postgresSpool(postgresSpool)

@@ -8,21 +8,10 @@ import TestThreads
 /// The command line: exit statuses, `--saveconfig`, the built-in default and configuration errors end to end.
 @Suite(.onOwnThread) struct CommandLineTests {
     @Test func invalidConfigurationListsEveryProblemAndOpensNothing() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let ini = try directory.write("bad.ini", """
-            [reader0]
-            type = lge451
-            port = /dev/ttyUSB0
-            key = 0011
-            [sink0]
-            type = csv
-            directory = \(directory.file("csv"))
-            [sink1]
-            type = jsonl
-            file = \(directory.file("out.jsonl"))
-            fiel = x
-            """)
+        let directory = try TestFolder()
+        let ini = try directory.ini(Ini.reader(0, "lge451", ["port": "/dev/ttyUSB0", "key": "0011"]),
+                                    Ini.sink(0, "csv", ["directory": directory.file("csv")]),
+                                    Ini.sink(1, "jsonl", ["file": directory.file("out.jsonl"), "fiel": "x"]))
         let result = try runCollector(["-c", ini])
         #expect(result.status == 2)
         #expect(result.stdout.isEmpty)
@@ -37,8 +26,7 @@ import TestThreads
     }
 
     @Test func syntaxErrorsExitWithStatus2() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let ini = try directory.write("bad.ini", "[reader0\ntype = lge450\n")
         let result = try runCollector(["-c", ini])
         #expect(result.status == 2)
@@ -46,16 +34,14 @@ import TestThreads
     }
 
     @Test func badEnvironmentVariableIsAConfigurationError() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let result = try runCollector(["-c", directory.file("none.ini")], environment: ["SMARTMETER__READER0__TYPE": "nope"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("environment SMARTMETER__READER0__TYPE: [reader0] type: unknown meter type 'nope'"))
     }
 
     @Test func saveconfigWritesAFileThatParsesAndValidates() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let path = directory.file("datacollector.ini")
         let first = try runCollector(["--saveconfig", "-c", path])
         #expect(first.status == 0)
@@ -88,8 +74,7 @@ import TestThreads
     }
 
     @Test func saveconfigGoesToTheDefaultPath() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let result = try runCollector(["-s"], directory: directory.path)
         #expect(result.status == 0)
         #expect(FileManager.default.fileExists(atPath: directory.file("datacollector.ini")))
@@ -111,11 +96,10 @@ import TestThreads
     /// Without a file the built-in default runs: it warns, starts the MQTT sink towards 127.0.0.1:1883 (spooling in
     /// ./spool while no broker answers), keeps retrying the missing /dev/ttyUSB0, and stops cleanly on SIGTERM.
     @Test func missingFileRunsTheBuiltInDefault() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         // (The default's web face listens on 127.0.0.1:8180; here on a free port, as other tests may run at once.)
         let webPort = FreePort.find()
-        let running = try RunningProcess(collectorBinary, ["-c", directory.file("absent.ini"), "--dev"],
+        let running = try launchCollector(["-c", directory.file("absent.ini"), "--dev"],
                                          environment: ["SMARTMETER__READER0__PORT": directory.file("ttyUSB0"),
                                                        "SMARTMETER__HTTP__LISTEN": "127.0.0.1:\(webPort)"],
                                          directory: directory.path)
@@ -134,18 +118,10 @@ import TestThreads
     }
 
     @Test func environmentOverridesAFileValue() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = lge450
-            file = /nonexistent.hex
-            timezone = Europe/Zurich
-            [sink0]
-            type = jsonl
-            file = \(directory.file("out.jsonl"))
-            """)
-        let capture = testdata.appendingPathComponent(LGE450Capture.name + ".hex").path
+        let directory = try TestFolder()
+        let ini = try directory.ini(Ini.reader(0, "lge450", ["file": "/nonexistent.hex", "timezone": "Europe/Zurich"]),
+                                    Ini.sink(0, "jsonl", ["file": directory.file("out.jsonl")]))
+        let capture = LGE450Capture.path
         let result = try runCollector(["-c", ini, "-d"], environment: ["SMARTMETER__READER0__FILE": capture])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("[reader0] file = \(capture) from environment SMARTMETER__READER0__FILE"))
@@ -157,19 +133,9 @@ import TestThreads
 
     /// Under systemd (JOURNAL_STREAM set) log lines carry the syslog priority for journald, and no timestamp.
     @Test func journaldLogLines() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let capture = testdata.appendingPathComponent(LGE450Capture.name + ".hex").path
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = lge450
-            file = \(capture)
-            [sink0]
-            type = jsonl
-            file = \(directory.file("out.jsonl"))
-            [logging]
-            default = INFO
-            """)
+        let directory = try TestFolder()
+        let ini = try directory.ini(Ini.reader(0, "lge450", ["file": LGE450Capture.path]),
+                                    Ini.sink(0, "jsonl", ["file": directory.file("out.jsonl")]), Ini.logging())
         let journald = try runCollector(["-c", ini], environment: ["JOURNAL_STREAM": "8:12345"])
         #expect(journald.status == 0)
         let lines = journald.stderr.split(separator: "\n")
@@ -183,17 +149,9 @@ import TestThreads
     }
 
     @Test func unwritableSinkExitsWithStatus1() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let capture = testdata.appendingPathComponent(LGE450Capture.name + ".hex").path
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = lge450
-            file = \(capture)
-            [sink0]
-            type = jsonl
-            file = \(directory.file("missing/dir/out.jsonl"))
-            """)
+        let directory = try TestFolder()
+        let ini = try directory.ini(Ini.reader(0, "lge450", ["file": LGE450Capture.path]),
+                                    Ini.sink(0, "jsonl", ["file": directory.file("missing/dir/out.jsonl")]))
         let result = try runCollector(["-c", ini])
         #expect(result.status == 1)
         #expect(result.stderr.contains("[sink0] cannot start the jsonl sink: cannot open \(directory.file("missing/dir/out.jsonl")): No such file or directory"))

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Configuration
 import Protocols
 import Testing
@@ -14,8 +15,7 @@ struct ProblemLines: Error {
     /// (with the file path shortened to `test.ini`).
     static func validate(_ text: String, environment: [String: String] = [:])
         throws -> Result<CollectorConfiguration, ProblemLines> {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let path = try directory.write("test.ini", text)
         let effective = EffectiveConfiguration(try IniDocument.load(path: path), location: .file(path),
                                                environment: environment)
@@ -46,35 +46,8 @@ struct ProblemLines: Error {
     static let reader = "[reader0]\ntype = lge450\nport = /dev/ttyUSB0\n"
 
     @Test func validConfigurationBuildsTheTypedModel() throws {
-        let text = """
-            ; comment
-            [reader1]
-            type = iskraam550
-            port = /dev/serial/by-id/usb-FTDI-if00
-            baudrate = 9600
-            key = 00112233445566778899AABBCCDDEEFF
-            auth_key = "FFEEDDCCBBAA99887766554433221100"
-            systemtime = yes
-            timezone = Europe/Zurich
-            id = kitchen
-
-            [reader0]
-            type = LGE450
-            file = capture.hex   # inline comment
-            replay_speed = realtime
-
-            [sink0]
-            type = csv
-            directory = /tmp/csv
-            [sink1]
-            type = mqtt
-            host = broker.local
-            port = 1883
-            tls = False
-            [logging]
-            default = INFO
-            sink = DEBUG
-            """
+        // Also a seed of the config fuzz target.
+        let text = try String(contentsOf: packageRoot.appendingPathComponent("Fuzz/Seeds/typed-model.ini"), encoding: .utf8)
         let configuration = try Self.validate(text).get()
         #expect(configuration.readers.map(\.name) == ["reader0", "reader1"])
         let file = configuration.readers[0]

@@ -7,6 +7,8 @@ enum LGE450Capture {
     static let source = "LGZ1030653520967"
     static let timestamp = "2026-05-04T09:39:21Z"
     static let csvFile = "LGZ1030653520967_2026-05-04.csv"
+    /// The capture's path.
+    static let path = testdata.appendingPathComponent(name + ".hex").path
 
     /// obis, type, value, unit: every value of the reading, in order.
     static let values: [(obis: String, type: String?, value: String, unit: String?)] = [

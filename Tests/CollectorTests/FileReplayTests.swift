@@ -7,35 +7,27 @@ import TestThreads
 
 /// The collector replaying capture files (`file = ...`) into the logger, CSV and JSON-lines sinks.
 @Suite(.onOwnThread) struct FileReplayTests {
-    static func config(file: String, directory: TemporaryDirectory, extra: String = "", sinks: String? = nil) -> String {
-        """
-        [reader0]
-        type = lge450
-        file = \(file)
-        timezone = Europe/Zurich
-        \(extra)
-        \(sinks ?? """
-        [sink0]
-        type = jsonl
-        file = \(directory.file("readings.jsonl"))
-        [sink1]
-        type = csv
-        directory = \(directory.file("csv"))
-        [sink2]
-        type = logger
-        """)
-        [logging]
-        default = INFO
-        """
+    static func config(file: String, directory: TestFolder, extra: String = "", sinks: String? = nil) -> String {
+        Ini.reader(0, "lge450", ["file": file, "timezone": "Europe/Zurich"]) + extra + "\n"
+            + (sinks ?? Ini.sink(0, "jsonl", ["file": directory.file("readings.jsonl")])
+                + Ini.sink(1, "csv", ["directory": directory.file("csv")]) + Ini.sink(2, "logger"))
+            + Ini.logging()
+    }
+
+    /// Replays `file` into the sinks of `config` (JSON lines, CSV and the logger unless `sinks` says otherwise) and
+    /// expects a clean exit.
+    @discardableResult
+    static func replay(_ file: String, in directory: TestFolder, extra: String = "", sinks: String? = nil,
+                       sourceLocation: SourceLocation = #_sourceLocation) throws -> (status: Int32?, stdout: String, stderr: String) {
+        let ini = try directory.write("c.ini", config(file: file, directory: directory, extra: extra, sinks: sinks))
+        let result = try runCollector(["-c", ini])
+        #expect(result.status == 0, "\(result.stderr)", sourceLocation: sourceLocation)
+        return result
     }
 
     @Test func hexCaptureReachesEverySinkValueByValue() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let capture = testdata.appendingPathComponent(LGE450Capture.name + ".hex").path
-        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory))
-        let result = try runCollector(["-c", ini])
-        #expect(result.status == 0, "\(result.stderr)")
+        let directory = try TestFolder()
+        let result = try Self.replay(LGE450Capture.path, in: directory)
         let readings = try jsonLines(directory.file("readings.jsonl"))
         #expect(readings.count == 1)
         if let reading = readings.first { LGE450Capture.expectJSON(reading) }
@@ -48,14 +40,11 @@ import TestThreads
     }
 
     @Test func rawBinaryCaptureAndSourceOverride() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let bytes = try captureFrames(LGE450Capture.name).flatMap { $0 }
         let capture = directory.file("capture.bin")
         try Data(bytes + bytes + bytes).write(to: URL(fileURLWithPath: capture))
-        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory, extra: "id = kitchen"))
-        let result = try runCollector(["-c", ini])
-        #expect(result.status == 0, "\(result.stderr)")
+        let result = try Self.replay(capture, in: directory, extra: "id = kitchen")
         let readings = try jsonLines(directory.file("readings.jsonl"))
         #expect(readings.count == 3)
         for reading in readings { LGE450Capture.expectJSON(reading, source: "kitchen") }
@@ -64,20 +53,11 @@ import TestThreads
 
     /// The "plain file with telegrams" source: P1 text is replayed as it is, not taken for hex.
     @Test func p1TelegramTextFile() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let telegram = packageRoot.appendingPathComponent("testdata/dsmr/fluvius-v171.txt").path
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = fluvius
-            file = \(telegram)
-            [sink0]
-            type = jsonl
-            file = \(directory.file("readings.jsonl"))
-            [sink1]
-            type = csv
-            directory = \(directory.file("csv"))
-            """)
+        let ini = try directory.ini(Ini.reader(0, "fluvius", ["file": telegram]),
+                                    Ini.sink(0, "jsonl", ["file": directory.file("readings.jsonl")]),
+                                    Ini.sink(1, "csv", ["directory": directory.file("csv")]))
         let result = try runCollector(["-c", ini])
         #expect(result.status == 0, "\(result.stderr)")
         let readings = try jsonLines(directory.file("readings.jsonl"))
@@ -97,16 +77,13 @@ import TestThreads
     }
 
     @Test func csvFilesRotateAtUTCMidnight() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         // Two captures of different days under one source id: one file per day.
         let text = try [LGE450Capture.name, "lge450-gbt-alt-config", LGE450Capture.name].map {
             try String(contentsOf: testdata.appendingPathComponent($0 + ".hex"), encoding: .utf8)
         }.joined(separator: "\n")
         let capture = try directory.write("days.hex", text)
-        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory, extra: "id = m1"))
-        let result = try runCollector(["-c", ini])
-        #expect(result.status == 0, "\(result.stderr)")
+        let result = try Self.replay(capture, in: directory, extra: "id = m1")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.file("csv")).sorted()
         #expect(files == ["m1_2022-11-22.csv", "m1_2026-05-04.csv"])
         LGE450Capture.expectCSV(directory.file("csv/m1_2026-05-04.csv"), readings: 2, source: "m1")
@@ -116,27 +93,18 @@ import TestThreads
     }
 
     @Test func appendsToExistingFilesWithoutSecondHeader() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let capture = testdata.appendingPathComponent(LGE450Capture.name + ".hex").path
-        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory))
-        for _ in 0..<2 {
-            let result = try runCollector(["-c", ini])
-            #expect(result.status == 0, "\(result.stderr)")
-        }
+        let directory = try TestFolder()
+        for _ in 0..<2 { try Self.replay(LGE450Capture.path, in: directory) }
         #expect(try jsonLines(directory.file("readings.jsonl")).count == 2)
         LGE450Capture.expectCSV(directory.file("csv/" + LGE450Capture.csvFile), readings: 2)
     }
 
     @Test func damagedFramesAreDroppedAndDecodingGoesOn() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let good = try String(contentsOf: testdata.appendingPathComponent(LGE450Capture.name + ".hex"), encoding: .utf8)
         let bad = try String(contentsOf: testdata.appendingPathComponent("invalid-lge450-duplicated-segment.hex"), encoding: .utf8)
         let capture = try directory.write("mixed.hex", good + "\nDE AD BE EF 00 11\n" + bad + "\n" + good)
-        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory))
-        let result = try runCollector(["-c", ini])
-        #expect(result.status == 0, "\(result.stderr)")
+        try Self.replay(capture, in: directory)
         let readings = try jsonLines(directory.file("readings.jsonl")).filter { $0["source"] as? String == LGE450Capture.source }
         #expect(readings.count == 2)
         for reading in readings { LGE450Capture.expectJSON(reading) }
@@ -175,17 +143,13 @@ import TestThreads
     /// `replay_speed = realtime` passes readings on with the gaps between their meter timestamps; `max` does not wait.
     @Test(arguments: [ReaderConfiguration.ReplaySpeed.realtime, .max])
     func replaySpeed(_ speed: ReaderConfiguration.ReplaySpeed) throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let bytes = try Self.capture(shiftedBy: 0) + Self.capture(shiftedBy: 1) + Self.capture(shiftedBy: 2)
         let capture = directory.file("three-seconds.bin")
         try Data(bytes).write(to: URL(fileURLWithPath: capture))
-        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory,
-                                                           extra: "replay_speed = \(speed.rawValue)"))
         let started = Date()
-        let result = try runCollector(["-c", ini])
+        try Self.replay(capture, in: directory, extra: "replay_speed = \(speed.rawValue)")
         let elapsed = Date().timeIntervalSince(started)
-        #expect(result.status == 0, "\(result.stderr)")
         let readings = try jsonLines(directory.file("readings.jsonl"))
         #expect(readings.map { $0["timestamp"] as? String } == ["2026-05-04T09:39:21Z", "2026-05-04T09:39:22Z", "2026-05-04T09:39:23Z"])
         switch speed {
@@ -196,23 +160,17 @@ import TestThreads
 
     /// A logger sink whose standard output was closed (SIGPIPE) fails alone; the process and the other sinks go on.
     @Test func closedStandardOutputIsASinkErrorOnly() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let capture = testdata.appendingPathComponent(LGE450Capture.name + ".hex").path
-        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: collectorBinary)
-        process.arguments = ["-c", ini]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try out.fileHandleForReading.close()
-        try runWithSignalsUnblocked { try process.run() }
-        ProcessReaper.register(process)
-        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == 0)
+        let directory = try TestFolder()
+        let ini = try directory.write("c.ini", Self.config(file: LGE450Capture.path, directory: directory))
+        let out = try ChildProcess.pipe()
+        close(out.read)
+        defer { close(out.write) }
+        let process = try RunningProcess(collectorBinary, ["-c", ini], environment: collectorEnvironment(),
+                                         standardOutput: .descriptor(out.write))
+        let status = process.waitForExit(timeout: 20)
+        let log = process.stderr.contents
+        #expect(!process.endedBySignal)
+        #expect(status == 0)
         #expect(log.contains("cannot write standard output: Broken pipe"), "\(log)")
         #expect(try jsonLines(directory.file("readings.jsonl")).count == 1)
         LGE450Capture.expectCSV(directory.file("csv/" + LGE450Capture.csvFile), readings: 1)
@@ -220,19 +178,9 @@ import TestThreads
 
     /// A sink whose writes fail (a full disk) logs the error and counts; the other sinks carry on.
     @Test func failingSinkDoesNotStopTheOthers() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let capture = testdata.appendingPathComponent(LGE450Capture.name + ".hex").path
-        let ini = try directory.write("c.ini", Self.config(file: capture, directory: directory, sinks: """
-            [sink0]
-            type = jsonl
-            file = /dev/full
-            [sink1]
-            type = csv
-            directory = \(directory.file("csv"))
-            """))
-        let result = try runCollector(["-c", ini])
-        #expect(result.status == 0, "\(result.stderr)")
+        let directory = try TestFolder()
+        let result = try Self.replay(LGE450Capture.path, in: directory, sinks: Ini.sink(0, "jsonl", ["file": "/dev/full"])
+                                     + Ini.sink(1, "csv", ["directory": directory.file("csv")]))
         #expect(result.stderr.contains("cannot write 1 readings: cannot write /dev/full: No space left on device"))
         #expect(result.stderr.contains("stopped: written 0, failed 1, dropped (queue full) 0, queued 0 sink=sink0/jsonl"))
         LGE450Capture.expectCSV(directory.file("csv/" + LGE450Capture.csvFile), readings: 1)

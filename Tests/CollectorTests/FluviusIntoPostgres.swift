@@ -6,22 +6,26 @@ import TestSupport
 /// a spool in `directory`: started, and past its first log lines (the reader runs, the tables are ready). For the
 /// suites that stop and crash the server under it.
 struct FluviusIntoPostgres {
+    let server: PostgresServer
+    let directory: TestFolder
     let pty: PtyPair
     /// The sink's spool folder.
     let spool: String
     let collector: RunningProcess
 
-    init(_ server: PostgresServer, directory: TemporaryDirectory, type: String = "postgresql") throws {
+    /// A server of `flavour` and a folder of the run's own.
+    init(_ flavour: PostgresFlavour) throws {
+        try self.init(try flavour.server(), directory: try TestFolder(), type: flavour.sinkType)
+    }
+
+    init(_ server: PostgresServer, directory: TestFolder, type: String = "postgresql") throws {
+        self.server = server
+        self.directory = directory
         pty = PtyPair(directory: directory)
         try pty.plug()
         spool = directory.file("spool")
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = fluvius
-            port = \(pty.meter)
-
-            """ + PostgreSQLSinkTests.sinkSection(server, spool: spool, type: type))
-        let collector = try RunningProcess(collectorBinary, ["-c", ini])
+        let ini = try directory.write("c.ini", Ini.reader(0, "fluvius", ["port": pty.meter]) + PostgreSQLSinkTests.sinkSection(server, spool: spool, type: type))
+        let collector = try launchCollector(["-c", ini])
         self.collector = collector
         #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading fluvius on") }, "\(collector.stderr.contents)")
         #expect(eventually(timeout: 10) { collector.stderr.contents.contains("tables ready") }, "\(collector.stderr.contents)")

@@ -82,8 +82,7 @@ struct GrafanaDashboardTests {
         #expect(Set(queries.map(\.dashboard)) == ["electricity.json", "gas-water.json", "maximum-demand.json"])
 
         let server = try flavour.server()
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         if flavour == .timescale {
             // Set up before the collector, whose file readers end within a second, longer than creating the extension.
             let connection = try server.connect()
@@ -93,18 +92,9 @@ struct GrafanaDashboardTests {
         // A minute of Fluvius telegrams (P+ rising by 1 W per second) besides the captures.
         let minute = try directory.write("minute.txt", "")
         try Data((0..<60).flatMap { try FluviusTelegrams.telegram($0) }).write(to: URL(fileURLWithPath: minute))
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = fluvius
-            file = \(dsmrTestdata.appendingPathComponent("fluvius-v171.txt").path)
-            [reader1]
-            type = fluvius
-            file = \(minute)
-            [reader2]
-            type = lge450
-            file = \(testdata.appendingPathComponent("lge450-gbt-vse2026.hex").path)
-
-            """ + PostgreSQLSinkTests.sinkSection(server, spool: directory.file("spool"), type: flavour.sinkType))
+        let ini = try directory.write("c.ini", Ini.reader(0, "fluvius", ["file": dsmrTestdata.appendingPathComponent("fluvius-v171.txt").path]) +
+            Ini.reader(1, "fluvius", ["file": minute]) +
+            Ini.reader(2, "lge450", ["file": testdata.appendingPathComponent("lge450-gbt-vse2026.hex").path]) + PostgreSQLSinkTests.sinkSection(server, spool: directory.file("spool"), type: flavour.sinkType))
         let result = try runCollector(["-c", ini])
         #expect(result.status == 0, "\(result.stderr)")
 

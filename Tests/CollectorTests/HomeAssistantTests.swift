@@ -111,8 +111,7 @@ struct HomeAssistantTests {
     func homeAssistant() throws {
         let started = Date()
         let venv = try #require(HomeAssistantServer.venv, "HOMEASSISTANT_VENV holds no bin/hass")
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let broker = try MosquittoBroker()
         defer { broker.stop() }
         let watch = EventLog()
@@ -147,22 +146,12 @@ struct HomeAssistantTests {
                 ini += "[reader\(index)]\ntype = \(meter.type)\nport = \(feed.pty.meter)\nid = \(meter.id)-\(layout)\n"
             }
             ini += "[http]\nlisten = \(directory.file("http-" + layout + ".sock"))\n"
-            ini += """
-                [sink0]
-                type = \(layout)
-                host = 127.0.0.1
-                port = \(broker.port)
-                client_id = collector-\(layout)
-                spool_dir = \(directory.file("spool-" + layout))
-                ha_discovery = True
-                [sink1]
-                type = jsonl
-                file = \(directory.file(layout + ".jsonl"))
-                [logging]
-                default = INFO
-
-                """
-            collectors[layout] = try RunningProcess(collectorBinary, ["-c", try directory.write(layout + ".ini", ini)])
+            ini += Ini.section("sink0", ["type": layout, "host": "127.0.0.1", "port": broker.port,
+                                      "client_id": "collector-\(layout)",
+                                      "spool_dir": directory.file("spool-" + layout), "ha_discovery": "True"]) +
+                Ini.sink(1, "jsonl", ["file": directory.file(layout + ".jsonl")]) +
+                Ini.logging("INFO")
+            collectors[layout] = try launchCollector(["-c", try directory.write(layout + ".ini", ini)])
         }
 
         // Every expected entity, with its classes and unit, and nothing else.

@@ -93,30 +93,21 @@ import TestThreads
 
         func stop() {
             stopped.store(true, ordering: .releasing)
-            while !finished.load(ordering: .acquiring) { usleep(10_000) }
-            close(descriptor)
+            // Its thread ends within one read timeout; the descriptor is closed only after it.
+            if eventually(timeout: 10, { self.finished.load(ordering: .acquiring) }) { close(descriptor) }
         }
     }
 
     static let iecTestdata = packageRoot.appendingPathComponent("testdata/iec62056-21")
 
-    static func startCollector(_ pty: PtyPair, directory: TemporaryDirectory, interval: Int = 1) throws -> RunningProcess {
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = siemens_td3511
-            port = \(pty.meter)
-            timezone = Europe/Zurich
-            interval = \(interval)
-            [sink0]
-            type = jsonl
-            file = \(directory.file("readings.jsonl"))
-            [logging]
-            default = INFO
-            """)
-        return try RunningProcess(collectorBinary, ["-c", ini])
+    static func startCollector(_ pty: PtyPair, directory: TestFolder, interval: Int = 1) throws -> RunningProcess {
+        let ini = try directory.write("c.ini", Ini.reader(0, "siemens_td3511", ["port": pty.meter, "timezone": "Europe/Zurich", "interval": interval]) +
+            Ini.sink(0, "jsonl", ["file": directory.file("readings.jsonl")]) +
+            Ini.logging("INFO"))
+        return try launchCollector(["-c", ini])
     }
 
-    static func readings(_ directory: TemporaryDirectory) -> [[String: Any]] {
+    static func readings(_ directory: TestFolder) -> [[String: Any]] {
         (try? jsonLines(directory.file("readings.jsonl"))) ?? []
     }
 
@@ -160,15 +151,36 @@ import TestThreads
 
     static let signOn = Array("/?!\r\n".utf8)
 
+    /// A TD3511 playing `script` on a pty and the collector polling it every second; `stop()` ends both.
+    struct MeterRun {
+        let directory: TestFolder
+        let pty: PtyPair
+        let meter: TD3511
+        let collector: RunningProcess
+
+        init(script: [Answer]) throws {
+            directory = try TestFolder()
+            pty = PtyPair(directory: directory)
+            try pty.plug()
+            meter = try TD3511(feed: pty.feed, script: script)
+            do {
+                collector = try IEC62056ReaderTests.startCollector(pty, directory: directory)
+            } catch {
+                meter.stop()
+                throw error
+            }
+        }
+
+        func stop() {
+            collector.stop()
+            meter.stop()
+        }
+    }
+
     @Test func readoutEveryInterval() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let pty = PtyPair(directory: directory)
-        try pty.plug()
-        let meter = try TD3511(feed: pty.feed, script: [.readout(wrongBCC: false)])
-        defer { meter.stop() }
-        let collector = try Self.startCollector(pty, directory: directory)
-        defer { if collector.process.isRunning { collector.signal(SIGKILL) } }
+        let run = try MeterRun(script: [.readout(wrongBCC: false)])
+        defer { run.stop() }
+        let directory = run.directory, pty = run.pty, meter = run.meter, collector = run.collector
         #expect(eventually(timeout: 40) { Self.readings(directory).count >= 3 })
         collector.signal(SIGTERM)
         #expect(collector.waitForExit(timeout: 5) == 0)
@@ -192,14 +204,9 @@ import TestThreads
     }
 
     @Test func silentMeterIsSignedOnAgainUntilItAnswers() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let pty = PtyPair(directory: directory)
-        try pty.plug()
-        let meter = try TD3511(feed: pty.feed, script: [.silent])
-        defer { meter.stop() }
-        let collector = try Self.startCollector(pty, directory: directory)
-        defer { if collector.process.isRunning { collector.signal(SIGKILL) } }
+        let run = try MeterRun(script: [.silent])
+        defer { run.stop() }
+        let directory = run.directory, pty = run.pty, meter = run.meter, collector = run.collector
         try #require(eventually(timeout: 40) { meter.signOns.count >= 3 })
         #expect(Self.readings(directory).isEmpty)
         // No acknowledgement without an identification; only sign-ons went out.
@@ -221,15 +228,12 @@ import TestThreads
     }
 
     @Test func wrongBCCPublishesNothingAndTheReaderKeepsSigningOn() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let pty = PtyPair(directory: directory)
-        try pty.plug()
-        let meter = try TD3511(feed: pty.feed, script: [.readout(wrongBCC: true)])
-        defer { meter.stop() }
-        let collector = try Self.startCollector(pty, directory: directory)
-        defer { if collector.process.isRunning { collector.signal(SIGKILL) } }
-        try #require(eventually(timeout: 40) { meter.signOns.count >= 3 })
+        let run = try MeterRun(script: [.readout(wrongBCC: true)])
+        defer { run.stop() }
+        let directory = run.directory, pty = run.pty, meter = run.meter, collector = run.collector
+        // Three sign-ons, each acknowledged after the identification (the acknowledgement comes a round trip at
+        // 300 baud after the sign-on: waiting for the sign-ons alone raced it).
+        try #require(eventually(timeout: 40) { meter.signOns.count >= 3 && Self.occurrences(TD3511.ack, in: meter.heard) >= 3 })
         collector.signal(SIGTERM)
         #expect(collector.waitForExit(timeout: 5) == 0)
         #expect(Self.readings(directory).isEmpty)
@@ -244,14 +248,9 @@ import TestThreads
     /// Noise instead of an identification, then a block cut short: neither stalls the reader nor spoils the readout
     /// that follows.
     @Test func noiseAndCutShortBlocksDoNotStall() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let pty = PtyPair(directory: directory)
-        try pty.plug()
-        let meter = try TD3511(feed: pty.feed, script: [.noise, .cutShort, .readout(wrongBCC: false)])
-        defer { meter.stop() }
-        let collector = try Self.startCollector(pty, directory: directory)
-        defer { if collector.process.isRunning { collector.signal(SIGKILL) } }
+        let run = try MeterRun(script: [.noise, .cutShort, .readout(wrongBCC: false)])
+        defer { run.stop() }
+        let directory = run.directory, pty = run.pty, meter = run.meter, collector = run.collector
         #expect(eventually(timeout: 40) { Self.readings(directory).count >= 2 })
         collector.signal(SIGTERM)
         #expect(collector.waitForExit(timeout: 5) == 0)

@@ -13,21 +13,12 @@ struct MQTTFaultTests {
     /// Messages the collector sends before it waits for acknowledgements (`SpooledPublisher.window`).
     static let window = 100
 
-    static func config(_ pty: PtyPair, directory: TemporaryDirectory, port: Int, sinkKeys: String = "") -> String {
-        """
-        [reader0]
-        type = fluvius
-        port = \(pty.meter)
-        [sink0]
-        type = mqttjson
-        host = 127.0.0.1
-        port = \(port)
-        client_id = collector-fault
-        spool_dir = \(directory.file("spool"))
-        \(sinkKeys)
-        [logging]
-        default = INFO
-        """
+    static func config(_ pty: PtyPair, directory: TestFolder, port: Int, sinkKeys: String = "") -> String {
+        (Ini.reader(0, "fluvius", ["port": pty.meter]) +
+            Ini.sink(0, "mqttjson", ["host": "127.0.0.1", "port": port, "client_id": "collector-fault",
+                                     "spool_dir": directory.file("spool")]) +
+            "\(sinkKeys)\n" +
+            Ini.logging("INFO"))
     }
 
     static func occurrences(_ text: String, in log: String) -> Int {
@@ -35,15 +26,26 @@ struct MQTTFaultTests {
     }
 
     /// What is left in the sink's spool (after the collector stopped).
-    static func spooledBytes(_ directory: TemporaryDirectory) throws -> Int {
+    static func spooledBytes(_ directory: TestFolder) throws -> Int {
         try DiskSpool(directory: URL(fileURLWithPath: directory.file("spool")), maximumBytes: 1 << 20).pendingBytes
     }
 
     /// Starts the collector and waits until it reads the pty (what the meter writes before is flushed at open).
-    static func startCollector(_ configuration: String, directory: TemporaryDirectory) throws -> RunningProcess {
-        let collector = try RunningProcess(collectorBinary, ["-c", try directory.write("c.ini", configuration)])
+    static func startCollector(_ configuration: String, directory: TestFolder) throws -> RunningProcess {
+        let collector = try launchCollector(["-c", try directory.write("c.ini", configuration)])
         #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading fluvius on") }, "\(collector.stderr.contents)")
         return collector
+    }
+
+    /// A meter on a pty and a collector publishing its readings to `broker`, started and past `line` in its log.
+    static func meterAndCollector(publishingTo broker: MosquittoBroker, in directory: TestFolder, sinkKeys: String = "",
+                                  until line: String = "connected to mqtt://") throws -> (pty: PtyPair, collector: RunningProcess) {
+        let pty = PtyPair(directory: directory)
+        try pty.plug()
+        let collector = try startCollector(config(pty, directory: directory, port: broker.port, sinkKeys: sinkKeys),
+                                           directory: directory)
+        #expect(eventually(timeout: 10) { collector.stderr.contents.contains(line) }, "\(collector.stderr.contents)")
+        return (pty, collector)
     }
 
     /// Lets a new subscriber attach to a restarted broker before the collector can reconnect (else the readings it
@@ -57,22 +59,18 @@ struct MQTTFaultTests {
 
     @Test("broker killed (SIGKILL) and restarted four times during a steady stream: every reading arrives, in order")
     func brokerKilledRepeatedly() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let broker = try MosquittoBroker(listenerOptions: ["max_queued_messages 0"])
-        let pty = PtyPair(directory: directory)
-        try pty.plug()
         var subscribers = [try ReadingSubscriber(port: broker.port)]
-        let collector = try Self.startCollector(Self.config(
-            pty, directory: directory, port: broker.port), directory: directory)
-        #expect(eventually(timeout: 10) { collector.stderr.contents.contains("connected to mqtt://") }, "\(collector.stderr.contents)")
+        let (pty, collector) = try Self.meterAndCollector(publishingTo: broker, in: directory)
 
         let total = 400
         let meter = SteadyMeter(pty: pty, perSecond: 50, count: total)
         meter.start()
         var pauses: [(UInt32, UInt32)] = []
+        var (random, seed) = SeededGenerator.forTiming()   // SMARTMETER_TEST_SEED=<seed> replays the pauses
         for _ in 0..<4 {
-            let pause = (UInt32.random(in: 200_000...1_000_000), UInt32.random(in: 300_000...1_500_000))
+            let pause = (UInt32.random(in: 200_000...1_000_000, using: &random), UInt32.random(in: 300_000...1_500_000, using: &random))
             pauses.append(pause)
             usleep(pause.0)
             broker.kill()
@@ -81,9 +79,9 @@ struct MQTTFaultTests {
         }
         #expect(meter.waitUntilSent(timeout: 30))
         let arrivals = { subscribers.flatMap(\.indices) }
-        #expect(eventually(timeout: 60) { Set(arrivals()).count >= total }, "pauses \(pauses)")
+        #expect(eventually(timeout: 60) { Set(arrivals()).count >= total }, "pauses \(pauses), seed \(seed)")
         let check = DeliveryCheck(arrivals: arrivals(), count: total)
-        #expect(check.isCompleteInOrder, "\(check); pauses \(pauses)")
+        #expect(check.isCompleteInOrder, "\(check); pauses \(pauses), seed \(seed)")
         #expect(check.duplicates <= 4 * Self.window, "\(check)")
 
         collector.signal(SIGTERM)
@@ -94,16 +92,12 @@ struct MQTTFaultTests {
 
     @Test("login refused (wrong password), then the broker's password file fixed and reloaded: the spool is delivered, the refusal logged once")
     func refusedLoginThenFixed() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let broker = try MosquittoBroker(listenerOptions: ["max_queued_messages 0"],
                                          passwords: ["meter": "right", "reader": "reader-secret"])
-        let pty = PtyPair(directory: directory)
-        try pty.plug()
         let subscriber = try ReadingSubscriber(port: broker.port, username: "reader", password: "reader-secret")
-        let collector = try Self.startCollector(Self.config(
-            pty, directory: directory, port: broker.port, sinkKeys: "username = meter\npassword = typo"), directory: directory)
-        #expect(eventually(timeout: 10) { collector.stderr.contents.contains("not authorised") }, "\(collector.stderr.contents)")
+        let (pty, collector) = try Self.meterAndCollector(publishingTo: broker, in: directory,
+                                                          sinkKeys: "username = meter\npassword = typo", until: "not authorised")
 
         let total = 60
         let meter = SteadyMeter(pty: pty, perSecond: 20, count: total)
@@ -131,8 +125,7 @@ struct MQTTFaultTests {
 
     @Test("the broker's certificate expired, then renewed: refused with the reason, logged once, the spool delivered")
     func expiredCertificateThenRenewed() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let certificates = try TestCertificates.shared()
         let brokerCertificate = directory.file("broker.crt")
         try FileManager.default.copyItem(atPath: certificates.expiredServerCertificate, toPath: brokerCertificate)
@@ -173,15 +166,10 @@ struct MQTTFaultTests {
 
     @Test("broker stalled (SIGSTOP) for 15 s, longer than the keepalive: the stream waits in the spool and arrives complete")
     func brokerStalled() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let broker = try MosquittoBroker(listenerOptions: ["max_queued_messages 0"])
-        let pty = PtyPair(directory: directory)
-        try pty.plug()
         let subscriber = try ReadingSubscriber(port: broker.port)
-        let collector = try Self.startCollector(Self.config(
-            pty, directory: directory, port: broker.port, sinkKeys: "keepalive = 5"), directory: directory)
-        #expect(eventually(timeout: 10) { collector.stderr.contents.contains("connected to mqtt://") }, "\(collector.stderr.contents)")
+        let (pty, collector) = try Self.meterAndCollector(publishingTo: broker, in: directory, sinkKeys: "keepalive = 5")
 
         let total = 400
         let meter = SteadyMeter(pty: pty, perSecond: 20, count: total)

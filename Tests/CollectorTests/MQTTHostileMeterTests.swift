@@ -25,15 +25,6 @@ struct MQTTHostileMeterTests {
         return FluviusTelegrams.withChecksum(text)
     }
 
-    static func eventually(seconds: Double = 15, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(50_000)
-        }
-        return condition()
-    }
-
     static func timestamps(_ log: EventLog, topic: String) -> [String] {
         log.messages.filter { $0.topic == topic }.compactMap { message in
             let text = String(decoding: message.payload, as: UTF8.self)
@@ -45,8 +36,7 @@ struct MQTTHostileMeterTests {
     @Test("poisoned ids between two meters' telegrams: every reading arrives once at both sinks, hostile ids as escaped topics")
     func poisonedIDs() throws {
         let broker = try MosquittoBroker()
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let (client, log) = try MQTTSinkTests.subscriber(port: broker.port)
         defer { client.close() }
         let count = 21
@@ -58,35 +48,22 @@ struct MQTTHostileMeterTests {
         let capture = directory.file("meter.txt")
         try Data(stream).write(to: URL(fileURLWithPath: capture))
         // Two MQTT sinks on one broker, neither with a client_id: each gets its own default id.
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = fluvius
-            file = \(capture)
-
-            [sink0]
-            type = mqtt
-            host = 127.0.0.1
-            port = \(broker.port)
-            spool_dir = \(directory.file("spool0"))
-
-            [sink1]
-            type = mqttjson
-            host = 127.0.0.1
-            port = \(broker.port)
-            spool_dir = \(directory.file("spool1"))
-
-            [logging]
-            default = INFO
-            """)
+        let ini = try directory.write("c.ini", Ini.reader(0, "fluvius", ["file": capture]) +
+            Ini.sink(0, "mqtt", ["host": "127.0.0.1", "port": broker.port, "spool_dir": directory.file("spool0")]) +
+            Ini.sink(1, "mqttjson", ["host": "127.0.0.1", "port": broker.port, "spool_dir": directory.file("spool1")]) +
+            Ini.logging("INFO"))
         let result = try runCollector(["-c", ini])
         #expect(result.status == 0, "\(result.stderr)")
         let expectedTimes = (0..<count).map(HostileTelegrams.utc)
         let hostileCount = count / Self.hostileIDs.count
-        #expect(Self.eventually {
+        #expect(eventually(timeout: 15) {
             log.messages.filter { $0.topic.hasPrefix("smartmeter/") && !$0.topic.hasSuffix("/status")
                 && $0.topic.split(separator: "/").count == 2 }.count >= count * (Self.meters.count + 1)
         }, "\(result.stderr)")
-        usleep(300_000)
+        // Each sink's last message is its "offline" at the end: after it, nothing more of that sink arrives.
+        let host = ProcessInfo.processInfo.hostName
+        let statusTopics = ["sink0", "sink1"].map { "smartmeter/smartmeter-\(host)-\($0)/status" }
+        #expect(eventually(timeout: 15) { statusTopics.allSatisfy { MQTTSinkTests.payloads(log, topic: $0).last == "offline" } })
         for meter in Self.meters {
             #expect(Self.timestamps(log, topic: "smartmeter/\(meter)") == expectedTimes, "mqttjson of \(meter)")
             let powers = log.messages.filter { $0.topic == "smartmeter/\(meter)/ACTIVE_POWER_P" }
@@ -103,7 +80,6 @@ struct MQTTHostileMeterTests {
         #expect(topics.allSatisfy { !$0.unicodeScalars.contains(where: TextSafety.isUnsafe) })
         #expect(topics.contains("smartmeter/a%2B%23") && topics.contains("smartmeter/a%252B%2523"))
         // Each sink its own session: both online once, no flapping.
-        let host = ProcessInfo.processInfo.hostName
         for sink in ["sink0", "sink1"] {
             let status = MQTTSinkTests.payloads(log, topic: "smartmeter/smartmeter-\(host)-\(sink)/status")
             #expect(status == ["online", "offline"], "\(sink): \(status)")
@@ -116,8 +92,7 @@ struct MQTTHostileMeterTests {
     @Test("Home Assistant discovery with hostile ids: each meter's availability and diagnostics at its escaped level")
     func discoveryTopics() throws {
         let broker = try MosquittoBroker()
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let (client, log) = try MQTTSinkTests.subscriber(port: broker.port)
         defer { client.close() }
         // Eight ids: as many as a reader remembers, so the sink finds each one's reader however late it looks.
@@ -128,24 +103,15 @@ struct MQTTHostileMeterTests {
         }
         let capture = directory.file("meter.txt")
         try Data(stream).write(to: URL(fileURLWithPath: capture))
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = fluvius
-            file = \(capture)
-
-            [sink0]
-            type = mqtt
-            host = 127.0.0.1
-            port = \(broker.port)
-            spool_dir = \(directory.file("spool0"))
-            ha_discovery = True
-            """)
+        let ini = try directory.write("c.ini", Ini.reader(0, "fluvius", ["file": capture]) +
+            Ini.sink(0, "mqtt", ["host": "127.0.0.1", "port": broker.port, "spool_dir": directory.file("spool0"),
+                                 "ha_discovery": "True"]))
         let result = try runCollector(["-c", ini])
         #expect(result.status == 0, "\(result.stderr)")
         for id in ids {
             let level = TopicLevel.escape(id)
             // Online with its readings, offline when the collector stops (its reader stops with it).
-            #expect(Self.eventually { MQTTSinkTests.payloads(log, topic: "smartmeter/\(level)/availability") == ["online", "offline"] },
+            #expect(eventually(timeout: 15) { MQTTSinkTests.payloads(log, topic: "smartmeter/\(level)/availability") == ["online", "offline"] },
                     "\(level): \(MQTTSinkTests.payloads(log, topic: "smartmeter/\(level)/availability")) \(result.stderr.suffix(1500))")
             let diagnostics = MQTTSinkTests.payloads(log, topic: "smartmeter/\(level)/diagnostics")
             let counters = diagnostics.first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Int] }
@@ -164,8 +130,7 @@ struct MQTTHostileMeterTests {
     @Test("a spooled message libmosquitto refuses (from an older version's unescaped topic) is dropped once, the rest delivered")
     func refusedSpoolRecord() throws {
         let broker = try MosquittoBroker()
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let (client, log) = try MQTTSinkTests.subscriber(port: broker.port)
         defer { client.close() }
         let spool = try DiskSpool(directory: URL(fileURLWithPath: directory.file("spool")), maximumBytes: 1 << 20)
@@ -178,11 +143,10 @@ struct MQTTHostileMeterTests {
         let publisher = try SpooledPublisher(settings: MQTTSettings(port: broker.port, clientID: "spool-test"), spool: spool,
                                              qos: 1, retain: false) { reports.append($0.text) }
         try publisher.start()
-        #expect(Self.eventually { log.messages.filter { $0.topic.hasPrefix("smartmeter/GOOD/") }.count == 10 },
+        #expect(eventually(timeout: 15) { log.messages.filter { $0.topic.hasPrefix("smartmeter/GOOD/") }.count == 10 },
                 "reports: \(reports.all)")
         #expect(log.messages.filter { $0.topic.hasPrefix("smartmeter/GOOD/") }.map(\.topic) == (0..<10).map { "smartmeter/GOOD/\($0)" })
-        let deadline = Date().addingTimeInterval(5)
-        while publisher.statistics.pendingBytes > 0 && Date() < deadline { usleep(20_000) }
+        eventually(timeout: 5) { publisher.statistics.pendingBytes == 0 }
         let statistics = publisher.statistics
         #expect(statistics.refused == 2)
         #expect(statistics.pendingBytes == 0, "the spool is empty: nothing retried for ever")
@@ -194,23 +158,14 @@ struct MQTTHostileMeterTests {
 
     @Test("the logger sink and the log escape a meter's control and bidi characters")
     func loggerSinkEscapes() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let message = "\u{1B}]0;pwned\u{07}\u{1B}[2J\u{202E}txt.exe"
         let capture = directory.file("meter.txt")
         try Data(try Self.telegram(id: "ID\u{1B}[31m", index: 0, message: message)
                  + Self.telegram(id: Self.meters[0], index: 1)).write(to: URL(fileURLWithPath: capture))
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = fluvius
-            file = \(capture)
-
-            [sink0]
-            type = logger
-
-            [logging]
-            default = DEBUG
-            """)
+        let ini = try directory.write("c.ini", Ini.reader(0, "fluvius", ["file": capture]) +
+            Ini.sink(0, "logger") +
+            Ini.logging("DEBUG"))
         let result = try runCollector(["-c", ini, "-d"])
         #expect(result.status == 0, "\(result.stderr)")
         let unsafe: (Unicode.Scalar) -> Bool = { $0 != "\n" && TextSafety.isUnsafe($0) }

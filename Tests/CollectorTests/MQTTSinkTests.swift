@@ -13,19 +13,12 @@ struct MQTTSinkTests {
         let client = try MQTTClient(settings: MQTTSettings(port: port, clientID: "test-subscriber")) { log.append($0) }
         try client.start()
         #expect(log.wait(for: EventLog.isConnected) != nil)
-        try client.subscribe("#", qos: 1)
-        usleep(200_000)
+        #expect(try log.subscribe(client, to: "#"), "the subscription is in place")
         return (client, log)
     }
 
     static func config(capture: String, port: Int, spool: String, sinks: [String]) -> String {
-        var text = """
-            [reader0]
-            type = lge450
-            file = \(capture)
-            timezone = Europe/Zurich
-
-            """
+        var text = Ini.reader(0, "lge450", ["file": capture, "timezone": "Europe/Zurich"])
         for (index, type) in sinks.enumerated() {
             text += """
                 [sink\(index)]
@@ -47,8 +40,7 @@ struct MQTTSinkTests {
     @Test("mqtt, mqttrldsp and mqttjson payloads of the E450 capture, byte for byte")
     func payloadLayouts() throws {
         let broker = try MosquittoBroker()
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let (client, log) = try Self.subscriber(port: broker.port)
         defer { client.close() }
         let capture = testdata.appendingPathComponent("lge450-gbt-2-messages.hex").path
@@ -56,8 +48,12 @@ struct MQTTSinkTests {
                                                             sinks: ["mqtt", "mqttrldsp", "mqttjson"]))
         let result = try runCollector(["-c", ini])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(log.wait(for: { if case .message("smartmeter/LGZ1030655933512", _) = $0 { true } else { false } }) != nil)
-        usleep(300_000)
+        // Each layout's last message has arrived (the collector has exited: nothing else comes).
+        #expect(eventually(timeout: 10) {
+            Self.payloads(log, topic: "smartmeter/collector-mqtt/status").last == "offline"
+                && !Self.payloads(log, topic: "dt/mqttrldsp/LGZ1030655933512/ds").isEmpty
+                && !Self.payloads(log, topic: "smartmeter/LGZ1030655933512").isEmpty
+        })
         #expect(Self.payloads(log, topic: "smartmeter/LGZ1030655933512/ACTIVE_POWER_P")
                 == [#"{"value":28.0,"timestamp":1625576298,"obis":"1.7.0"}"#])
         #expect(Self.payloads(log, topic: "smartmeter/LGZ1030655933512/POWER_FACTOR")
@@ -75,8 +71,7 @@ struct MQTTSinkTests {
     @Test("broker down while the collector runs: readings stay in the spool and go out at the next start")
     func spoolAcrossRuns() throws {
         let port = FreePort.find()
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let capture = testdata.appendingPathComponent("lge450-gbt-vse2026.hex").path
         let ini = try directory.write("c.ini", Self.config(capture: capture, port: port, spool: directory.path,
                                                             sinks: ["mqttjson"]))
@@ -98,22 +93,11 @@ struct MQTTSinkTests {
 
     @Test("MQTT configuration problems are listed with section and key")
     func configurationProblems() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = lge450
-            port = /dev/ttyUSB0
-            [sink0]
-            type = mqtt
-            host = 127.0.0.1
-            port = 70000
-            username = meter
-            client_cert_path = /etc/cert.pem
-            topic_group = my/group
-            qos = 3
-            ha_discovery_prefix = home/assistant
-            """)
+        let directory = try TestFolder()
+        let ini = try directory.write("c.ini", Ini.reader(0, "lge450", ["port": "/dev/ttyUSB0"]) +
+            Ini.sink(0, "mqtt", ["host": "127.0.0.1", "port": "70000", "username": "meter",
+                                 "client_cert_path": "/etc/cert.pem", "topic_group": "my/group", "qos": "3",
+                                 "ha_discovery_prefix": "home/assistant"]))
         let result = try runCollector(["-c", ini])
         #expect(result.status == 2)
         for expected in ["[sink0] port", "70000 is out of range", "username without password",

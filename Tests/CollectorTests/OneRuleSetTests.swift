@@ -18,7 +18,7 @@ struct OneRuleSetTests {
     enum Case: String, CaseIterable {
         case folderAsFile, fifoAsFile, regularFileAsPort, wildcardTopic, wildcardClientID, topicCutByComment
 
-        func configuration(in directory: TemporaryDirectory) throws -> String {
+        func configuration(in directory: TestFolder) throws -> String {
             let mqtt = "[sink0]\ntype = mqtt\nhost = 127.0.0.1\nport = 1\nspool_dir = \(directory.file("spool"))\n"
             let fileReader = "[reader0]\ntype = lge450\nfile = \(OneRuleSetTests.capture)\n"
             switch self {
@@ -41,14 +41,13 @@ struct OneRuleSetTests {
 
     @Test("the collector exits 2 with the lines validate prints", arguments: Case.allCases)
     func same(_ example: Case) throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let path = try directory.write("c.ini", try example.configuration(in: directory))
         chmod(path, 0o600)
         let collector = try runCollector(["-c", path], timeout: 10)
         #expect(collector.status == 2, "\(collector.stderr)")
         let collectorLines = collector.stderr.split(separator: "\n").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
-        let validate = try RunningProcess(Self.configBinary, ["validate", "-c", path])
+        let validate = try RunningProcess(Self.configBinary, ["validate", "-c", path], environment: collectorEnvironment())
         #expect(validate.waitForExit(timeout: 10) == 1)
         let validateLines = validate.stdout.contents.split(separator: "\n").dropLast().map(String.init)
         #expect(!collectorLines.isEmpty)
@@ -59,8 +58,7 @@ struct OneRuleSetTests {
     @Test("a CSV folder another user owns and can write stops the collector (exit 1) with the reason",
           .enabled(if: geteuid() == 0, "chown to another user needs root"))
     func foreignCSVFolder() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let csv = directory.file("csv")
         mkdir(csv, 0o775)
         chown(csv, getpwnam("nobody")!.pointee.pw_uid, gid_t.max)
@@ -74,12 +72,11 @@ struct OneRuleSetTests {
 
     @Test("an MQTT sink without spool_dir spools in the XDG state folder (no STATE_DIRECTORY), not the working directory")
     func defaultSpool() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let work = directory.file("work"), state = directory.file("state")
         mkdir(work, 0o755)
         let path = try directory.write("c.ini", "[reader0]\ntype = lge450\nfile = \(Self.capture)\n[sink0]\ntype = mqtt\nhost = 127.0.0.1\nport = 1\n")
-        let running = try RunningProcess(collectorBinary, ["-c", path], environment: ["STATE_DIRECTORY": "", "XDG_STATE_HOME": state], directory: work)
+        let running = try launchCollector(["-c", path], environment: ["STATE_DIRECTORY": "", "XDG_STATE_HOME": state], directory: work)
         defer { _ = running.waitForExit(timeout: 0.1) }
         let spool = state + "/smartmeter-datacollector/spool/sink0/spool.dat"
         #expect(eventually(timeout: 10) { FileManager.default.fileExists(atPath: spool) }, "\(running.stderr.contents)")
@@ -88,8 +85,7 @@ struct OneRuleSetTests {
 
     @Test("a replayed file that passes the checks but cannot be read (/proc/self/mem: EIO) ends the collector with 1, not 0")
     func unreadableFile() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let path = try directory.write("c.ini", "[reader0]\ntype = lge450\nfile = /proc/self/mem\n[sink0]\ntype = logger\n")
         let collector = try runCollector(["-c", path], timeout: 10)
         #expect(collector.status == 1, "\(collector.stderr)")

@@ -22,8 +22,7 @@ struct PostgreSQLHostileMeterTests {
     @Test("poisoned telegrams between the readings of two meters: every good reading stored once, the poisoned counted and logged once per reason")
     func poisonedTelegrams() throws {
         let server = try PostgresServer()
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         var stream: [UInt8] = []
         let count = 60
         var poisoned = 0
@@ -41,12 +40,7 @@ struct PostgreSQLHostileMeterTests {
         }
         let capture = directory.file("meter.txt")
         try Data(stream).write(to: URL(fileURLWithPath: capture))
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = fluvius
-            file = \(capture)
-
-            """ + PostgreSQLSinkTests.sinkSection(server, spool: directory.file("spool")))
+        let ini = try directory.write("c.ini", Ini.reader(0, "fluvius", ["file": capture]) + PostgreSQLSinkTests.sinkSection(server, spool: directory.file("spool")))
         let result = try runCollector(["-c", ini])
         #expect(result.status == 0, "\(result.stderr)")
 

@@ -11,11 +11,8 @@ struct PostgreSQLOutageTests {
     @Test("server stopped for a minute during a steady stream: the readings wait in the spool, every one stored once",
           arguments: PostgresFlavour.testable)
     func stoppedForAMinute(_ flavour: PostgresFlavour) throws {
-        let server = try flavour.server()
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let run = try FluviusIntoPostgres(server, directory: directory, type: flavour.sinkType)
-        let pty = run.pty, spool = run.spool, collector = run.collector
+        let run = try FluviusIntoPostgres(flavour)
+        let server = run.server, pty = run.pty, spool = run.spool, collector = run.collector
 
         let total = 400
         let meter = SteadyMeter(pty: pty, perSecond: 5, count: total)
@@ -24,7 +21,8 @@ struct PostgreSQLOutageTests {
         server.stop()
         let stoppedAt = meter.sent
         let sizeBefore = run.spoolBytes
-        usleep(60_000_000)
+        // A minute of the meter's telegrams (5 a second) while the server is down.
+        #expect(meter.waitUntilSent(stoppedAt + 300, timeout: 90))
         let sizeAfter = run.spoolBytes
         try server.start()
         // About 300 readings of 18 rows each, surely more than 200 bytes apiece.

@@ -12,19 +12,7 @@ let dsmrTestdata = testdata.deletingLastPathComponent().appendingPathComponent("
 @Suite("PostgreSQL sink", .onOwnThread, .serialized, .enabled(if: PostgresServer.isInstalled))
 struct PostgreSQLSinkTests {
     static func sinkSection(_ server: PostgresServer, spool: String, type: String = "postgresql") -> String {
-        """
-        [sink0]
-        type = \(type)
-        host = 127.0.0.1
-        port = \(server.port)
-        user = postgres
-        password = \(PostgresServer.password)
-        sslmode = disable
-        spool_dir = \(spool)
-
-        [logging]
-        default = INFO
-        """
+        server.sinkSection(0, type: type, spool: spool) + "\n" + Ini.logging()
     }
 
     static func number(_ text: String??) -> Double? { text.flatMap { $0 }.flatMap(Double.init) }
@@ -32,18 +20,10 @@ struct PostgreSQLSinkTests {
     @Test("P1 (Fluvius) and DLMS (E450) captures fill the Belgian logger's tables in kWh, kW, V, A and m3")
     func p1AndDLMSRows() throws {
         let server = try PostgresServer()
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = fluvius
-            file = \(dsmrTestdata.appendingPathComponent("fluvius-v171.txt").path)
-            [reader1]
-            type = lge450
-            file = \(testdata.appendingPathComponent("lge450-gbt-vse2026.hex").path)
-            timezone = Europe/Zurich
-
-            """ + Self.sinkSection(server, spool: directory.file("spool"), type: "timescaledb"))
+        let directory = try TestFolder()
+        let ini = try directory.write("c.ini", Ini.reader(0, "fluvius", ["file": dsmrTestdata.appendingPathComponent("fluvius-v171.txt").path]) +
+            Ini.reader(1, "lge450", ["file": testdata.appendingPathComponent("lge450-gbt-vse2026.hex").path,
+                                     "timezone": "Europe/Zurich"]) + Self.sinkSection(server, spool: directory.file("spool"), type: "timescaledb"))
         let result = try runCollector(["-c", ini])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("tables ready (plain PostgreSQL"), "\(result.stderr)")
@@ -106,14 +86,8 @@ struct PostgreSQLSinkTests {
     @Test("two M-Bus meters of a DSMR 5 capture: the gas meter's row, the absent meter's placeholder left out")
     func twoMBusMeters() throws {
         let server = try PostgresServer()
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = dsmr
-            file = \(dsmrTestdata.appendingPathComponent("dsmr50-iskra-two-mbus.txt").path)
-
-            """ + Self.sinkSection(server, spool: directory.file("spool")))
+        let directory = try TestFolder()
+        let ini = try directory.write("c.ini", Ini.reader(0, "dsmr", ["file": dsmrTestdata.appendingPathComponent("dsmr50-iskra-two-mbus.txt").path]) + Self.sinkSection(server, spool: directory.file("spool")))
         let result = try runCollector(["-c", ini])
         #expect(result.status == 0, "\(result.stderr)")
         let rows = try server.query("SELECT mbus_id, mbus_type, value::float8, time = '2020-04-26T20:30:01Z' FROM mbus_measurement")
@@ -127,11 +101,8 @@ struct PostgreSQLSinkTests {
     @Test("server stopped and crashed mid-stream: every reading is stored exactly once",
           arguments: PostgresFlavour.testable)
     func serverRestartMidStream(_ flavour: PostgresFlavour) throws {
-        let server = try flavour.server()
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let run = try FluviusIntoPostgres(server, directory: directory, type: flavour.sinkType)
-        let pty = run.pty, collector = run.collector
+        let run = try FluviusIntoPostgres(flavour)
+        let server = run.server, pty = run.pty, collector = run.collector
         func storedTimes() -> Int {
             (try? server.query("SELECT count(DISTINCT time) FROM elec_measurement").first?[0]).flatMap { $0.flatMap { Int($0) } } ?? -1
         }
@@ -170,21 +141,10 @@ struct PostgreSQLSinkTests {
 
     @Test("PostgreSQL configuration problems are listed with section and key")
     func configurationProblems() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = fluvius
-            file = \(testdata.path)/lge450-gbt-2-messages.hex
-            [sink0]
-            type = postgresql
-            database = premises
-            [sink1]
-            type = timescaledb
-            dsn = postgresql://u@h/db
-            port = 5433
-            sslmode = sometimes
-            """)
+        let directory = try TestFolder()
+        let ini = try directory.write("c.ini", Ini.reader(0, "fluvius", ["file": "\(testdata.path)/lge450-gbt-2-messages.hex"]) +
+            Ini.sink(0, "postgresql", ["database": "premises"]) +
+            Ini.sink(1, "timescaledb", ["dsn": "postgresql://u@h/db", "port": "5433", "sslmode": "sometimes"]))
         let result = try runCollector(["-c", ini])
         #expect(result.status == 2)
         for expected in ["[sink0] host", "missing; or set dsn", "[sink1] port", "port is set beside dsn", "[sink1] sslmode",

@@ -12,8 +12,7 @@ struct ProcessReaperDrill {
     func drill() throws {
         let broker = try MosquittoBroker()
         let server = try PostgresServer()
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         defer { pty.unplug() }
@@ -28,7 +27,7 @@ struct ProcessReaperDrill {
             port = \(broker.port)
             spool_dir = \(directory.file("spool"))
             """)
-        let collector = try RunningProcess(collectorBinary, ["-c", ini])
+        let collector = try launchCollector(["-c", ini])
         defer { collector.signal(SIGTERM); _ = collector.waitForExit(timeout: 5) }
         #expect(broker.isRunning && server.isRunning)
         // Long enough for the script to see all four and kill; the script never lets it end.

@@ -12,7 +12,7 @@ final class RepeatingMeter: @unchecked Sendable {
     private(set) var sent = 0
 
     /// `name` keeps the pty links of several meters in one folder apart.
-    init(directory: TemporaryDirectory, message: [UInt8], name: String) throws {
+    init(directory: TestFolder, message: [UInt8], name: String) throws {
         pty = PtyPair(directory: directory, name: name)
         try pty.plug()
         self.message = message

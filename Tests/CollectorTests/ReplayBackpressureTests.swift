@@ -32,7 +32,7 @@ struct ReplayBackpressureTests {
     }
 
     /// `count` messages, one per second of the day, as a binary capture file.
-    static func writeCapture(_ directory: TemporaryDirectory, count: Int) throws -> String {
+    static func writeCapture(_ directory: TestFolder, count: Int) throws -> String {
         let base = try captureFrames(LGE450Capture.name)
         var bytes: [UInt8] = []
         for index in 0..<count { bytes += try capture(index: index, base: base) }
@@ -72,11 +72,7 @@ struct ReplayBackpressureTests {
     }
 
     static func slowSink(_ fifo: String) -> String {
-        """
-        [sink9]
-        type = jsonl
-        file = \(fifo)
-        """
+        Ini.sink(9, "jsonl", ["file": fifo])
     }
 
     /// The timestamps of JSON lines, each checked to be the E450 reading.
@@ -103,22 +99,15 @@ struct ReplayBackpressureTests {
         }
     }
 
-    func replay(sinks: String, directory: TemporaryDirectory) throws -> (status: Int32?, stderr: String, slow: [Substring]) {
+    func replay(sinks: String, directory: TestFolder) throws -> (status: Int32?, stderr: String, slow: [Substring]) {
         let capture = try Self.writeCapture(directory, count: Self.messages)
         let fifo = directory.file("slow.fifo")
         #expect(mkfifo(fifo, 0o600) == 0)
         let slow = SlowPipeReader(fifo)
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = lge450
-            file = \(capture)
-            replay_speed = max
-            timezone = Europe/Zurich
-            \(sinks)
-            \(Self.slowSink(fifo))
-            [logging]
-            default = INFO
-            """)
+        let ini = try directory.write("c.ini", Ini.reader(0, "lge450", ["file": capture, "replay_speed": "max", "timezone": "Europe/Zurich"]) +
+            "\(sinks)\n" +
+            "\(Self.slowSink(fifo))\n" +
+            Ini.logging("INFO"))
         // Generous: the debug build under a sanitizer decodes slowly; the test checks counts, not time.
         let result = try runCollector(["-c", ini], timeout: 600)
         return (result.status, result.stderr, slow.lines())
@@ -126,13 +115,8 @@ struct ReplayBackpressureTests {
 
     @Test("20 000 messages into JSON lines beside a slow sink: every reading once in both, nothing dropped")
     func jsonLinesBesideASlowSink() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let run = try replay(sinks: """
-            [sink0]
-            type = jsonl
-            file = \(directory.file("readings.jsonl"))
-            """, directory: directory)
+        let directory = try TestFolder()
+        let run = try replay(sinks: Ini.sink(0, "jsonl", ["file": directory.file("readings.jsonl")]), directory: directory)
         #expect(run.status == 0, "\(run.stderr.suffix(3000))")
         let fast = try String(contentsOfFile: directory.file("readings.jsonl"), encoding: .utf8).split(separator: "\n")
         Self.expectEveryReadingOnce(try Self.timestamps(fast))
@@ -145,13 +129,8 @@ struct ReplayBackpressureTests {
 
     @Test("20 000 messages into CSV beside a slow sink: every reading once")
     func csvBesideASlowSink() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let run = try replay(sinks: """
-            [sink0]
-            type = csv
-            directory = \(directory.file("csv"))
-            """, directory: directory)
+        let directory = try TestFolder()
+        let run = try replay(sinks: Ini.sink(0, "csv", ["directory": directory.file("csv")]), directory: directory)
         #expect(run.status == 0, "\(run.stderr.suffix(3000))")
         let rows = Self.csvRows(directory.file("csv"))
         let valuesPerReading = LGE450Capture.values.count
@@ -170,18 +149,8 @@ struct ReplayBackpressureTests {
           .enabled(if: PostgresServer.isInstalled))
     func postgresBesideASlowSink() throws {
         let server = try PostgresServer()
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let run = try replay(sinks: """
-            [sink0]
-            type = postgresql
-            host = 127.0.0.1
-            port = \(server.port)
-            user = postgres
-            password = \(PostgresServer.password)
-            sslmode = disable
-            spool_dir = \(directory.file("spool"))
-            """, directory: directory)
+        let directory = try TestFolder()
+        let run = try replay(sinks: server.sinkSection(0, spool: directory.file("spool")), directory: directory)
         #expect(run.status == 0, "\(run.stderr.suffix(3000))")
         #expect(run.stderr.contains("stored \(Self.messages) readings"), "\(run.stderr.suffix(3000))")
         let counts = try server.query("""
@@ -198,41 +167,38 @@ struct ReplayBackpressureTests {
         #expect(run.stderr.contains("dropped (queue full) 0, queued 0 sink=sink0/postgresql"), "\(run.stderr.suffix(3000))")
     }
 
+    /// A FIFO whose pipe is full and that nobody reads: a sink writing into it is stuck until `holder` is read.
+    static func stuckFIFO(_ directory: TestFolder) -> (path: String, holder: Int32) {
+        let fifo = directory.file("fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let holder = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC)
+        let filler = [UInt8](repeating: 0x0A, count: 4096)
+        while filler.withUnsafeBytes({ write(holder, $0.baseAddress, $0.count) }) > 0 {}
+        return (fifo, holder)
+    }
+
+    /// An E450 reader (`input`: its file or port) into a JSON-lines sink on `fifo` (queue_size 10) and a CSV sink.
+    static func stuckSinkConfiguration(_ input: KeyValuePairs<String, Any>, fifo: String, directory: TestFolder) -> String {
+        Ini.reader(0, "lge450", input) + "timezone = Europe/Zurich\n" + Ini.sink(0, "jsonl", ["file": fifo, "queue_size": 10])
+            + Ini.sink(1, "csv", ["directory": directory.file("csv")]) + Ini.logging()
+    }
+
     /// A replayed file whose sink is stuck (a pipe nobody reads) waits for it: nothing is dropped, the process stays
     /// until SIGTERM, and then the stuck sink is abandoned with its readings counted as queued, not dropped.
     @Test("a file waits for a stuck sink instead of dropping; SIGTERM still ends it")
     func fileWaitsForAStuckSink() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let fifo = directory.file("fifo")
-        #expect(mkfifo(fifo, 0o600) == 0)
-        let holder = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC)
+        let directory = try TestFolder()
+        let (fifo, holder) = Self.stuckFIFO(directory)
         defer { close(holder) }
-        let filler = [UInt8](repeating: 0x0A, count: 4096)
-        while filler.withUnsafeBytes({ write(holder, $0.baseAddress, $0.count) }) > 0 {}
         let capture = try Self.writeCapture(directory, count: 300)
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = lge450
-            file = \(capture)
-            timezone = Europe/Zurich
-            [sink0]
-            type = jsonl
-            file = \(fifo)
-            queue_size = 10
-            [sink1]
-            type = csv
-            directory = \(directory.file("csv"))
-            [logging]
-            default = INFO
-            """)
-        let collector = try RunningProcess(collectorBinary, ["-c", ini])
+        let ini = try directory.write("c.ini", Self.stuckSinkConfiguration(["file": capture], fifo: fifo, directory: directory))
+        let collector = try launchCollector(["-c", ini])
         // The stuck sink holds one batch in its write and at most `queue_size` queued: the reader waits for it, so
         // the other sink gets at most those readings and the rest of the chunk the reader was handing out (one 64 KiB
         // read of the file), not the 300 of the file.
         let perReading = LGE450Capture.values.count
         #expect(eventually(timeout: 120) { Self.csvRows(directory.file("csv")).count >= 10 * perReading })
-        #expect(collector.process.isRunning)
+        #expect(collector.isRunning)
         collector.signal(SIGTERM)
         #expect(collector.waitForExit(timeout: 20) == 0)
         let log = collector.stderr.contents
@@ -247,34 +213,15 @@ struct ReplayBackpressureTests {
     /// readings, the oldest are dropped and counted, and once the pipe is read again the sink writes what it kept.
     @Test("a serial reader with a stalled sink drops the oldest readings first and counts them")
     func serialReaderDropsOldestFirst() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         defer { pty.unplug() }
-        let fifo = directory.file("fifo")
-        #expect(mkfifo(fifo, 0o600) == 0)
-        let holder = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC)
+        let (fifo, holder) = Self.stuckFIFO(directory)
         defer { close(holder) }
-        let filler = [UInt8](repeating: 0x0A, count: 4096)
-        while filler.withUnsafeBytes({ write(holder, $0.baseAddress, $0.count) }) > 0 {}
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = lge450
-            port = \(pty.meter)
-            timezone = Europe/Zurich
-            [sink0]
-            type = jsonl
-            file = \(fifo)
-            queue_size = 10
-            [sink1]
-            type = csv
-            directory = \(directory.file("csv"))
-            [logging]
-            default = INFO
-            """)
-        let collector = try RunningProcess(collectorBinary, ["-c", ini])
-        defer { if collector.process.isRunning { collector.signal(SIGKILL) } }
+        let ini = try directory.write("c.ini", Self.stuckSinkConfiguration(["port": pty.meter], fifo: fifo, directory: directory))
+        let collector = try launchCollector(["-c", ini])
+        defer { if collector.isRunning { collector.signal(SIGKILL) } }
         #expect(eventually(timeout: 20) { collector.stderr.contents.contains("reading lge450 on \(pty.meter)") })
         let count = 50
         let base = try captureFrames(LGE450Capture.name)
@@ -294,7 +241,7 @@ struct ReplayBackpressureTests {
             if n > 0 { received += chunk[0..<n] }
             return n > 0
         }
-        while collector.process.isRunning { _ = drain() }
+        while collector.isRunning { _ = drain() }
         while drain() {}
         #expect(collector.waitForExit(timeout: 20) == 0)
         let log = collector.stderr.contents

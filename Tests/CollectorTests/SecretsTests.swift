@@ -16,47 +16,23 @@ struct SecretsTests {
 
     @Test("at debug level, with every sink failing and a message failing authentication, no key or password reaches the log")
     func secretsNeverLogged() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let broker = try MosquittoBroker(passwords: ["meter": "something-else"])
         let closed = FreePort.find()
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = lge450
-            file = \(testdata.appendingPathComponent("lge450-encrypted-gbt.hex").path)
-            key = \(Self.key)
-            auth_key = \(Self.authenticationKey)
-            [reader1]
-            type = lge450
-            file = \(testdata.appendingPathComponent("lge450-encrypted-gbt.hex").path)
-            key = \(Self.key.lowercased())
-            [sink0]
-            type = mqtt
-            host = 127.0.0.1
-            port = \(broker.port)
-            username = meter
-            password = Br0ker-Passw0rd
-            spool_dir = \(directory.file("spool0"))
-            [sink1]
-            type = postgresql
-            host = 127.0.0.1
-            port = \(closed)
-            user = meter
-            password = Pg-Passw0rd
-            spool_dir = \(directory.file("spool1"))
-            [sink2]
-            type = postgresql
-            dsn = postgresql://meter:Uri-Passw0rd@127.0.0.1:\(closed)/premises?password=Query-Passw0rd&sslmode=disable
-            spool_dir = \(directory.file("spool2"))
-            [sink3]
-            type = timescaledb
-            dsn = host=127.0.0.1 port=\(closed) user=meter password='Quoted Passw0rd' dbname=premises
-            spool_dir = \(directory.file("spool3"))
-            [sink4]
-            type = logger
-            [logging]
-            default = DEBUG
-            """)
+        let ini = try directory.write("c.ini", Ini.reader(0, "lge450", ["file": testdata.appendingPathComponent("lge450-encrypted-gbt.hex").path,
+                                     "key": Self.key, "auth_key": Self.authenticationKey]) +
+            Ini.reader(1, "lge450", ["file": testdata.appendingPathComponent("lge450-encrypted-gbt.hex").path,
+                                     "key": Self.key.lowercased()]) +
+            Ini.sink(0, "mqtt", ["host": "127.0.0.1", "port": broker.port, "username": "meter",
+                                 "password": "Br0ker-Passw0rd", "spool_dir": directory.file("spool0")]) +
+            Ini.sink(1, "postgresql", ["host": "127.0.0.1", "port": closed, "user": "meter",
+                                       "password": "Pg-Passw0rd", "spool_dir": directory.file("spool1")]) +
+            Ini.sink(2, "postgresql", ["dsn": "postgresql://meter:Uri-Passw0rd@127.0.0.1:\(closed)/premises?password=Query-Passw0rd&sslmode=disable",
+                                       "spool_dir": directory.file("spool2")]) +
+            Ini.sink(3, "timescaledb", ["dsn": "host=127.0.0.1 port=\(closed) user=meter password='Quoted Passw0rd' dbname=premises",
+                                        "spool_dir": directory.file("spool3")]) +
+            Ini.sink(4, "logger") +
+            Ini.logging("DEBUG"))
         let result = try runCollector(["-d", "-c", ini], environment: ["SMARTMETER__SINK0__PASSWORD": "Env-Passw0rd"])
         #expect(result.status == 0, "\(result.stderr)")
         let output = result.stdout + result.stderr
@@ -77,8 +53,7 @@ struct SecretsTests {
 
     @Test("a key with a typo is refused without being repeated: the error names the position of the wrong character")
     func invalidKeyNotEchoed() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let typo = "F08660A6C19D2048556BF623AB0257EX"
         let ini = try directory.write("c.ini", "[reader0]\ntype = lge450\nport = /dev/ttyUSB0\nkey = \(typo)\n[sink0]\ntype = logger\n")
         let result = try runCollector(["-c", ini])
@@ -89,29 +64,16 @@ struct SecretsTests {
 
     @Test("--saveconfig writes mode 0640; a file readable by everyone that holds secrets is warned about at every start")
     func configurationFileMode() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let saved = directory.file("saved.ini")
         #expect(try runCollector(["--saveconfig", "-c", saved]).status == 0)
         #expect(try Self.mode(saved) == 0o640)
 
-        let capture = testdata.appendingPathComponent(LGE450Capture.name + ".hex").path
-        let withSecrets = try directory.write("secrets.ini", """
-            [reader0]
-            type = lge450
-            file = \(capture)
-            key = \(Self.authenticationKey)
-            [sink0]
-            type = jsonl
-            file = \(directory.file("r.jsonl"))
-            [sink1]
-            type = mqtt
-            host = 127.0.0.1
-            port = \(FreePort.find())
-            username = meter
-            password = Br0ker-Passw0rd
-            spool_dir = \(directory.file("spool"))
-            """)
+        let capture = LGE450Capture.path
+        let withSecrets = try directory.write("secrets.ini", Ini.reader(0, "lge450", ["file": capture, "key": Self.authenticationKey]) +
+            Ini.sink(0, "jsonl", ["file": directory.file("r.jsonl")]) +
+            Ini.sink(1, "mqtt", ["host": "127.0.0.1", "port": FreePort.find(), "username": "meter",
+                                 "password": "Br0ker-Passw0rd", "spool_dir": directory.file("spool")]))
         let warning = "\(withSecrets) is readable by every user of this machine and holds secrets ([reader0] key, [sink1] password); "
             + "make it readable by the collector only: chmod 640 \(withSecrets)"
         chmod(withSecrets, 0o644)
@@ -131,28 +93,18 @@ struct SecretsTests {
 
     @Test("TLS is verified by default (a certificate for another host is refused); check_hostname = False and an unverified remote PostgreSQL are warned about at every start")
     func tlsVerification() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let certificates = try TestCertificates.shared()
         let broker = try MosquittoBroker(listenerOptions: [
             "cafile \(certificates.caCertificate)", "certfile \(certificates.mismatchedServerCertificate)",
             "keyfile \(certificates.mismatchedServerKey)"])
         func run(_ sinkKeys: String) throws -> String {
-            let ini = try directory.write("c.ini", """
-                [reader0]
-                type = lge450
-                file = \(testdata.appendingPathComponent(LGE450Capture.name + ".hex").path)
-                [sink0]
-                type = mqtt
-                host = 127.0.0.1
-                port = \(broker.port)
-                tls = True
-                ca_file_path = \(certificates.caCertificate)
-                spool_dir = \(directory.file("spool"))
-                \(sinkKeys)
-                [logging]
-                default = INFO
-                """)
+            let ini = try directory.write("c.ini", Ini.reader(0, "lge450", ["file": LGE450Capture.path]) +
+                Ini.sink(0, "mqtt", ["host": "127.0.0.1", "port": broker.port, "tls": "True",
+                                     "ca_file_path": certificates.caCertificate,
+                                     "spool_dir": directory.file("spool")]) +
+                "\(sinkKeys)\n" +
+                Ini.logging("INFO"))
             let result = try runCollector(["-c", ini])
             #expect(result.status == 0, "\(result.stderr)")
             return result.stderr
@@ -168,15 +120,9 @@ struct SecretsTests {
         }
 
         func postgres(_ keys: String) throws -> String {
-            let ini = try directory.write("p.ini", """
-                [reader0]
-                type = lge450
-                file = \(testdata.appendingPathComponent(LGE450Capture.name + ".hex").path)
-                [sink0]
-                type = postgresql
-                spool_dir = \(directory.file("pg-spool"))
-                \(keys)
-                """)
+            let ini = try directory.write("p.ini", Ini.reader(0, "lge450", ["file": LGE450Capture.path]) +
+                Ini.sink(0, "postgresql", ["spool_dir": directory.file("pg-spool")]) +
+                "\(keys)\n")
             return try runCollector(["-c", ini]).stderr
         }
         #expect(try postgres("host = db.invalid").contains(
@@ -193,8 +139,7 @@ struct SecretsTests {
     @Test("the collector holding a key cannot be dumped or traced: run as nobody, its /proc files belong to root",
           .enabled(if: getuid() == 0))
     func notDumpable() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         _ = chmod(directory.path, 0o755)
         let ini = try directory.write("c.ini", """
             [reader0]
@@ -206,18 +151,16 @@ struct SecretsTests {
             type = logger
             """)
         _ = chmod(ini, 0o644)
-        let collector = try RunningProcess("/usr/bin/setpriv",
-                                           ["--reuid=65534", "--regid=65534", "--clear-groups", "--", collectorBinary, "-c", ini])
+        let collector = try launchCollector(["-c", ini], wrapper: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"])
         defer { collector.signal(SIGTERM); _ = collector.waitForExit(timeout: 5) }
         #expect(eventually(timeout: 10) { collector.stderr.contents.contains("cannot open /dev/ttyNOPE7") }, "\(collector.stderr.contents)")
         var status = stat()
-        #expect(stat("/proc/\(collector.process.processIdentifier)/status", &status) == 0)
+        #expect(stat("/proc/\(collector.pid)/status", &status) == 0)
         #expect(status.st_uid == 0, "a dumpable process of nobody owns its /proc files (uid \(status.st_uid))")
         // The same setpriv without our binary: a dumpable process of nobody owns them.
         let sleeper = try RunningProcess("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "/bin/sleep", "5"])
         defer { sleeper.signal(SIGKILL); _ = sleeper.waitForExit(timeout: 5) }
-        usleep(200_000)
-        #expect(stat("/proc/\(sleeper.process.processIdentifier)/status", &status) == 0)
-        #expect(status.st_uid == 65534)
+        #expect(eventually(timeout: 5) { stat("/proc/\(sleeper.pid)/status", &status) == 0 && status.st_uid == 65534 },
+                "uid \(status.st_uid)")
     }
 }

@@ -9,7 +9,7 @@ import TestThreads
 /// collector keeps running, finds the next frame, and reports every intact message exactly once with its values.
 @Suite("Serial faults", .onOwnThread, .serialized)
 struct SerialFaultTests {
-    static func start(_ pty: PtyPair, _ directory: TemporaryDirectory) throws -> RunningProcess {
+    static func start(_ pty: PtyPair, _ directory: TestFolder) throws -> RunningProcess {
         let collector = try SerialPortTests.startCollector(pty, directory: directory)
         #expect(eventually(timeout: 10) { collector.stderr.contents.contains("reading lge450 on \(pty.meter)") },
                 "\(collector.stderr.contents)")
@@ -17,9 +17,9 @@ struct SerialFaultTests {
     }
 
     /// Stops the collector (it must still be running) and checks every reading against the capture.
-    static func finish(_ collector: RunningProcess, _ directory: TemporaryDirectory, readings: Int,
+    static func finish(_ collector: RunningProcess, _ directory: TestFolder, readings: Int,
                        sourceLocation: SourceLocation = #_sourceLocation) throws {
-        #expect(collector.process.isRunning, "the collector survived", sourceLocation: sourceLocation)
+        #expect(collector.isRunning, "the collector survived", sourceLocation: sourceLocation)
         collector.signal(SIGTERM)
         #expect(collector.waitForExit(timeout: runsUnderSanitizer ? 20 : 15) == 0, sourceLocation: sourceLocation)
         let decoded = try jsonLines(directory.file("readings.jsonl"))
@@ -32,8 +32,7 @@ struct SerialFaultTests {
 
     @Test("the device closes in the middle of a frame five times and comes back: every whole message once, the cut ones never")
     func closedMidFrameRepeatedly() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.start(pty, directory)
@@ -65,8 +64,7 @@ struct SerialFaultTests {
 
     @Test("a meter at the wrong speed (9600, 1200 and 115200 baud read at 2400): noise, no reading, and the right speed decodes again")
     func wrongBaudRate() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.start(pty, directory)
@@ -89,15 +87,14 @@ struct SerialFaultTests {
 
     @Test("10 MB of random bytes through the pty: the collector keeps its memory, skips them and decodes the next message")
     func garbageBurst() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.start(pty, directory)
         let capture = try captureFrames(LGE450Capture.name).flatMap { $0 }
         pty.write(capture)
         #expect(eventually(timeout: 5) { SerialPortTests.readingCount(directory) == 1 })
-        let before = Self.residentKilobytes(collector.process.processIdentifier)
+        let before = Self.residentKilobytes(collector.pid)
 
         var generator = SeededGenerator(seed: 10)
         var garbage = [UInt8](repeating: 0, count: 10 << 20)
@@ -105,7 +102,7 @@ struct SerialFaultTests {
         pty.write(garbage, chunkSizes: [65_536])
         pty.write(capture)
         #expect(eventually(timeout: 120) { SerialPortTests.readingCount(directory) == 2 }, "\(collector.stderr.contents)")
-        let after = Self.residentKilobytes(collector.process.processIdentifier)
+        let after = Self.residentKilobytes(collector.pid)
         // AddressSanitizer keeps freed memory in quarantine (256 MB): the bound means something without it only.
         #expect(runsUnderSanitizer || after - before < 16_384, "resident memory grew from \(before) kB to \(after) kB")
         try Self.finish(collector, directory, readings: 2)
@@ -115,8 +112,7 @@ struct SerialFaultTests {
 
     @Test("the capture split in two at every byte position, 2 ms apart: one reading per split")
     func splitAtEveryPosition() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.start(pty, directory)

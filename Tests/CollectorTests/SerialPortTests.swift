@@ -9,28 +9,21 @@ import TestThreads
 final class PtyPair {
     let meter: String
     let feed: String
-    private var process: Process?
+    private var pid: pid_t = 0
 
     /// `name` (when given) keeps the links of several pairs in one folder apart.
-    init(directory: TemporaryDirectory, name: String = "") {
+    init(directory: TestFolder, name: String = "") {
         meter = directory.file(name.isEmpty ? "meter" : name + "-meter")
         feed = directory.file(name.isEmpty ? "feed" : name + "-feed")
     }
 
-    init(directory: TemporaryDirectory, names: (meter: String, feed: String)) {
+    init(directory: TestFolder, names: (meter: String, feed: String)) {
         meter = directory.file(names.meter)
         feed = directory.file(names.feed)
     }
 
     func plug() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/socat")
-        process.arguments = ["pty,raw,echo=0,link=\(meter)", "pty,raw,echo=0,link=\(feed)"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try runWithSignalsUnblocked { try process.run() }
-        ProcessReaper.register(process)
-        self.process = process
+        pid = try ChildProcess.spawn(["/usr/bin/socat", "pty,raw,echo=0,link=\(meter)", "pty,raw,echo=0,link=\(feed)"])
         let ready = eventually(timeout: 5) {
             FileManager.default.fileExists(atPath: meter) && FileManager.default.fileExists(atPath: feed)
         }
@@ -41,11 +34,9 @@ final class PtyPair {
     }
 
     func unplug() {
-        guard let process else { return }
-        process.terminate()
-        if !eventually(timeout: 3, { !process.isRunning }) { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        self.process = nil
+        guard pid > 0 else { return }
+        ChildProcess.signalAndWait(pid, SIGTERM)
+        pid = 0
         _ = eventually(timeout: 2) { !FileManager.default.fileExists(atPath: meter) }
     }
 
@@ -92,34 +83,23 @@ final class PtyPair {
 /// The collector reading a meter on a serial port (a pseudo-terminal): byte-wise and bursty input with noise,
 /// unplug and replug of the device, and shutdown on signals.
 @Suite(.onOwnThread, .serialized) struct SerialPortTests {
-    static func startCollector(_ pty: PtyPair, directory: TemporaryDirectory, readerKeys: String = "",
+    static func startCollector(_ pty: PtyPair, directory: TestFolder, readerKeys: String = "",
                                logging: String = "") throws -> RunningProcess {
-        let ini = try directory.write("c.ini", """
-            [reader0]
-            type = lge450
-            port = \(pty.meter)
-            timezone = Europe/Zurich
-            \(readerKeys)
-            [sink0]
-            type = jsonl
-            file = \(directory.file("readings.jsonl"))
-            [sink1]
-            type = csv
-            directory = \(directory.file("csv"))
-            [logging]
-            default = INFO
-            \(logging)
-            """)
-        return try RunningProcess(collectorBinary, ["-c", ini])
+        let ini = try directory.write("c.ini", Ini.reader(0, "lge450", ["port": pty.meter, "timezone": "Europe/Zurich"]) +
+            "\(readerKeys)\n" +
+            Ini.sink(0, "jsonl", ["file": directory.file("readings.jsonl")]) +
+            Ini.sink(1, "csv", ["directory": directory.file("csv")]) +
+            Ini.logging("INFO") +
+            "\(logging)\n")
+        return try launchCollector(["-c", ini])
     }
 
-    static func readingCount(_ directory: TemporaryDirectory) -> Int {
+    static func readingCount(_ directory: TestFolder) -> Int {
         ((try? jsonLines(directory.file("readings.jsonl"))) ?? []).count
     }
 
     @Test func byteWiseAndBurstyInputWithNoise() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.startCollector(pty, directory: directory)
@@ -149,8 +129,7 @@ final class PtyPair {
     }
 
     @Test func unplugAndReplugTheMeter() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.startCollector(pty, directory: directory)
@@ -193,8 +172,7 @@ final class PtyPair {
     }
 
     @Test func meterPluggedInAfterStart() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         let collector = try Self.startCollector(pty, directory: directory)
         #expect(eventually(timeout: 10) {
@@ -211,8 +189,7 @@ final class PtyPair {
     /// termios as configured: speed, odd parity, two stop bits, raw, no flow control, non-blocking reads. (Linux ptys
     /// force CS8 and clear PARENB, so those two cannot be seen here.)
     @Test func serialSettingsReachTermios() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.startCollector(pty, directory: directory,
@@ -232,8 +209,7 @@ final class PtyPair {
 
     /// Counters of the reader and of each sink are logged every `statistics_interval` seconds, not only at the end.
     @Test func countersAreLoggedPeriodically() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let pty = PtyPair(directory: directory)
         try pty.plug()
         let collector = try Self.startCollector(pty, directory: directory, logging: "statistics_interval = 1")

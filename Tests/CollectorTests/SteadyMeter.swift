@@ -114,8 +114,9 @@ final class ReadingSubscriber {
         client = try MQTTClient(settings: settings) { log.append($0) }
         try client.start()
         guard log.wait(for: EventLog.isConnected) != nil else { throw Shell.Failure(description: "\(name) did not connect") }
-        try client.subscribe("smartmeter/+", qos: 0)
-        usleep(200_000)
+        guard try log.subscribe(client, to: "smartmeter/+", qos: 0) else {
+            throw Shell.Failure(description: "\(name) did not subscribe")
+        }
     }
 
     /// Telegram numbers in arrival order.

@@ -31,8 +31,7 @@ struct TimescaleDBSinkTests {
     @Test("default options: hypertables, compression, aggregates; the policies run; replays into compressed chunks are harmless")
     func defaultOptions() throws {
         let server = try PostgresServer(preloadTimescaleDB: true)
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let run = try FluviusIntoPostgres(server, directory: directory, type: "timescaledb")
         #expect(run.collector.stderr.contents.contains("tables ready (TimescaleDB hypertables, compressed after 7 days, aggregates per 15 minutes, hour and day)"),
                 "\(run.collector.stderr.contents)")
@@ -168,8 +167,7 @@ struct TimescaleDBSinkTests {
     @Test("installed but not preloaded: plain tables, one warning with the fix, every reading stored; hypertables once preloaded")
     func notPreloaded() throws {
         let server = try PostgresServer()
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let run = try FluviusIntoPostgres(server, directory: directory, type: "timescaledb")
         #expect(try Self.send(run, server, 0..<30), "\(run.collector.stderr.contents)")
         #expect(Self.count(server, "SELECT count(*) FROM elec_measurement") == 30 * 18)

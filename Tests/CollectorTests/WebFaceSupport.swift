@@ -7,7 +7,7 @@ import Testing
 /// pseudo-terminals, a JSON-lines sink (every reading must reach it) and an `mqttjson` sink towards a port where no
 /// broker listens (a sink that is down).
 final class WebCollector: @unchecked Sendable {
-    let directory: TemporaryDirectory
+    let directory: TestFolder
     let fluvius: PtyPair
     let e450: PtyPair
     let extra: PtyPair?
@@ -18,7 +18,7 @@ final class WebCollector: @unchecked Sendable {
     /// `http` replaces the `[http]` body (`listen` on the free port is added unless it names one); `extraReader`
     /// adds a third E450 reader (reader2) with these extra lines.
     init(http: String = "", extraReader: String? = nil, arguments: [String] = []) throws {
-        directory = try TemporaryDirectory()
+        directory = try TestFolder()
         fluvius = PtyPair(directory: directory, names: ("fluvius", "fluvius-feed"))
         e450 = PtyPair(directory: directory, names: ("e450", "e450-feed"))
         extra = extraReader == nil ? nil : PtyPair(directory: directory, names: ("extra", "extra-feed"))
@@ -59,7 +59,7 @@ final class WebCollector: @unchecked Sendable {
             ini += "\n[reader2]\ntype = lge450\nport = \(extra.meter)\ntimezone = Europe/Zurich\n\(extraReader)\n"
         }
         let path = try directory.write("c.ini", ini)
-        collector = try RunningProcess(collectorBinary, ["-c", path] + arguments)
+        collector = try launchCollector(["-c", path] + arguments)
         // Each serial reader says when it has its port open (what a meter sends before that is flushed).
         let readers = extraReader == nil ? 2 : 3
         let started = eventually(timeout: 15) {
@@ -73,11 +73,10 @@ final class WebCollector: @unchecked Sendable {
         fluvius.unplug()
         e450.unplug()
         extra?.unplug()
-        directory.cleanUp()
     }
 
     func stop() {
-        guard collector.process.isRunning else { return }
+        guard collector.isRunning else { return }
         collector.signal(SIGTERM)
         _ = collector.waitForExit(timeout: 10)
     }

@@ -12,8 +12,7 @@ import TestThreads
     @Test("20 SSE clients and 50 requests/s for 8 s while a meter sends: every reading reaches the other sink and every client")
     func loadWhileAMeterSends() throws {
         let script = packageRoot.appendingPathComponent("bench/http_load.py").path
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
+        let directory = try TestFolder()
         let output = directory.file("load.json")
         // Memory is judged by the benchmark (release build); here only that it does not run away. Under a
         // sanitizer the collector answers more slowly: fewer requests, and the rate is not judged.

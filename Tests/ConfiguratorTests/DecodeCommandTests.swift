@@ -6,43 +6,11 @@ import TestThreads
 /// `smartmeter-config decode` end to end: the built binary, real captures in, JSON lines and exit codes out.
 @Suite("smartmeter-config decode", .onOwnThread)
 struct DecodeCommandTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let testdata = packageRoot.appendingPathComponent("testdata")
-
-    static var binary: URL { URL(fileURLWithPath: Configurator.binary) }
-
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        ProcessReaper.register(process)
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try input.fileHandleForWriting.close()
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: stdoutData, as: UTF8.self),
-                      stderr: String(decoding: stderrData, as: UTF8.self))
-    }
-
-    static func capture(_ path: String) -> String { testdata.appendingPathComponent(path).path }
+    static func capture(_ path: String) -> String { Configurator.testdata.appendingPathComponent(path).path }
 
     @Test("E450 capture prints the exact JSON line and a summary")
     func e450() throws {
-        let result = try Self.run(["decode", "--type", "lge450", "--timezone", "Europe/Zurich",
+        let result = try Configurator.run(["decode", "--type", "lge450", "--timezone", "Europe/Zurich",
                                    Self.capture("hdlc/lge450-gbt-2-messages.hex")])
         #expect(result.status == 0)
         let lines = result.stdout.split(separator: "\n")
@@ -62,8 +30,8 @@ struct DecodeCommandTests {
         let text = try String(contentsOfFile: Self.capture("hdlc/kamstrup-omnipower-list1-3ph.hex"), encoding: .utf8)
         let mangled = text.replacingOccurrences(of: " ", with: "").enumerated()
             .map { $0.offset % 37 == 36 ? "\($0.element)\n  " : String($0.element) }.joined()
-        let result = try Self.run(["decode", "--type", "kamstrup_han", "--timezone", "Europe/Oslo", "-"],
-                                  stdin: Data(mangled.utf8))
+        let result = try Configurator.run(["decode", "--type", "kamstrup_han", "--timezone", "Europe/Oslo", "-"],
+                                  stdin: mangled)
         #expect(result.status == 0)
         #expect(result.stdout.contains(#""source":"5706567326590407""#))
         #expect(result.stdout.contains(#"{"obis":"1-1:31.7.0*255","type":"CURRENT_L1","value":2.37,"unit":"A"}"#))
@@ -77,8 +45,8 @@ struct DecodeCommandTests {
         try Data(bytes).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let key = "36C66639E48A8CA4D6BC8B282A793BBB"
-        let raw = try Self.run(["decode", "--type", "netznoe", "--key", key, file.path])
-        let hex = try Self.run(["decode", "--type", "netznoe", "--key", key, Self.capture("mbus/netznoe-kaifa-encrypted.hex")])
+        let raw = try Configurator.run(["decode", "--type", "netznoe", "--key", key, file.path])
+        let hex = try Configurator.run(["decode", "--type", "netznoe", "--key", key, Self.capture("mbus/netznoe-kaifa-encrypted.hex")])
         #expect(raw.status == 0)
         #expect(raw.stdout == hex.stdout)
         #expect(raw.stdout.contains(#""source":"181220000009","timestamp":"2021-09-27T07:47:15Z""#))
@@ -87,7 +55,7 @@ struct DecodeCommandTests {
 
     @Test("a wrong key says so on stderr and prints no reading, exit 0")
     func wrongKey() throws {
-        let result = try Self.run(["decode", "--type", "lge450", "--key", "00000000000000000000000000000000",
+        let result = try Configurator.run(["decode", "--type", "lge450", "--key", "00000000000000000000000000000000",
                                    Self.capture("hdlc/lge450-encrypted-gbt.hex")])
         #expect(result.status == 0)
         #expect(result.stdout.isEmpty)
@@ -96,7 +64,7 @@ struct DecodeCommandTests {
 
     @Test("invalid capture: exit 0, no reading, the drop reasons in the summary")
     func invalidCapture() throws {
-        let result = try Self.run(["decode", "--type", "lge570", Self.capture("hdlc/invalid-fcs-lge570-gbt.hex")])
+        let result = try Configurator.run(["decode", "--type", "lge570", Self.capture("hdlc/invalid-fcs-lge570-gbt.hex")])
         #expect(result.status == 0)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("bad frame checksum (FCS): 1"))
@@ -110,7 +78,7 @@ struct DecodeCommandTests {
         ["decode", "--type", "lge450", "/nonexistent/capture.hex"],
     ])
     func badArguments(_ arguments: [String]) throws {
-        let result = try Self.run(arguments)
+        let result = try Configurator.run(arguments)
         #expect(result.status == 2)
         #expect(!result.stderr.isEmpty)
         #expect(result.stdout.isEmpty)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Protocols
 import Testing
 import TestThreads
@@ -66,8 +67,8 @@ struct DetectCommandTests {
 
         func stop() {
             lock.withLock { stopped = true }
-            while !lock.withLock({ finished }) { usleep(20_000) }
-            close(observer)
+            // Its thread ends within one pass; the descriptor is closed only after it.
+            if eventually(timeout: 10, { self.lock.withLock { self.finished } }) { close(observer) }
         }
     }
 
@@ -114,7 +115,7 @@ struct DetectCommandTests {
     func encryptedKeyFile() throws {
         let line = try MeterLine(speed: B2400, parity: "E", dataBits: 8, chunks: try Self.frames("hdlc/lge450-encrypted-gbt.hex"))
         defer { line.stop() }
-        let scratch = try Scratch()
+        let scratch = try TestFolder()
         let keyFile = try scratch.write("meter.key", Self.e450Key + "\n")
         let result = try Configurator.run(["detect", "--port", line.terminal.slavePath, "--seconds", "1.5", "--type", "lge450",
                                            "--key-file", keyFile])

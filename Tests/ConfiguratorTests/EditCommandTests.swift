@@ -1,12 +1,13 @@
 import Foundation
+import TestSupport
 import Testing
 import TestThreads
 
 /// `init`, `show`, `set`, `add-reader`, `add-sink`, `remove`: non-interactive edits that keep comments and order.
 @Suite("smartmeter-config init, show and edits", .onOwnThread)
 struct EditCommandTests {
-    let scratch: Scratch
-    init() throws { scratch = try Scratch() }
+    let scratch: TestFolder
+    init() throws { scratch = try TestFolder() }
 
     static let userFile = """
         # my meter in the cellar
@@ -143,6 +144,19 @@ struct EditCommandTests {
         #expect(scratch.read("c.ini").hasSuffix("\n\n[sink1]\ntype = mqtt\nhost = broker\nusername = me\npassword = \"a#b;c d\"\n"))
         // iniparser gives the value back without the quotes: the MQTT test below logs in with it.
         #expect(try Configurator.run(["validate", "-c", path]).status == 0)
+    }
+
+    @Test("add-reader and add-sink --name of a section that exists: refused with how to change it, the file unchanged",
+          arguments: [["add-reader", "--type", "dsmr", "--port", "/dev/null", "--name", "reader0"],
+                      ["add-sink", "--type", "logger", "--name", "SINK0"]])
+    func addExistingSection(_ arguments: [String]) throws {
+        let path = try scratch.write("c.ini", Self.userFile)
+        let result = try Configurator.run([arguments[0], "-c", path] + arguments.dropFirst())
+        let name = arguments.last!.lowercased()
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("[\(name)] exists already; change it with 'smartmeter-config set \(name).KEY=VALUE'"),
+                "\(result.stderr)")
+        #expect(scratch.read("c.ini") == Self.userFile)
     }
 
     @Test("add-reader and add-sink append numbered sections; remove takes a section and its comment")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import TestThreads
 
@@ -6,8 +7,8 @@ import TestThreads
 /// value short): every subcommand that writes refuses it, without repeating the value.
 @Suite("smartmeter-config refuses line breaks and NUL in values", .onOwnThread)
 struct LineBreakTests {
-    let scratch: Scratch
-    init() throws { scratch = try Scratch() }
+    let scratch: TestFolder
+    init() throws { scratch = try TestFolder() }
 
     static let file = "[reader0]\ntype = lge450\nport = /dev/null\n[sink0]\ntype = csv\ndirectory = /tmp\n"
 

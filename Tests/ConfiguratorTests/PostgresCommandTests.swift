@@ -8,8 +8,8 @@ import Delivery
 /// `test-sinks`, `backup` and `restore` against a real PostgreSQL 15.
 @Suite("smartmeter-config with PostgreSQL", .onOwnThread, .serialized, .enabled(if: PostgresServer.isInstalled))
 struct PostgresCommandTests {
-    let scratch: Scratch
-    init() throws { scratch = try Scratch() }
+    let scratch: TestFolder
+    init() throws { scratch = try TestFolder() }
 
     static func section(_ name: String, _ server: PostgresServer, password: String = PostgresServer.password,
                         database: String = "premises", port: Int? = nil) -> String {

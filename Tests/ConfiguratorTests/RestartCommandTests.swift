@@ -1,17 +1,18 @@
 import Foundation
+import TestSupport
 import Testing
 import TestThreads
 
 /// `smartmeter-config restart` with a fake systemctl (SMARTMETER_SYSTEMCTL) and without one.
 @Suite("smartmeter-config restart", .onOwnThread)
 struct RestartCommandTests {
-    let scratch: Scratch
+    let scratch: TestFolder
     let systemctl: String
     let config: String
 
     /// A systemctl that logs its arguments and answers as FAKE_SYSTEMCTL says: ok, missing, denied, nosystemd.
     init() throws {
-        scratch = try Scratch()
+        scratch = try TestFolder()
         systemctl = try scratch.write("systemctl", """
             #!/bin/sh
             echo "$@" >> "\(scratch.file("calls"))"

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Glibc
 import Testing
 import TestThreads
@@ -7,8 +8,8 @@ import TestThreads
 /// `--password-file`, `--db-file`, `set --value-file`), so they never stand in the command line.
 @Suite("smartmeter-config reads secrets from files and standard input", .onOwnThread)
 struct SecretInputTests {
-    let scratch: Scratch
-    init() throws { scratch = try Scratch() }
+    let scratch: TestFolder
+    init() throws { scratch = try TestFolder() }
 
     static let key = "00112233445566778899AABBCCDDEEFF"
     static let base = "[reader0]\ntype = lge450\nport = /dev/null\n[sink0]\ntype = logger\n"

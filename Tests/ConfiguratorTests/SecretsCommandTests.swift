@@ -1,27 +1,20 @@
 import Foundation
 import Testing
+import TestSupport
 import TestThreads
 
 /// Secrets on the configurator's side: `show` never prints a password, also not inside a `dsn`; `validate` warns
 /// about a file everyone can read that holds keys or passwords.
 @Suite("smartmeter-config and secrets", .onOwnThread)
 struct SecretsCommandTests {
-    let scratch: Scratch
-    init() throws { scratch = try Scratch() }
+    let scratch: TestFolder
+    init() throws { scratch = try TestFolder() }
 
     @Test("show hides the password of a dsn: in a URI's user part, in its query, and quoted in key=value form")
     func showHidesDSNPasswords() throws {
-        let path = try scratch.write("c.ini", """
-            [reader0]
-            type = fluvius
-            port = /dev/null
-            [sink0]
-            type = postgresql
-            dsn = postgresql://meter:Uri-Secret@db.local/premises?password=Query-Secret&sslmode=verify-full
-            [sink1]
-            type = postgresql
-            dsn = "host=db.local user=meter password='Quoted Secret' sslmode=verify-full"
-            """)
+        let path = try scratch.write("c.ini", Ini.reader(0, "fluvius", ["port": "/dev/null"]) +
+            Ini.sink(0, "postgresql", ["dsn": "postgresql://meter:Uri-Secret@db.local/premises?password=Query-Secret&sslmode=verify-full"]) +
+            Ini.sink(1, "postgresql", ["dsn": "\"host=db.local user=meter password='Quoted Secret' sslmode=verify-full\""]))
         let result = try Configurator.run(["show", "-c", path])
         #expect(result.status == 0, "\(result.stderr)")
         for secret in ["Uri-Secret", "Query-Secret", "Quoted Secret", "Secret"] {
@@ -35,15 +28,9 @@ struct SecretsCommandTests {
 
     @Test("validate warns when everyone can read a file with secrets, not when it is 0640 or holds none")
     func validateWarnsAboutReadableSecrets() throws {
-        let path = try scratch.write("c.ini", """
-            [reader0]
-            type = lge450
-            port = /dev/null
-            key = 0123456789ABCDEF0123456789ABCDEF
-            [sink0]
-            type = csv
-            directory = /tmp
-            """)
+        let path = try scratch.write("c.ini",
+            Ini.reader(0, "lge450", ["port": "/dev/null", "key": "0123456789ABCDEF0123456789ABCDEF"]) +
+            Ini.sink(0, "csv", ["directory": "/tmp"]))
         chmod(path, 0o644)
         let readable = try Configurator.run(["validate", "-c", path])
         #expect(readable.status == 0)

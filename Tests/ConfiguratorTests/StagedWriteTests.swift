@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import TestThreads
 
@@ -6,8 +7,8 @@ import TestThreads
 /// private file beside the configuration, checked from there and renamed over it, or removed when refused.
 @Suite("smartmeter-config writes beside the file, never in /tmp", .onOwnThread)
 struct StagedWriteTests {
-    let scratch: Scratch
-    init() throws { scratch = try Scratch() }
+    let scratch: TestFolder
+    init() throws { scratch = try TestFolder() }
 
     static let file = "[reader0]\ntype = lge450\nport = /dev/null\n[sink0]\ntype = csv\ndirectory = /tmp\n"
 

@@ -6,8 +6,8 @@ import TestThreads
 /// `smartmeter-config test-sinks` against a real mosquitto with TLS and passwords.
 @Suite("smartmeter-config test-sinks", .onOwnThread, .serialized)
 struct TestSinksCommandTests {
-    let scratch: Scratch
-    init() throws { scratch = try Scratch() }
+    let scratch: TestFolder
+    init() throws { scratch = try TestFolder() }
 
     static let reader = "[reader0]\ntype = lge450\nport = /dev/null\n"
 
@@ -17,43 +17,19 @@ struct TestSinksCommandTests {
         let broker = try MosquittoBroker(listenerOptions: certificates.brokerTLSOptions(), passwords: ["meter": "p#ss;w rd"])
         defer { broker.stop() }
         let closedPort = FreePort.find()
-        let config = try scratch.write("c.ini", Self.reader + """
-            [sink0]
-            type = mqtt
-            host = localhost
-            port = \(broker.port)
-            tls = True
-            ca_file_path = \(certificates.caCertificate)
-            username = meter
-            password = "p#ss;w rd"
-            [sink1]
-            type = mqttjson
-            host = localhost
-            port = \(broker.port)
-            tls = True
-            ca_file_path = \(certificates.caCertificate)
-            username = meter
-            password = wrong
-            [sink2]
-            type = mqtt
-            host = localhost
-            port = \(broker.port)
-            tls = True
-            ca_file_path = \(certificates.otherCACertificate)
-            username = meter
-            password = "p#ss;w rd"
-            [sink3]
-            type = mqtt
-            host = 127.0.0.1
-            port = \(closedPort)
-            [sink4]
-            type = csv
-            directory = \(scratch.file("csv"))
-            [sink5]
-            type = postgresql
-            host = db.invalid
-
-            """)
+        let config = try scratch.write("c.ini", Self.reader +
+            (Ini.sink(0, "mqtt", ["host": "localhost", "port": broker.port, "tls": "True",
+                                 "ca_file_path": certificates.caCertificate, "username": "meter",
+                                 "password": "\"p#ss;w rd\""]) +
+            Ini.sink(1, "mqttjson", ["host": "localhost", "port": broker.port, "tls": "True",
+                                     "ca_file_path": certificates.caCertificate, "username": "meter",
+                                     "password": "wrong"]) +
+            Ini.sink(2, "mqtt", ["host": "localhost", "port": broker.port, "tls": "True",
+                                 "ca_file_path": certificates.otherCACertificate, "username": "meter",
+                                 "password": "\"p#ss;w rd\""]) +
+            Ini.sink(3, "mqtt", ["host": "127.0.0.1", "port": closedPort]) +
+            Ini.sink(4, "csv", ["directory": scratch.file("csv")]) +
+            Ini.sink(5, "postgresql", ["host": "db.invalid"])))
         let result = try Configurator.run(["test-sinks", "-c", config, "--timeout", "8"])
         #expect(result.status == 1)
         let lines = result.stdout.split(separator: "\n").map(String.init)
@@ -76,22 +52,11 @@ struct TestSinksCommandTests {
     func allWorking() throws {
         let broker = try MosquittoBroker()
         defer { broker.stop() }
-        let config = try scratch.write("c.ini", Self.reader + """
-            [sink0]
-            type = mqtt
-            host = 127.0.0.1
-            port = \(broker.port)
-            [sink1]
-            type = logger
-            [sink2]
-            type = jsonl
-            file = \(scratch.file("r.jsonl"))
-            [sink3]
-            type = mqtt
-            host = 127.0.0.1
-            username = me
-
-            """)
+        let config = try scratch.write("c.ini", Self.reader +
+            (Ini.sink(0, "mqtt", ["host": "127.0.0.1", "port": broker.port]) +
+            Ini.sink(1, "logger") +
+            Ini.sink(2, "jsonl", ["file": scratch.file("r.jsonl")]) +
+            Ini.sink(3, "mqtt", ["host": "127.0.0.1", "username": "me"])))
         let some = try Configurator.run(["test-sinks", "-c", config, "sink0", "sink1", "sink2"])
         #expect(some.status == 0, "\(some.stdout)")
         #expect(some.stdout == """

@@ -6,8 +6,8 @@ import TestThreads
 /// `smartmeter-config validate`: every problem with file:line, section and key; exit 0, 1 or 2.
 @Suite("smartmeter-config validate", .onOwnThread)
 struct ValidateCommandTests {
-    let scratch: Scratch
-    init() throws { scratch = try Scratch() }
+    let scratch: TestFolder
+    init() throws { scratch = try TestFolder() }
 
     func validate(_ text: String, environment: [String: String] = [:]) throws -> Configurator.Result {
         let path = try scratch.write("c.ini", text)

@@ -28,7 +28,7 @@ struct WebConfiguratorBrowserTests {
         let meter = try DetectCommandTests.MeterLine(speed: B2400, parity: "E", dataBits: 8,
                                                      chunks: try DetectCommandTests.frames("hdlc/lge450-encrypted-gbt.hex"))
         defer { meter.stop() }
-        let work = try Scratch()
+        let work = try TestFolder()
         // The stand-in systemctl: restart (re)starts the real collector on the saved file, status shows its log.
         let systemctl = try work.write("systemctl", """
             #!/bin/sh
@@ -62,26 +62,15 @@ struct WebConfiguratorBrowserTests {
         }
 
         let screenshots = ProcessInfo.processInfo.environment["WEB_CONFIG_SCREENSHOTS"] ?? work.path
-        let browser = Process()
-        browser.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        browser.arguments = [
+        let browser = try RunningProcess("/usr/bin/python3", [
             Self.script, "--url", server.base + "/", "--password", WebConfiguratorServer.password,
             "--port", meter.terminal.slavePath, "--wrong-key", String(DetectCommandTests.e450Key.dropLast()),
             "--key", DetectCommandTests.e450Key, "--broker-port", String(broker.port), "--mqtt-user", "meter",
             "--mqtt-password", "mqtt-secret-77", "--screenshots", screenshots,
-        ]
-        let output = try work.write("browser.log", "")
-        try work.write("browser.err", "")
-        browser.standardOutput = FileHandle(forWritingAtPath: output)
-        browser.standardError = FileHandle(forWritingAtPath: work.file("browser.err"))
-        try browser.run()
-        ProcessReaper.register(browser)
-        let deadline = Date().addingTimeInterval(240)
-        while browser.isRunning && Date() < deadline { usleep(100_000) }
-        if browser.isRunning { browser.terminate() }
-        browser.waitUntilExit()
-        let log = work.read("browser.log")
-        #expect(browser.terminationStatus == 0, "browser test output:\n\(log)\n\(work.read("browser.err"))\nserve:\n\(server.scratch.read("serve.log"))")
+        ])
+        let status = browser.waitForExit(timeout: 240)
+        let log = browser.stdout.contents
+        #expect(status == 0, "browser test output:\n\(log)\n\(browser.stderr.contents)\nserve:\n\(server.scratch.read("serve.log"))")
         for step in ["logged in", "detect proposed the reader", "validation message for a wrong key, then fixed",
                      "MQTT sink added and saved", "test-sinks", "restarted", "no browser errors"] {
             #expect(log.contains("ok: \(step)"), "\(step)")
@@ -97,8 +86,7 @@ struct WebConfiguratorBrowserTests {
         let subscriber = try ChildProcess.spawn(["/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p", String(broker.port),
                                                  "-u", "meter", "-P", "mqtt-secret-77", "-t", "smartmeter/#", "-v", "-C", "3", "-W", "30"],
                                                 log: work.file("subscriber.log"))
-        let until = Date().addingTimeInterval(40)
-        while ChildProcess.isRunning(subscriber) && Date() < until { usleep(100_000) }
+        eventually(timeout: 40) { !ChildProcess.isRunning(subscriber) }
         if ChildProcess.isRunning(subscriber) { ChildProcess.signalAndWait(subscriber, SIGKILL) }
         let messages = work.read("subscriber.log")
         #expect(!messages.isEmpty, "collector log:\n\(work.read("collector.log"))")

@@ -34,7 +34,7 @@ struct WebConfiguratorSecurityTests {
 
     @Test("web-password stores a salted PBKDF2 hash in a 0600 file, never the password; a file others can read is refused")
     func passwordFile() throws {
-        let scratch = try Scratch()
+        let scratch = try TestFolder()
         let config = scratch.file("c.ini")
         try "old".write(toFile: scratch.file("web-password"), atomically: true, encoding: .utf8)
         chmod(scratch.file("web-password"), 0o644)
@@ -60,7 +60,7 @@ struct WebConfiguratorSecurityTests {
 
     @Test("beyond loopback without a password: refused with what to do")
     func nonLoopbackNeedsPassword() throws {
-        let scratch = try Scratch()
+        let scratch = try TestFolder()
         let result = try Configurator.run(["serve", "-c", scratch.file("c.ini"), "--listen", "0.0.0.0:0"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("refusing to listen on 0.0.0.0:0 without a password: set one with 'smartmeter-config web-password'"))

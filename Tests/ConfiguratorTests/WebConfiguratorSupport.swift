@@ -7,7 +7,7 @@ import Testing
 final class WebConfiguratorServer {
     static let password = "correct horse battery"
 
-    let scratch: Scratch
+    let scratch: TestFolder
     let config: String
     let hashFile: String
     let port: Int
@@ -17,7 +17,7 @@ final class WebConfiguratorServer {
     /// `password`: set with `web-password` first (nil: none). `configText`: the file before (nil: no file).
     init(password: String? = WebConfiguratorServer.password, configText: String? = nil,
          environment: [String: String] = [:]) throws {
-        scratch = try Scratch()
+        scratch = try TestFolder()
         config = scratch.file("datacollector.ini")
         hashFile = scratch.file("web-password")
         log = scratch.file("serve.log")
@@ -29,13 +29,7 @@ final class WebConfiguratorServer {
         port = FreePort.find()
         pid = try ChildProcess.spawn([Configurator.binary, "serve", "-c", config, "--listen", "127.0.0.1:\(port)"],
                                      log: log, environment: Configurator.environment(environment))
-        let deadline = Date().addingTimeInterval(15)
-        while !FreePort.isListening(port) {
-            guard Date() < deadline, ChildProcess.isRunning(pid) else {
-                throw Shell.Failure(description: "serve did not start: \(scratch.read("serve.log"))")
-            }
-            usleep(20_000)
-        }
+        try ChildProcess.waitUntilReady(pid, "serve", timeout: 15, details: scratch.read("serve.log")) { FreePort.isListening(port) }
     }
 
     deinit { stop() }

@@ -6,11 +6,11 @@ import TestThreads
 /// `smartmeter-config wizard` through a real pseudo-terminal and with piped answers; the written file is checked.
 @Suite("smartmeter-config wizard", .onOwnThread)
 struct WizardTests {
-    let scratch: Scratch
+    let scratch: TestFolder
     let devices: String
 
     init() throws {
-        scratch = try Scratch()
+        scratch = try TestFolder()
         devices = scratch.file("dev")
         try FileManager.default.createDirectory(atPath: devices + "/serial/by-id", withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: devices + "/ttyUSB0", withDestinationPath: "/dev/null")
@@ -30,18 +30,11 @@ struct WizardTests {
         let terminal = try PseudoTerminal()
         let config = scratch.file("etc/datacollector.ini")
         let ca = try scratch.write("ca.crt", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Configurator.binary)
-        process.arguments = ["wizard", "-c", config]
-        process.environment = Configurator.environment(["SMARTMETER_DEVICE_DIR": devices, "SMARTMETER_SYSTEMCTL": try fakeSystemctl()])
         let slave = try terminal.openSlave()
-        process.standardInput = slave
-        process.standardOutput = slave
-        process.standardError = slave
-        try process.run()
-        ProcessReaper.register(process)
+        let process = try RunningProcess(Configurator.binary, ["wizard", "-c", config], environment: Configurator.environment(
+            ["SMARTMETER_DEVICE_DIR": devices, "SMARTMETER_SYSTEMCTL": try fakeSystemctl()]), terminal: slave.fileDescriptor)
         try slave.close()
-        defer { if process.isRunning { process.terminate() } }
+        defer { process.stop() }
 
         let steps: [(prompt: String, answer: String)] = [
             ("  1) \(devices)/serial/by-id/usb-FTDI_FT232R_USB_UART_A10K1234-if00-port0  (ttyUSB0)\n  2) \(devices)/ttyUSB0\n  3) \(devices)/ttyAMA0\n  4) other  type a path\nPort [1]: ", ""),
@@ -80,8 +73,7 @@ struct WizardTests {
             if !step.answer.isEmpty || step.prompt.hasSuffix(": ") { terminal.send(step.answer) }
         }
         #expect(terminal.expect("restarted smartmeter-datacollector\nActive: active (running)\n"), "\(terminal.transcript)")
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        #expect(process.waitForExit(timeout: 20) == 0)
         #expect(!terminal.transcript.contains("s3cret"))
         #expect(terminal.transcript.contains("  password = ********\n"))
         #expect(terminal.transcript.contains("  key = ********\n"), "the review masks the key too")

@@ -19,8 +19,7 @@ struct MQTTClientTests {
         let (subscriber, subscriberLog) = try client(subscriberSettings)
         defer { subscriber.close() }
         #expect(subscriberLog.wait(for: EventLog.isConnected) != nil, "subscriber connects")
-        try subscriber.subscribe("smartmeter/#", qos: 1)
-        usleep(200_000)
+        #expect(try subscriberLog.subscribe(subscriber, to: "smartmeter/#"), "the subscription is in place")
         let (publisher, log) = try client(settings)
         defer { publisher.close() }
         #expect(log.wait(for: EventLog.isConnected) != nil, "publisher connects: \(log.all)")
@@ -160,15 +159,8 @@ struct MQTTClientTests {
     func silentBroker() throws {
         // A listening socket that never accepts: the kernel completes the TCP handshake, nothing answers CONNECT.
         let port = FreePort.find()
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        #expect(bound == 0 && listen(listener, 8) == 0)
+        let (listener, bound) = FreePort.loopbackSocket(port, bind)
+        #expect(bound && listen(listener, 8) == 0)
         let log = EventLog()
         // A short back-off (the default grows to 30 s): the refused attempts while the broker starts cost little.
         let settings = MQTTSettings(port: port, clientID: "patient-silent",

@@ -243,8 +243,7 @@ struct PremisesBatchTests {
             }
         }
         for start in stride(from: 0, to: readings.count, by: 30) { try inserter.submit(Array(readings[start..<start + 30])) }
-        let deadline = Date().addingTimeInterval(30)
-        while inserter.statistics.pendingBytes > 0, Date() < deadline { usleep(10_000) }
+        eventually(timeout: 30) { inserter.statistics.pendingBytes == 0 }
         inserter.close(waitingUpTo: 5)
         let statistics = inserter.statistics
         #expect(statistics.rejectedReadings == 18)

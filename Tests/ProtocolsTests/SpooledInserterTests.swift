@@ -27,8 +27,7 @@ struct SpooledInserterTests {
             inserter.start()
             inserter.close(waitingUpTo: 0)
         }
-        let deadline = Date().addingTimeInterval(10)
-        while released != nil, Date() < deadline { usleep(10_000) }
+        eventually(timeout: 10) { released == nil }
         #expect(released == nil)
         #expect(releasedSpool == nil)
     }

@@ -20,8 +20,7 @@ struct SpooledPublisherTests {
             client = try MQTTClient(settings: MQTTSettings(port: port, clientID: name)) { log.append($0) }
             try client.start()
             guard log.wait(for: EventLog.isConnected) != nil else { throw Shell.Failure(description: "\(name) did not connect") }
-            try client.subscribe("test/#", qos: 1)
-            usleep(200_000)
+            guard try log.subscribe(client, to: "test/#") else { throw Shell.Failure(description: "\(name) did not subscribe") }
         }
 
         var numbers: [Int] { log.messages.compactMap { Int(String(decoding: $0.payload, as: UTF8.self)) } }
@@ -47,15 +46,6 @@ struct SpooledPublisherTests {
         #expect(check.isCompleteInOrder, "\(check)")
     }
 
-    static func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(50_000)
-        }
-        return condition()
-    }
-
     @Test("broker stopped for 20 s during a steady stream: every message arrives, in order, the spool drains")
     func outage() throws {
         // No limit on what the broker queues for a subscriber: the spool's backlog arrives faster than a busy test
@@ -66,7 +56,7 @@ struct SpooledPublisherTests {
         let before = try Subscriber(port: broker.port, name: "before")
         let publisher = try Self.publisher(port: broker.port, spool: spool)
         defer { publisher.close() }
-        #expect(Self.waitUntil(seconds: 10) { publisher.statistics.connected })
+        #expect(eventually(timeout: 10) { publisher.statistics.connected })
 
         let total = 1_500
         var next = 0
@@ -86,8 +76,8 @@ struct SpooledPublisherTests {
         let after = try Subscriber(port: broker.port, name: "after")
         try publish(for: 60)
         #expect(next == total)
-        #expect(Self.waitUntil(seconds: 60) { publisher.statistics.pendingBytes == 0 }, "the spool drains")
-        #expect(Self.waitUntil(seconds: 10) { Set(before.numbers + after.numbers).count == total })
+        #expect(eventually(timeout: 60) { publisher.statistics.pendingBytes == 0 }, "the spool drains")
+        #expect(eventually(timeout: 10) { Set(before.numbers + after.numbers).count == total })
         Self.checkComplete(before.numbers + after.numbers, count: total)
         before.client.close()
         after.client.close()
@@ -109,8 +99,8 @@ struct SpooledPublisherTests {
         let second = try Self.publisher(port: port, spool: spool)
         defer { second.close() }
         try second.submit((120..<150).map(Self.message))
-        #expect(Self.waitUntil(seconds: 20) { second.statistics.pendingBytes == 0 })
-        #expect(Self.waitUntil(seconds: 10) { Set(subscriber.numbers).count == 150 })
+        #expect(eventually(timeout: 20) { second.statistics.pendingBytes == 0 })
+        #expect(eventually(timeout: 10) { Set(subscriber.numbers).count == 150 })
         Self.checkComplete(subscriber.numbers, count: 150)
         subscriber.client.close()
     }

@@ -13,15 +13,9 @@ public final class HTTPConnection {
     public init(_ target: Target, timeout: Double = 10) throws {
         switch target {
         case .tcp(let port):
-            descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = UInt16(port).bigEndian
-            let status = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard status == 0 else { close(descriptor); throw HTTPProbe.Failure(description: "connect 127.0.0.1:\(port): errno \(errno)") }
+            let (connected, succeeded) = FreePort.loopbackSocket(port, connect)
+            descriptor = connected
+            guard succeeded else { close(descriptor); throw HTTPProbe.Failure(description: "connect 127.0.0.1:\(port): errno \(errno)") }
         case .unix(let path):
             descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             var address = sockaddr_un()

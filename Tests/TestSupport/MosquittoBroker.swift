@@ -46,13 +46,7 @@ public final class MosquittoBroker {
     /// Starts mosquitto (see `ChildProcess` for why not `Process`).
     public func start() throws {
         pid = try ChildProcess.spawn(["/usr/sbin/mosquitto", "-c", directory.appendingPathComponent("mosquitto.conf").path])
-        let deadline = Date().addingTimeInterval(10)
-        while !FreePort.isListening(port) {
-            guard Date() < deadline, isRunning else {
-                throw Shell.Failure(description: "mosquitto did not start on port \(port)")
-            }
-            usleep(20_000)
-        }
+        try ChildProcess.waitUntilReady(pid, "mosquitto on port \(port)", timeout: 10) { FreePort.isListening(port) }
     }
 
     public var isRunning: Bool { ChildProcess.isRunning(pid) }
@@ -95,32 +89,32 @@ public enum FreePort {
         fatalError("no free TCP port in 20000-32767 on 127.0.0.1")
     }
 
-    private static func canBind(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
+    private static func canBind(_ port: Int) -> Bool { onLoopback(port, bind) }
+
+    public static func isListening(_ port: Int) -> Bool { onLoopback(port, connect) }
+
+    /// `call` (bind or connect) on a fresh TCP socket with 127.0.0.1:`port`; whether it succeeded.
+    private static func onLoopback(_ port: Int, _ call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Bool {
+        let (descriptor, succeeded) = loopbackSocket(port, call)
+        close(descriptor)
+        return succeeded
     }
 
-    public static func isListening(_ port: Int) -> Bool {
+    /// A fresh TCP socket (close-on-exec) on which `call` (bind or connect) was made with 127.0.0.1:`port`, and
+    /// whether it succeeded. The caller closes it.
+    public static func loopbackSocket(_ port: Int, _ call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32)
+        -> (descriptor: Int32, succeeded: Bool) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
+        let succeeded = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+                call(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
+        return (fd, succeeded)
     }
 }
 
@@ -130,22 +124,15 @@ public enum Shell {
         public let description: String
     }
 
+    /// Runs a tool to its end (a minute at most) and returns its standard output and error, or throws with them when
+    /// it fails.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        ProcessReaper.register(process)
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) failed: \(text)")
+        let process = try RunningProcess(executable, arguments, directory: directory?.path)
+        let status = process.waitForExit(timeout: 60)
+        let text = process.stdout.contents + process.stderr.contents
+        guard status == 0 else {
+            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) failed (\(status.map(String.init) ?? "timed out")): \(text)")
         }
         return text
     }

@@ -23,7 +23,7 @@ let package = Package(
                            .product(name: "Delivery", package: "smartmeter-datacollector"),
                            .product(name: "SystemSupport", package: "smartmeter-datacollector")],
             path: ".",
-            exclude: ["Package.swift", "TestThreads"]
+            exclude: ["Package.swift", "TestThreads", "Browser"]
         ),
         .target(
             name: "TestThreads",

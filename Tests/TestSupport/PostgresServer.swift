@@ -14,6 +14,12 @@ import Delivery
 public final class PostgresServer {
     public static let binaries = "/usr/lib/postgresql/15/bin"
     public static let password = "secret"
+
+    /// A collector's `[sink<index>]` into this server as its superuser, without TLS, spooling in `spool`.
+    public func sinkSection(_ index: Int, type: String = "postgresql", spool: String) -> String {
+        Ini.sink(index, type, ["host": "127.0.0.1", "port": port, "user": "postgres", "password": Self.password,
+                               "sslmode": "disable", "spool_dir": spool])
+    }
     public let port: Int
     public let directory: URL
     public var dataDirectory: URL { directory.appendingPathComponent("data") }
@@ -114,13 +120,8 @@ public final class PostgresServer {
 
     public func start() throws {
         pid = try spawn(command([Self.binaries + "/postgres", "-D", dataDirectory.path]))
-        let deadline = Date().addingTimeInterval(20)
-        while (try? connect(database: "postgres"))
-                .map({ connection in connection.close(); return true }) != true {
-            guard Date() < deadline, isRunning else {
-                throw Shell.Failure(description: "postgres did not start on port \(port)")
-            }
-            usleep(50_000)
+        try ChildProcess.waitUntilReady(pid, "postgres on port \(port)", timeout: 20) {
+            (try? connect(database: "postgres")).map { connection in connection.close(); return true } ?? false
         }
     }
 

@@ -24,9 +24,6 @@ public enum ProcessReaper {
         }
     }
 
-    /// Registers the child of a started `Process`.
-    public static func register(_ process: Process) { register(process.processIdentifier) }
-
     /// The pid of the watchdog, once started (for the tests of this mechanism).
     public static var watchdogPID: pid_t { state.withLock { $0.watchdog } }
 
@@ -55,36 +52,21 @@ public enum ProcessReaper {
             guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
                 throw Shell.Failure(description: "socketpair: errno \(errno)")
             }
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_adddup2(&actions, ends[0], 0)
-            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-            // Nothing else: a pipe another test was creating at this moment (Foundation's are not close-on-exec)
-            // would stay open in the watchdog, and that test would never see the end of its child's output.
-            // (glibc ignores closing a descriptor that is not open.)
-            for descriptor in Int32(3)..<1024 { posix_spawn_file_actions_addclose(&actions, descriptor) }
-            var attributes = posix_spawnattr_t()
-            posix_spawnattr_init(&attributes)
-            defer { posix_spawnattr_destroy(&attributes) }
-            var empty = sigset_t()
-            sigemptyset(&empty)
-            posix_spawnattr_setsigmask(&attributes, &empty)
-            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-            // --norc: bash reads ~/.bashrc when its standard input is a socket, unless told not to.
+            // --norc: bash reads ~/.bashrc when its standard input is a socket, unless told not to. Through
+            // ChildProcess: no descriptor but the socket's end lives on in the watchdog (a pipe another test was
+            // creating at this moment would stay open in it, and that test would never see the end of its child's
+            // output).
             let arguments = ["/bin/bash", "--norc", "--noprofile", "-c", ProcessReaper.script, "smartmeter-test-reaper"]
-            var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-            defer { argv.forEach { free($0) } }
-            let environment: [String] = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
-            var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
-            defer { envp.forEach { free($0) } }
-            var child: pid_t = 0
-            let result = posix_spawn(&child, arguments[0], &actions, &attributes, &argv, &envp)
-            close(ends[0])
-            guard result == 0 else {
+            let child: pid_t
+            do {
+                child = try ChildProcess.spawn(arguments, stdin: .descriptor(ends[0]), stdout: .null, stderr: .inherited,
+                                               environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], reaped: false)
+            } catch {
+                close(ends[0])
                 close(ends[1])
-                throw Shell.Failure(description: "posix_spawn /bin/bash: \(result)")
+                throw error
             }
+            close(ends[0])
             watchdog = child
             writeEnd = ends[1]
             ProcessReaper.watchParent()

@@ -22,17 +22,16 @@ public enum TimescaleDBForTests {
         guard let source = ProcessInfo.processInfo.environment["TIMESCALEDB_SOURCE"], !source.isEmpty else { return false }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/timescaledb-for-tests").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: script)
-        process.arguments = [source]
         do {
-            try process.run()
-            process.waitUntilExit()
+            // Its progress goes to the test run's output, as the build can take minutes.
+            let pid = try ChildProcess.spawn([script, source], stdout: .inherited, stderr: .inherited)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            return status == 0 && isInstalled
         } catch {
             FileHandle.standardError.write(Data("timescaledb-for-tests: \(error)\n".utf8))
             return false
         }
-        return process.terminationStatus == 0 && isInstalled
     }()
 
     public static let skipReason = """
@@ -49,11 +48,10 @@ extension TimescaleDBForTests {
         try connection.execute("""
             SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE job_id >= 1000
             """)
-        let deadline = Date().addingTimeInterval(30)
-        while try connection.execute("""
-            SELECT 1 FROM timescaledb_information.job_stats WHERE job_id >= 1000 AND job_status = 'Running'
-            """).isEmpty == false, Date() < deadline {
-            usleep(50_000)
+        eventually(timeout: 30) {
+            (try? connection.execute("""
+                SELECT 1 FROM timescaledb_information.job_stats WHERE job_id >= 1000 AND job_status = 'Running'
+                """).isEmpty) ?? true
         }
     }
 }

@@ -7,19 +7,14 @@ PostgreSQL tables the dashboards read (see docs/postgresql.md, "Grafana dashboar
 usage: telegrams.py TEMPLATE OUT
 """
 import math
+import os
 import random
 import re
 import sys
 from datetime import datetime, timedelta
 
-
-def crc16(data: bytes) -> int:
-    crc = 0
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from crc16 import arc as crc16  # noqa: E402  the P1 checksum
 
 
 def main() -> None:

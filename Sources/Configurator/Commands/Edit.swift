@@ -136,16 +136,8 @@ struct AddReader: ParsableCommand {
         if let key { entries.append(("key", key)) }
         if let authKey { entries.append(("auth_key", authKey)) }
         if let timezone { entries.append(("timezone", timezone)) }
-        let requested = sectionName
-        try ConfigurationEdit.apply(to: options.config, command: "add-reader") { editor in
-            let name = requested?.asciiLowercased() ?? "reader\(editor.nextNumber(for: "reader"))"
-            if editor.hasSection(name) {
-                Console.fail("add-reader", "[\(name)] exists already; change it with 'smartmeter-config set \(name).KEY=VALUE'")
-                throw ExitCode(1)
-            }
-            editor.addSection(name, entries: entries, comment: MeterType(rawValue: type.asciiLowercased())?.summary)
-            return "added [\(name)]"
-        }
+        try ConfigurationEdit.addSection(kind: "reader", requested: sectionName, entries: entries,
+                                         comment: MeterType(rawValue: type.asciiLowercased())?.summary, to: options.config)
     }
 }
 
@@ -194,16 +186,8 @@ struct AddSink: ParsableCommand {
 
     func run() throws {
         let entries = [("type", type)] + values.compactMap { ConfigurationEdit.assignment($0) }
-        let requested = sectionName
-        try ConfigurationEdit.apply(to: options.config, command: "add-sink") { editor in
-            let name = requested?.asciiLowercased() ?? "sink\(editor.nextNumber(for: "sink"))"
-            if editor.hasSection(name) {
-                Console.fail("add-sink", "[\(name)] exists already; change it with 'smartmeter-config set \(name).KEY=VALUE'")
-                throw ExitCode(1)
-            }
-            editor.addSection(name, entries: entries.map { (key: $0.0, value: $0.1) })
-            return "added [\(name)]"
-        }
+        try ConfigurationEdit.addSection(kind: "sink", requested: sectionName, entries: entries.map { (key: $0.0, value: $0.1) },
+                                         to: options.config)
     }
 }
 

@@ -50,6 +50,22 @@ enum ConfigurationEdit {
         }
     }
 
+    /// `add-reader` and `add-sink`: a new section `requested` (else `<kind><next number>`) with `entries`, after a
+    /// `comment` line; a section of that name that exists already is refused with how to change it instead.
+    static func addSection(kind: String, requested: String?, entries: [(key: String, value: String)], comment: String? = nil,
+                           to path: String) throws {
+        let command = "add-" + kind
+        try apply(to: path, command: command) { editor in
+            let name = requested?.asciiLowercased() ?? "\(kind)\(editor.nextNumber(for: kind))"
+            if editor.hasSection(name) {
+                Console.fail(command, "[\(name)] exists already; change it with 'smartmeter-config set \(name).KEY=VALUE'")
+                throw ExitCode(1)
+            }
+            editor.addSection(name, entries: entries, comment: comment)
+            return "added [\(name)]"
+        }
+    }
+
     /// A problem without its line number, to tell old problems from new ones after lines moved.
     private static func identity(_ problem: ConfigurationProblem) -> String {
         "\(problem.section ?? "")|\(problem.key ?? "")|\(problem.message)"

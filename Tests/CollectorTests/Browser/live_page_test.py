@@ -6,27 +6,16 @@ corrupt Fluvius telegram; its MQTT sink has no broker. Checks that the page show
 live, shows the dropped frame and the sink that is down, keeps the hostile id as text, draws the chart, and logs
 no error (a content security policy violation would be one). Saves a screenshot. Exit status 0 when all hold.
 """
-import argparse
+import os
 import sys
-import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "TestSupport", "Browser"))
+import headless_chromium  # noqa: E402
+from headless_chromium import wait_for  # noqa: E402
 
-def wait_for(what, condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    last_error = None
-    while time.monotonic() < deadline:
-        try:
-            value = condition()
-            if value:
-                return value
-        except Exception as error:  # the element may not be there yet
-            last_error = error
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what} (last error: {last_error})")
+
 
 
 CARD = """
@@ -67,21 +56,9 @@ def labels(driver, meter):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--fluvius", required=True)
-    parser.add_argument("--e450", required=True)
-    parser.add_argument("--hostile", required=True)
-    parser.add_argument("--screenshot", required=True)
-    arguments = parser.parse_args()
+    arguments = headless_chromium.arguments("--url", "--fluvius", "--e450", "--hostile", "--screenshot")
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=1280,2000", "--lang=en-GB", "--force-device-scale-factor=1"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = headless_chromium.start("1280,2000")
     try:
         driver.get(arguments.url)
         assert driver.title == "Smart meter", driver.title
@@ -127,9 +104,7 @@ def main():
         print("ok: hostile id shown as text", flush=True)
 
         driver.save_screenshot(arguments.screenshot)
-        errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
-        assert not errors, errors
-        print("ok: no browser errors", flush=True)
+        headless_chromium.expect_no_errors(driver)
     finally:
         driver.quit()
     return 0

@@ -6,29 +6,18 @@ key and see validate's message at the key, fix it, add an MQTT sink with a passw
 stand-in systemctl. Checks that the password fields never hold the secret, and that the page logs no error (a
 content security policy violation would be one). Saves screenshots. Exit status 0 when all hold.
 """
-import argparse
 import os
 import sys
-import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "TestSupport", "Browser"))
+import headless_chromium  # noqa: E402
+
 
 def wait_for(what, condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    last_error = None
-    while time.monotonic() < deadline:
-        try:
-            value = condition()
-            if value:
-                return value
-        except Exception as error:  # the element may not be there yet
-            last_error = error
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what} (last error: {last_error})")
+    return headless_chromium.wait_for(what, condition, timeout)
 
 
 def text_of(driver, element_id):
@@ -47,28 +36,13 @@ def fill(driver, element_id, value):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--password", required=True)
-    parser.add_argument("--port", required=True)
-    parser.add_argument("--wrong-key", required=True)
-    parser.add_argument("--key", required=True)
-    parser.add_argument("--broker-port", required=True)
-    parser.add_argument("--mqtt-user", required=True)
-    parser.add_argument("--mqtt-password", required=True)
-    parser.add_argument("--screenshots", required=True)
-    arguments = parser.parse_args()
+    arguments = headless_chromium.arguments("--url", "--password", "--port", "--wrong-key", "--key", "--broker-port",
+                                            "--mqtt-user", "--mqtt-password", "--screenshots")
 
     def shot(name):
         driver.save_screenshot(os.path.join(arguments.screenshots, f"web-configurator-{name}.png"))
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=1100,1400", "--lang=en-GB", "--force-device-scale-factor=1"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = headless_chromium.start("1100,1400")
     try:
         driver.get(arguments.url)
         wait_for("the login page", lambda: driver.find_element(By.ID, "password"))
@@ -132,9 +106,7 @@ def main():
         shot("restart")
         print("ok: restarted", flush=True)
 
-        errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
-        assert not errors, errors
-        print("ok: no browser errors", flush=True)
+        headless_chromium.expect_no_errors(driver)
     except Exception:
         try:
             shot("failure")
