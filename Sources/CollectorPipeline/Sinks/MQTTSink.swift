@@ -146,7 +146,10 @@ final class MQTTSink: Sink {
         logger.info("end of input: waiting until the broker has taken the \(pending) spooled bytes")
         var lastProgress = monotonicSeconds()
         while !interrupted.isSet {
-            let now = publisher.statistics
+            // Woken by every acknowledgement; a quarter of a second at most, to notice an interrupt.
+            let now = publisher.statistics(waitingUpTo: .milliseconds(250)) {
+                $0.pendingBytes < pending || (!$0.connected && $0.failure != nil)
+            }
             if now.pendingBytes == 0 || (!now.connected && now.failure != nil) { return }
             if now.pendingBytes < pending {
                 pending = now.pendingBytes
@@ -155,7 +158,6 @@ final class MQTTSink: Sink {
                 logger.warning("the broker took nothing at the end of the input; the rest stays spooled for the next start")
                 return
             }
-            usleep(10_000)
         }
     }
 
@@ -172,13 +174,10 @@ final class MQTTSink: Sink {
                 MQTTMessage(topic: announcer.discovery.meterAvailabilityTopic(forSource: $0), payload: "offline")
             })
         }
-        let deadline = MonotonicClock.system.deadline(after: .seconds(1))
-        while MonotonicClock.system.now < deadline {
-            let now = publisher.statistics
-            guard now.pendingBytes > 0 || publisher.announcementsPending > 0, now.connected || now.failure == nil else { break }
-            usleep(20_000)
+        // Up to a second, woken by every acknowledgement, until nothing is in flight or the broker is away.
+        let left = publisher.statistics(waitingUpTo: .seconds(1)) {
+            ($0.pendingBytes == 0 && $0.announcementsPending == 0) || (!$0.connected && $0.failure != nil)
         }
-        let left = publisher.statistics
         if left.pendingBytes > 0 {
             logger.info("\(left.pendingBytes) bytes stay spooled until the next start")
         }

@@ -82,8 +82,8 @@ final class PostgreSQLSink: Sink, @unchecked Sendable {
         let start = inserter.statistics
         var committed = start.committedReadings + start.rejectedReadings
         var lastProgress = monotonicSeconds()
+        var now = start
         while !interrupted.isSet {
-            let now = inserter.statistics
             if now.pendingBytes < bytes { return true }
             let moved = now.committedReadings + now.rejectedReadings
             if moved != committed {
@@ -96,7 +96,12 @@ final class PostgreSQLSink: Sink, @unchecked Sendable {
             } else if monotonicSeconds() - lastProgress > Self.finishPatience {
                 return false
             }
-            usleep(5_000)
+            // Woken by every committed batch and connection change; a quarter of a second at most, to notice an
+            // interrupt and the patience running out.
+            let (seen, wasConnected) = (committed, now.connected)
+            now = inserter.statistics(waitingUpTo: .milliseconds(250)) {
+                $0.pendingBytes < bytes || $0.committedReadings + $0.rejectedReadings != seen || $0.connected != wasConnected
+            }
         }
         return true
     }

@@ -30,6 +30,8 @@ public final class SpooledPublisher: @unchecked Sendable {
         /// Why the broker cannot be reached, since the last connection; nil while connected or still trying the
         /// first time.
         public var failure: String?
+        /// Announcements sent on this connection and not yet acknowledged (see `announcementsPending`).
+        public var announcementsPending = 0
     }
 
     public let qos: Int
@@ -119,12 +121,28 @@ public final class SpooledPublisher: @unchecked Sendable {
         }
     }
 
-    public var statistics: Statistics {
+    public var statistics: Statistics { lock.withLock { snapshot } }
+
+    /// The statistics once `done` holds for them, or when `timeout` has passed: for a sink waiting for the spool to
+    /// drain, woken by each acknowledgement and connection change instead of polling.
+    public func statistics(waitingUpTo timeout: Duration, until done: (Statistics) -> Bool) -> Statistics {
         lock.withLock {
-            Statistics(acknowledged: acknowledged, pendingBytes: spool.pendingBytes,
-                       droppedBecauseFull: spool.droppedRecords, droppedForSpace: spool.droppedForSpace,
-                       diskFull: spool.diskFull, refused: refused, connected: connected, failure: lastFailure)
+            let deadline = MonotonicClock.system.deadline(after: timeout)
+            var now = snapshot
+            while !done(now), MonotonicClock.system.now < deadline {
+                _ = lock.wait(until: deadline)
+                now = snapshot
+            }
+            return now
         }
+    }
+
+    /// Lock held.
+    private var snapshot: Statistics {
+        Statistics(acknowledged: acknowledged, pendingBytes: spool.pendingBytes,
+                   droppedBecauseFull: spool.droppedRecords, droppedForSpace: spool.droppedForSpace,
+                   diskFull: spool.diskFull, refused: refused, connected: connected, failure: lastFailure,
+                   announcementsPending: unacknowledgedAnnouncements.count)
     }
 
     /// Disconnects; what was not acknowledged stays in the spool for the next start.
@@ -137,6 +155,8 @@ public final class SpooledPublisher: @unchecked Sendable {
 
     private func handle(_ event: MQTTClient.Event) {
         lock.withLock {
+            // Whoever waits in `statistics(waitingUpTo:until:)` looks again.
+            defer { lock.broadcast() }
             switch event {
             case .connected:
                 connected = true

@@ -97,17 +97,32 @@ public final class SpooledInserter: @unchecked Sendable {
         condition.broadcast()
     }
 
-    public var statistics: Statistics {
+    public var statistics: Statistics { condition.withLock { snapshot } }
+
+    /// The statistics once `done` holds for them, or when `timeout` has passed: for a sink waiting for the spool to
+    /// drain, woken by each committed batch and connection change instead of polling.
+    public func statistics(waitingUpTo timeout: Duration, until done: (Statistics) -> Bool) -> Statistics {
         condition.withLock {
-            var copy = statistics_
-            copy.pendingBytes = spool.pendingBytes
-            copy.droppedBecauseFull = spool.droppedRecords
-            copy.droppedForSpace = spool.droppedForSpace
-            copy.diskFull = spool.diskFull
-            copy.failure = lastFailure
-            copy.connected = liveConnections > 0
-            return copy
+            let deadline = clock.deadline(after: timeout)
+            var now = snapshot
+            while !done(now), clock.now < deadline {
+                _ = condition.wait(until: deadline, clock: clock)
+                now = snapshot
+            }
+            return now
         }
+    }
+
+    /// The lock held.
+    private var snapshot: Statistics {
+        var copy = statistics_
+        copy.pendingBytes = spool.pendingBytes
+        copy.droppedBecauseFull = spool.droppedRecords
+        copy.droppedForSpace = spool.droppedForSpace
+        copy.diskFull = spool.diskFull
+        copy.failure = lastFailure
+        copy.connected = liveConnections > 0
+        return copy
     }
 
     /// Lets the threads insert what the spool holds for up to `seconds` while the server answers, then stops them;
@@ -177,6 +192,7 @@ public final class SpooledInserter: @unchecked Sendable {
                         try PremisesSchema.ensure(on: fresh, timescale: timescale)
                     }
                     let (first, newWarning) = condition.withLock {
+                        defer { condition.broadcast() }
                         liveConnections += 1
                         counted = true
                         lastFailure = nil
