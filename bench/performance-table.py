@@ -52,7 +52,7 @@ def rows():
         out.append(("B", f"{label} ({number(replay['messages'])} messages, CPU {replay['cpu_s'][key]:.2f} s)",
                     "readings/s", rate, None, f">= {number(target)}", "yes" if rate >= target else "no"))
     target = targets["postgresql_readings_per_s"]
-    for key in ("postgresql", "postgresql_200k"):
+    for key in ("postgresql", "postgresql_tables_there", "postgresql_200k"):
         if key not in replay:
             continue
         postgres = replay[key]

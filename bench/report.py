@@ -159,6 +159,7 @@ def main():
             ("replay jsonl -> file", "  same -> jsonl file", None, 250_000),
             ("replay csv -> directory", "  same -> csv", None, 250_000),
             ("replay postgresql (fresh tables)", "  same -> local PostgreSQL 15 (exactly once, spool)", None, 50_000),
+            ("replay postgresql (tables there)", "  same into tables already there", None, 50_000),
             ("replay postgresql 200k (fresh tables)", "  same, 200 000 messages", None, 50_000)):
         if key in replay:
             # Wall-time rates depend on what else the machine runs: the CPU time and the load go beside them.

@@ -36,8 +36,13 @@ package final class CSVSink: Sink {
     }
 
     package func write(_ readings: [Reading]) throws {
-        // The rows of each file, files in the order of their first reading, in byte buffers reused batch to batch.
-        for index in 0..<used { pending[index].bytes.removeAll(keepingCapacityUpTo: 4 << 20); pending[index].readings = 0 }
+        // The rows of each file, files in the order of their first reading, in byte buffers reused batch to batch. A
+        // batch mostly goes to one file: the other buffers (a new day, another meter) keep little memory between
+        // batches, so that a replay crossing many days holds what one crossing holds.
+        for index in 0..<used {
+            pending[index].bytes.removeAll(keepingCapacityUpTo: index == 0 ? 4 << 20 : 256 << 10)
+            pending[index].readings = 0
+        }
         used = 0
         var slots: [String: Int] = [:]
         let clock = now()
