@@ -111,6 +111,7 @@ let package = Package(
                 "CollectorPipeline",
                 "Configuration",
                 "Protocols",
+                "SystemSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -44,7 +44,7 @@ import TestThreads
         let bytes = try captureFrames(LGE450Capture.name).flatMap { $0 }
         let capture = directory.file("capture.bin")
         try Data(bytes + bytes + bytes).write(to: URL(fileURLWithPath: capture))
-        let result = try Self.replay(capture, in: directory, extra: "id = kitchen")
+        _ = try Self.replay(capture, in: directory, extra: "id = kitchen")
         let readings = try jsonLines(directory.file("readings.jsonl"))
         #expect(readings.count == 3)
         for reading in readings { LGE450Capture.expectJSON(reading, source: "kitchen") }
@@ -83,7 +83,7 @@ import TestThreads
             try String(contentsOf: testdata.appendingPathComponent($0 + ".hex"), encoding: .utf8)
         }.joined(separator: "\n")
         let capture = try directory.write("days.hex", text)
-        let result = try Self.replay(capture, in: directory, extra: "id = m1")
+        _ = try Self.replay(capture, in: directory, extra: "id = m1")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.file("csv")).sorted()
         #expect(files == ["m1_2022-11-22.csv", "m1_2026-05-04.csv"])
         LGE450Capture.expectCSV(directory.file("csv/m1_2026-05-04.csv"), readings: 2, source: "m1")

@@ -206,7 +206,7 @@ import TestThreads
     @Test func silentMeterIsSignedOnAgainUntilItAnswers() throws {
         let run = try MeterRun(script: [.silent])
         defer { run.stop() }
-        let directory = run.directory, pty = run.pty, meter = run.meter, collector = run.collector
+        let directory = run.directory, meter = run.meter, collector = run.collector
         try #require(eventually(timeout: 40) { meter.signOns.count >= 3 })
         #expect(Self.readings(directory).isEmpty)
         // No acknowledgement without an identification; only sign-ons went out.
@@ -230,7 +230,7 @@ import TestThreads
     @Test func wrongBCCPublishesNothingAndTheReaderKeepsSigningOn() throws {
         let run = try MeterRun(script: [.readout(wrongBCC: true)])
         defer { run.stop() }
-        let directory = run.directory, pty = run.pty, meter = run.meter, collector = run.collector
+        let directory = run.directory, meter = run.meter, collector = run.collector
         // Three sign-ons, each acknowledged after the identification (the acknowledgement comes a round trip at
         // 300 baud after the sign-on: waiting for the sign-ons alone raced it).
         try #require(eventually(timeout: 40) { meter.signOns.count >= 3 && Self.occurrences(TD3511.ack, in: meter.heard) >= 3 })
@@ -250,7 +250,7 @@ import TestThreads
     @Test func noiseAndCutShortBlocksDoNotStall() throws {
         let run = try MeterRun(script: [.noise, .cutShort, .readout(wrongBCC: false)])
         defer { run.stop() }
-        let directory = run.directory, pty = run.pty, meter = run.meter, collector = run.collector
+        let directory = run.directory, meter = run.meter, collector = run.collector
         #expect(eventually(timeout: 40) { Self.readings(directory).count >= 2 })
         collector.signal(SIGTERM)
         #expect(collector.waitForExit(timeout: 5) == 0)
