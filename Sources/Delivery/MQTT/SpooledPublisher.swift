@@ -126,15 +126,7 @@ public final class SpooledPublisher: @unchecked Sendable {
     /// The statistics once `done` holds for them, or when `timeout` has passed: for a sink waiting for the spool to
     /// drain, woken by each acknowledgement and connection change instead of polling.
     public func statistics(waitingUpTo timeout: Duration, until done: (Statistics) -> Bool) -> Statistics {
-        lock.withLock {
-            let deadline = MonotonicClock.system.deadline(after: timeout)
-            var now = snapshot
-            while !done(now), MonotonicClock.system.now < deadline {
-                _ = lock.wait(until: deadline)
-                now = snapshot
-            }
-            return now
-        }
+        lock.withLock { lock.wait(upTo: timeout, reading: { snapshot }, until: done) }
     }
 
     /// Lock held.

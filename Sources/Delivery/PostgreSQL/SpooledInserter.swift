@@ -102,15 +102,7 @@ public final class SpooledInserter: @unchecked Sendable {
     /// The statistics once `done` holds for them, or when `timeout` has passed: for a sink waiting for the spool to
     /// drain, woken by each committed batch and connection change instead of polling.
     public func statistics(waitingUpTo timeout: Duration, until done: (Statistics) -> Bool) -> Statistics {
-        condition.withLock {
-            let deadline = clock.deadline(after: timeout)
-            var now = snapshot
-            while !done(now), clock.now < deadline {
-                _ = condition.wait(until: deadline, clock: clock)
-                now = snapshot
-            }
-            return now
-        }
+        condition.withLock { condition.wait(upTo: timeout, clock: clock, reading: { snapshot }, until: done) }
     }
 
     /// The lock held.
@@ -252,21 +244,14 @@ public final class SpooledInserter: @unchecked Sendable {
         givenBack = givenBack.compactMap { claim in
             claim.end <= head ? nil : Claim(start: max(claim.start, head), end: claim.end)
         }
-        var claim: Claim
-        if !givenBack.isEmpty {
-            claim = givenBack.removeFirst()
-            let (payloads, _) = spool.records(from: claim.start, before: claim.end, limit: Int.max)
-            claim.batch = payloads.compactMap(PremisesRows.init(spoolRecord:))
-            claim.readings = payloads.count
-        } else {
-            guard worker == 0 || !inFlight.isEmpty else { return nil }
-            let start = max(claimedUpTo, head)
-            let (payloads, next) = spool.records(from: start, limit: batchReadings)
-            guard !payloads.isEmpty else { return nil }
-            claim = Claim(start: start, end: next, batch: payloads.compactMap(PremisesRows.init(spoolRecord:)),
+        let retry = givenBack.isEmpty ? nil : givenBack.removeFirst()
+        guard retry != nil || worker == 0 || !inFlight.isEmpty else { return nil }
+        let start = retry?.start ?? max(claimedUpTo, head)
+        let (payloads, next) = spool.records(from: start, before: retry?.end, limit: retry == nil ? batchReadings : Int.max)
+        guard !payloads.isEmpty else { return nil }
+        if retry == nil { claimedUpTo = next }
+        let claim = Claim(start: start, end: retry?.end ?? next, batch: payloads.compactMap(PremisesRows.init(spoolRecord:)),
                           readings: payloads.count)
-            claimedUpTo = next
-        }
         inFlight[claim.start] = claim.end
         condition.broadcast()
         return claim

@@ -151,9 +151,8 @@ public final class DiskSpool {
             var position = 0
             let corrupt = block.withUnsafeBytes { bytes -> Bool in
                 while payloads.count < limit, position + Self.headerSize <= bytes.count {
-                    let length = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt32.self)))
-                    let crc = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: position + 4, as: UInt32.self))
-                    guard length <= maximumBytes else { return true }
+                    guard let (size, crc) = header(in: bytes, at: position) else { return true }
+                    let length = Int(size)
                     let start = position + Self.headerSize
                     guard start + length <= bytes.count else { break }
                     let payload = UnsafeRawBufferPointer(rebasing: bytes[start..<start + length])
@@ -247,8 +246,13 @@ public final class DiskSpool {
 
     func readHeader(at offset: Offset) -> (UInt32, UInt32)? {
         guard let bytes = read(count: Self.headerSize, at: offset) else { return nil }
-        let length = bytes[0..<4].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        let crc = bytes[4..<8].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        return bytes.withUnsafeBytes { header(in: $0, at: 0) }
+    }
+
+    /// The length and CRC of the record header at `position` in `bytes`; nil for a length beyond `maximumBytes`.
+    func header(in bytes: UnsafeRawBufferPointer, at position: Int) -> (UInt32, UInt32)? {
+        let length = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt32.self))
+        let crc = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: position + 4, as: UInt32.self))
         guard Int(length) <= maximumBytes else { return nil }
         return (length, crc)
     }

@@ -58,6 +58,19 @@ public final class ConditionLock: @unchecked Sendable {
         wait(for: deadline - clock.now)
     }
 
+    /// Waits (the lock held) until `done` holds for what `read` gives, or `timeout` has passed, reading again after
+    /// every wake; returns the last value read. For a caller waiting on another thread's progress without polling.
+    public func wait<Value>(upTo timeout: Duration, clock: MonotonicClock = .system, reading read: () -> Value,
+                            until done: (Value) -> Bool) -> Value {
+        let deadline = clock.deadline(after: timeout)
+        var value = read()
+        while !done(value), clock.now < deadline {
+            wait(until: deadline, clock: clock)
+            value = read()
+        }
+        return value
+    }
+
     /// `wait(for:)` in seconds.
     @discardableResult
     public func wait(seconds: Double) -> Bool {
